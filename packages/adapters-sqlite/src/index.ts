@@ -1,0 +1,2 @@
+// Placeholder: this package's API lands with its own issue.
+export {};

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the whole workspace. Tests import the packages' TypeScript sources through the
+// "@laas/source" export condition, so no build is needed before `vitest run`.
+export default defineConfig({
+  resolve: { conditions: ['@laas/source'] },
+  ssr: { resolve: { conditions: ['@laas/source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
