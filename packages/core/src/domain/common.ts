@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { isValidTimeZone } from '../time.js';
+
+/** Integer amounts: money in minor units (cents) and points. */
+export const intAmount = z.number().int().safe();
+export const nonNegativeInt = intAmount.nonnegative();
+export const positiveInt = intAmount.positive();
+
+export const idSchema = z.string().uuid();
+export const timestampSchema = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+export const dateSchema = z.iso.date();
+export const timeZoneSchema = z
+  .string()
+  .refine(isValidTimeZone, { message: 'must be an IANA time zone such as "Africa/Harare" or "UTC"' });
+export const jsonObject = z.record(z.string(), z.unknown());
+
+/**
+ * A duration written the way a merchant says it: a positive integer and a unit, `30m`, `12h`,
+ * `7d`, `2w` (minutes, hours, days, weeks). Stored as written; converted with {@link durationMs}.
+ */
+export type Duration = string;
+const DURATION_RE = /^([1-9][0-9]{0,5})(m|h|d|w)$/;
+export const durationSchema = z
+  .string()
+  .regex(DURATION_RE, { message: 'must be a number and a unit, like "30m", "12h", "7d" or "2w"' });
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+export function durationMs(duration: Duration): number {
+  const match = DURATION_RE.exec(duration);
+  if (!match) throw new Error(`invalid duration ${duration}`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** A page of a list, newest first; pass `next_cursor` back as `cursor` for the next page. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** `limit` is capped at {@link MAX_PAGE_LIMIT}; `cursor` is opaque. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 200;
+export const pageRequestSchema = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+  cursor: z.string().max(200).optional(),
+});
+
+/** Cursors encode the id of the last row returned; rows are ordered by id (UUIDv7) descending. */
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(lastId, 'utf8').toString('base64url');
+}
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Timestamp } from '../time.js';
+import { durationSchema, idSchema, timeZoneSchema } from './common.js';
+
+export interface TenantSettings {
+  /** Enroll a customer on their first event when no customer matches (else CUSTOMER_NOT_FOUND). */
+  auto_enroll: boolean;
+  /** How long earned points stay spendable (`365d`); null: points never expire. */
+  points_expiry: string | null;
+  /** ISO 4217 code of the tenant's money amounts (minor units). */
+  currency: string;
+  /** Days without an event after which `customer.inactive` is scheduled (worker issue). */
+  inactive_after_days: number;
+}
+
+/** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
+export interface Tenant {
+  id: string;
+  name: string;
+  timezone: string;
+  settings: TenantSettings;
+  created_at: Timestamp;
+}
+
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
+  auto_enroll: true,
+  points_expiry: null,
+  currency: 'USD',
+  inactive_after_days: 60,
+};
+
+export const tenantSettingsSchema = z.object({
+  auto_enroll: z.boolean(),
+  points_expiry: durationSchema.nullable(),
+  currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be a three-letter ISO 4217 code such as "USD"' }),
+  inactive_after_days: z.number().int().min(1).max(3650),
+});
+
+export const createTenantSchema = z.strictObject({
+  id: idSchema.optional(),
+  name: z.string().trim().min(1).max(200),
+  timezone: timeZoneSchema.default('UTC'),
+  settings: tenantSettingsSchema.partial().default({}),
+});
+export type CreateTenantInput = z.input<typeof createTenantSchema>;
+
+export const updateTenantSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  timezone: timeZoneSchema.optional(),
+  settings: tenantSettingsSchema.partial().optional(),
+});
+export type UpdateTenantInput = z.input<typeof updateTenantSchema>;

@@ -1,0 +1,170 @@
+import type { ExplainNode, RulesEngine } from '@laas/rules';
+import type { ApiKey, ApiKeyRole } from '../domain/api-key.js';
+import type { Budget, BudgetLedgerEntry, BudgetPeriod, CreateBudgetInput, TopUpInput, UpdateBudgetInput } from '../domain/budget.js';
+import type { Campaign, CreateCampaignInput, UpdateCampaignInput } from '../domain/campaign.js';
+import type { Page, PageRequest } from '../domain/common.js';
+import type { CreateCustomerInput, Customer, UpdateCustomerInput } from '../domain/customer.js';
+import type { EventOutcome, IngestEventInput, LoyaltyEvent } from '../domain/event.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { OutboxEvent } from '../domain/outbox.js';
+import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
+import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
+import type { CreateTenantInput, Tenant, UpdateTenantInput } from '../domain/tenant.js';
+import type { CreateWebhookInput, UpdateWebhookInput, WebhookSubscription } from '../domain/webhook.js';
+import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '../ports/repositories.js';
+import type { Store } from '../ports/store.js';
+
+export interface EngineOptions {
+  store: Store;
+  /** The rules engine compiling conditions and quantities; default `createRulesEngine()`. */
+  rules?: RulesEngine;
+  /** The engine's time; default the system clock. Tests and the CLI's dry-run move it. */
+  clock?: () => Date;
+  /** Id generator; default UUIDv7. */
+  ids?: () => string;
+}
+
+export interface IngestOptions {
+  /** Run every step, then roll back, and explain each rule's condition. */
+  dryRun?: boolean;
+}
+
+/** For every rule considered: the condition's evaluation tree (null when it did not run). */
+export interface RuleExplanation {
+  rule_id: string;
+  rule_name: string;
+  condition: ExplainNode | null;
+  quantity: ExplainNode | null;
+}
+
+export interface IngestResult extends EventOutcome {
+  /** True when the idempotency key was seen before and this is the stored outcome. */
+  replayed: boolean;
+  dry_run: boolean;
+  /** The issuances this event created (their state as of this call). */
+  issuances: Issuance[];
+  /** Present on dry runs. */
+  explanations?: RuleExplanation[];
+}
+
+export interface ExpireResult {
+  /** Issued rewards past `expires_at`, now expired. */
+  expired: number;
+  /** Reservations past `reserve_deadline`, now cancelled. */
+  cancelled: number;
+  /** Points taken out of expired lots. */
+  points_expired: number;
+}
+
+/** Everything stored about one customer (GDPR-style export). */
+export interface CustomerExport {
+  customer: Customer;
+  events: LoyaltyEvent[];
+  issuances: Issuance[];
+  points_lots: PointsLot[];
+  points_ledger: PointsLedgerEntry[];
+}
+
+/** A new API key: `key` (`laas_...`) is shown here once and never again. */
+export interface CreatedApiKey {
+  api_key: ApiKey;
+  key: string;
+}
+
+export type RedeemTarget = { issuance_id: string } | { code: string };
+
+/**
+ * The loyalty engine. Every method is one transaction of the store: it either happens whole or
+ * not at all, and a bad input writes nothing (`ValidationError`).
+ */
+export interface Engine {
+  readonly store: Store;
+  /** The JsonLogic engine rules are validated and compiled with. */
+  readonly logic: RulesEngine;
+
+  ingest(tenantId: string, input: IngestEventInput, options?: IngestOptions): Promise<IngestResult>;
+  /** `ingest` rolled back, with explanations. */
+  dryRun(tenantId: string, input: IngestEventInput): Promise<IngestResult>;
+  redeem(tenantId: string, target: RedeemTarget): Promise<Issuance>;
+  cancel(tenantId: string, issuanceId: string, reason?: string): Promise<Issuance>;
+  issueReserved(tenantId: string, issuanceId: string): Promise<Issuance>;
+  /** Spends the reward's `points_price` from the customer's points and issues the reward. */
+  redeemPoints(tenantId: string, customerId: string, input: { reward_id: string }): Promise<Issuance>;
+  /** Expires due rewards, cancels overdue reservations and expires points lots, as of `now`. */
+  expireDue(tenantId: string, now?: Date): Promise<ExpireResult>;
+  topUp(tenantId: string, budgetId: string, input: TopUpInput): Promise<BudgetPeriod>;
+
+  readonly tenants: {
+    create(input: CreateTenantInput): Promise<Tenant>;
+    get(tenantId: string): Promise<Tenant>;
+    update(tenantId: string, input: UpdateTenantInput): Promise<Tenant>;
+  };
+  readonly customers: {
+    create(tenantId: string, input: CreateCustomerInput): Promise<Customer>;
+    get(tenantId: string, id: string): Promise<Customer>;
+    update(tenantId: string, id: string, input: UpdateCustomerInput): Promise<Customer>;
+    setStatus(tenantId: string, id: string, status: 'active' | 'blocked'): Promise<Customer>;
+    /** Removes personal data (phone, ref, name, birthday, attributes, tags); keeps counts and ledgers. */
+    erase(tenantId: string, id: string): Promise<Customer>;
+    export(tenantId: string, id: string): Promise<CustomerExport>;
+    list(tenantId: string, filter?: CustomerListFilter, page?: Partial<PageRequest>): Promise<Page<Customer>>;
+  };
+  readonly events: {
+    get(tenantId: string, id: string): Promise<LoyaltyEvent>;
+    list(tenantId: string, filter?: EventListFilter, page?: Partial<PageRequest>): Promise<Page<LoyaltyEvent>>;
+  };
+  readonly rules: {
+    create(tenantId: string, input: CreateRuleInput): Promise<Rule>;
+    get(tenantId: string, id: string): Promise<Rule>;
+    update(tenantId: string, id: string, input: UpdateRuleInput): Promise<Rule>;
+    delete(tenantId: string, id: string): Promise<void>;
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Rule>>;
+  };
+  readonly rewards: {
+    create(tenantId: string, input: CreateRewardInput): Promise<Reward>;
+    get(tenantId: string, id: string): Promise<Reward>;
+    update(tenantId: string, id: string, input: UpdateRewardInput): Promise<Reward>;
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Reward>>;
+    uploadCodes(tenantId: string, rewardId: string, input: { codes: string[] }): Promise<{ added: number; duplicates: string[] }>;
+    codeCounts(tenantId: string, rewardId: string): Promise<{ available: number; used: number }>;
+  };
+  readonly issuances: {
+    get(tenantId: string, id: string): Promise<Issuance>;
+    list(tenantId: string, filter?: IssuanceListFilter, page?: Partial<PageRequest>): Promise<Page<Issuance>>;
+  };
+  readonly budgets: {
+    create(tenantId: string, input: CreateBudgetInput): Promise<Budget>;
+    get(tenantId: string, id: string): Promise<Budget>;
+    update(tenantId: string, id: string, input: UpdateBudgetInput): Promise<Budget>;
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Budget>>;
+    periods(tenantId: string, id: string): Promise<BudgetPeriod[]>;
+    ledger(tenantId: string, id: string, period?: string, page?: Partial<PageRequest>): Promise<Page<BudgetLedgerEntry>>;
+  };
+  readonly campaigns: {
+    create(tenantId: string, input: CreateCampaignInput): Promise<Campaign>;
+    get(tenantId: string, id: string): Promise<Campaign>;
+    update(tenantId: string, id: string, input: UpdateCampaignInput): Promise<Campaign>;
+    setStatus(tenantId: string, id: string, status: 'active' | 'paused' | 'ended'): Promise<Campaign>;
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Campaign>>;
+  };
+  readonly points: {
+    balance(tenantId: string, customerId: string): Promise<{ balance: number; lots: PointsLot[] }>;
+    history(tenantId: string, customerId: string, page?: Partial<PageRequest>): Promise<Page<PointsLedgerEntry>>;
+  };
+  readonly webhooks: {
+    create(tenantId: string, input: CreateWebhookInput): Promise<WebhookSubscription>;
+    get(tenantId: string, id: string): Promise<WebhookSubscription>;
+    update(tenantId: string, id: string, input: UpdateWebhookInput): Promise<WebhookSubscription>;
+    delete(tenantId: string, id: string): Promise<void>;
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<WebhookSubscription>>;
+  };
+  readonly apiKeys: {
+    create(tenantId: string, input: { name: string; role: ApiKeyRole }): Promise<CreatedApiKey>;
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<ApiKey>>;
+    revoke(tenantId: string, id: string): Promise<void>;
+  };
+  readonly outbox: {
+    list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<OutboxEvent>>;
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Every failure the product reports has one of these codes (DESIGN.md, "Server"). The server maps
+ * a code to its HTTP status in one place: {@link ERROR_HTTP_STATUS}.
+ */
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'AUTHENTICATION_ERROR'
+  | 'AUTHORIZATION_ERROR'
+  | 'NOT_FOUND'
+  | 'STATE_CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'INTERNAL_ERROR';
+
+export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  VALIDATION_ERROR: 400,
+  AUTHENTICATION_ERROR: 401,
+  AUTHORIZATION_ERROR: 403,
+  NOT_FOUND: 404,
+  STATE_CONFLICT: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+};
+
+/** One problem with one field of an input: `path` names the field (`customer.phone`, `caps.0.max`). */
+export interface FieldIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export interface LaasErrorDetails {
+  issues?: FieldIssue[];
+  [key: string]: unknown;
+}
+
+/**
+ * The one base class of every error LaaS throws on purpose. `message` is written for a merchant
+ * or integrator to act on; `details` names the fields involved.
+ */
+export class LaasError extends Error {
+  readonly code: ErrorCode;
+  readonly details: LaasErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: LaasErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LaasError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return ERROR_HTTP_STATUS[this.code];
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: LaasErrorDetails } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** An input failed validation; `details.issues` lists every field at fault. Nothing was written. */
+export class ValidationError extends LaasError {
+  readonly issues: FieldIssue[];
+  constructor(message: string, issues: FieldIssue[]) {
+    super('VALIDATION_ERROR', message, { issues });
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
+
+export class NotFoundError extends LaasError {
+  constructor(entity: string, id: string, details?: LaasErrorDetails) {
+    super('NOT_FOUND', `${entity} ${JSON.stringify(id)} was not found`, { entity, id, ...details });
+    this.name = 'NotFoundError';
+  }
+}
+
+/**
+ * The operation does not fit the current state: a transition the issuance state machine does
+ * not have, or a unique value that is already taken. `details.state` names the current state.
+ */
+export class StateConflictError extends LaasError {
+  constructor(message: string, details?: LaasErrorDetails) {
+    super('STATE_CONFLICT', message, details);
+    this.name = 'StateConflictError';
+  }
+}
+
+export class IdempotencyKeyReusedError extends LaasError {
+  constructor(key: string) {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency key ${JSON.stringify(key)} was already used with a different payload; use a new key for a new request`,
+      { idempotencyKey: key },
+    );
+    this.name = 'IdempotencyKeyReusedError';
+  }
+}
+
+export function isLaasError(error: unknown): error is LaasError {
+  return error instanceof LaasError;
+}

@@ -1,0 +1,264 @@
+/**
+ * The repositories a {@link Tx} hands to the engine. Each is scoped to the transaction's tenant.
+ * Methods named for the domain; where a method is a concurrency guard its contract is written in
+ * MUST / MUST NOT words, and every adapter meets it natively.
+ *
+ * Lists return rows newest first (ordered by id, a UUIDv7, descending); `cursor` is the opaque
+ * `next_cursor` of the previous page ({@link encodeCursor}); a page never skips or repeats a
+ * row because of rows inserted meanwhile.
+ */
+import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
+import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
+import type { Campaign } from '../domain/campaign.js';
+import type { Page, PageRequest } from '../domain/common.js';
+import type { Customer, CustomerStatus } from '../domain/customer.js';
+import type { EventOutcome, LoyaltyEvent } from '../domain/event.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { BudgetCounter, IssuanceState } from '../domain/issuance-state.js';
+import type { OutboxEvent } from '../domain/outbox.js';
+import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { Reward } from '../domain/reward.js';
+import type { Rule } from '../domain/rule.js';
+import type { Tenant } from '../domain/tenant.js';
+import type { WebhookSubscription } from '../domain/webhook.js';
+import type { Timestamp } from '../time.js';
+
+export interface TenantRepository {
+  /** Throws `UniqueViolationError` (field `id`) when the tenant exists. */
+  insert(tenant: Tenant): Promise<void>;
+  /** The transaction's own tenant. */
+  get(): Promise<Tenant | null>;
+  update(tenant: Tenant): Promise<void>;
+}
+
+export interface CustomerListFilter {
+  status?: CustomerStatus;
+  tag?: string;
+}
+
+export interface CustomerRepository {
+  /** Throws `UniqueViolationError` (field `phone` or `external_ref`) when either is taken. */
+  insert(customer: Customer): Promise<void>;
+  get(id: string): Promise<Customer | null>;
+  findByExternalRef(externalRef: string): Promise<Customer | null>;
+  findByPhone(phone: string): Promise<Customer | null>;
+  /**
+   * Reads the customer and locks it until the transaction ends: another transaction's `lock` of
+   * the same customer MUST wait (PostgreSQL: `SELECT ... FOR UPDATE`). This serialises one
+   * customer's events, which is what makes cooldowns and per-customer caps exact.
+   */
+  lock(id: string): Promise<Customer | null>;
+  /**
+   * Writes the profile: phone, external_ref, name, birthday, attributes, tags, status. MUST NOT
+   * write `stats`, `enrolled_at` or `last_event_at`. Throws `UniqueViolationError` like insert.
+   */
+  updateProfile(customer: Customer): Promise<void>;
+  /**
+   * Counts one event: `stats.counts[type] += 1`, `stats.total_spend += spend`,
+   * `last_event_at = max(last_event_at, at)`, atomically; returns the customer after.
+   */
+  recordEvent(id: string, type: string, spend: number, at: Timestamp): Promise<Customer>;
+  /**
+   * Adds `delta` (may be negative) to `stats.points_balance`. MUST apply only while the balance
+   * after is >= 0 (a guarded `UPDATE ... WHERE points_balance + delta >= 0 RETURNING`); returns the
+   * new balance, or null when the balance does not cover the debit (nothing changed).
+   */
+  adjustPointsBalance(id: string, delta: number): Promise<number | null>;
+  list(filter: CustomerListFilter, page: PageRequest): Promise<Page<Customer>>;
+}
+
+export interface EventListFilter {
+  customer_id?: string;
+  type?: string;
+}
+
+export interface EventRepository {
+  findByIdempotencyKey(key: string): Promise<LoyaltyEvent | null>;
+  /**
+   * Throws `UniqueViolationError` (field `idempotency_key`) when the key is taken, including by a
+   * concurrent transaction that commits first (PostgreSQL waits on the unique index, then fails).
+   */
+  insert(event: LoyaltyEvent): Promise<void>;
+  setOutcome(id: string, outcome: EventOutcome): Promise<void>;
+  get(id: string): Promise<LoyaltyEvent | null>;
+  list(filter: EventListFilter, page: PageRequest): Promise<Page<LoyaltyEvent>>;
+}
+
+export interface RuleRepository {
+  insert(rule: Rule): Promise<void>;
+  get(id: string): Promise<Rule | null>;
+  /** Writes `rule` only while the stored version is `expectedVersion`; false when it moved on. */
+  update(rule: Rule, expectedVersion: number): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  list(page: PageRequest): Promise<Page<Rule>>;
+  /** Active rules whose `event_types` include `type`, by priority ascending then id ascending. */
+  listActiveForEventType(type: string): Promise<Rule[]>;
+}
+
+export interface RewardRepository {
+  insert(reward: Reward): Promise<void>;
+  get(id: string): Promise<Reward | null>;
+  update(reward: Reward): Promise<void>;
+  list(page: PageRequest): Promise<Page<Reward>>;
+}
+
+export interface CodePoolRepository {
+  /** Adds codes to a reward's pool; codes already in the pool are skipped and returned. */
+  add(rewardId: string, codes: string[], at: Timestamp): Promise<{ added: number; duplicates: string[] }>;
+  /**
+   * Hands one free code of the pool to `issuanceId`. A code MUST be handed to at most one
+   * issuance, even under concurrent draws (PostgreSQL: `FOR UPDATE SKIP LOCKED`); returns null
+   * when no free code is left.
+   */
+  draw(rewardId: string, issuanceId: string): Promise<string | null>;
+  counts(rewardId: string): Promise<{ available: number; used: number }>;
+}
+
+export interface IssuanceListFilter {
+  customer_id?: string;
+  rule_id?: string;
+  state?: IssuanceState;
+}
+
+export interface IssuanceRepository {
+  insert(issuance: Issuance): Promise<void>;
+  get(id: string): Promise<Issuance | null>;
+  getByCode(code: string): Promise<Issuance | null>;
+  /**
+   * Compare-and-set: writes `next` (same id) only while the stored state is `from`. Returns the
+   * row after, or null when the state had moved on (a concurrent redeem, cancel or expiry won).
+   */
+  transition(next: Issuance, from: IssuanceState): Promise<Issuance | null>;
+  list(filter: IssuanceListFilter, page: PageRequest): Promise<Page<Issuance>>;
+  /** Issuances of `ruleId` (any state) earned at or after `since` (null: ever), for one customer or all. */
+  countEarned(ruleId: string, customerId: string | null, since: Timestamp | null): Promise<number>;
+  /** The latest `earned_at` of the customer's issuances of `ruleId` (any state), or null. */
+  lastEarnedAt(ruleId: string, customerId: string): Promise<Timestamp | null>;
+  /**
+   * Up to `limit` issuances due at `now`: issued with `expires_at <= now`, and reserved with
+   * `reserve_deadline <= now`, oldest first. SHOULD skip rows another transaction has locked
+   * (PostgreSQL: `FOR UPDATE SKIP LOCKED`) so several workers share the work.
+   */
+  listDue(now: Timestamp, limit: number): Promise<Issuance[]>;
+}
+
+export interface BudgetReservation {
+  budgetId: string;
+  period: string;
+  /** The limit of the period row if this call creates it. */
+  defaultLimit: number;
+  amount: number;
+  hardCap: boolean;
+}
+
+export interface BudgetRepository {
+  insert(budget: Budget): Promise<void>;
+  get(id: string): Promise<Budget | null>;
+  update(budget: Budget): Promise<void>;
+  list(page: PageRequest): Promise<Page<Budget>>;
+  getPeriod(budgetId: string, period: string): Promise<BudgetPeriod | null>;
+  /** The budget's periods, newest key first. */
+  listPeriods(budgetId: string): Promise<BudgetPeriod[]>;
+  /**
+   * Adds `amount` to the period's `reserved`, creating the period row (with `defaultLimit`) if it
+   * does not exist. With `hardCap` it MUST apply only while
+   * `reserved + utilized + spent + amount <= limit`, atomically (a guarded
+   * `UPDATE ... WHERE <room left> RETURNING`), and returns null — changing nothing — when there is
+   * no room. It MUST NOT overshoot under any interleaving. Returns the period after.
+   */
+  reserve(reservation: BudgetReservation): Promise<BudgetPeriod | null>;
+  /**
+   * Moves `amount` out of counter `from` into counter `to` (null: out of the budget), atomically.
+   * MUST NOT let a counter go negative: throws when `from` holds less than `amount`.
+   */
+  move(budgetId: string, period: string, from: BudgetCounter, to: BudgetCounter | null, amount: number): Promise<BudgetPeriod>;
+  /** Raises the period's limit by `amount`, creating the period row with `defaultLimit` first if needed. */
+  topUp(budgetId: string, period: string, defaultLimit: number, amount: number): Promise<BudgetPeriod>;
+  /**
+   * Sets the period's `threshold_notified` or `exhausted_notified`. MUST return true to exactly
+   * one caller per period and kind (a guarded `UPDATE ... WHERE NOT notified RETURNING`).
+   */
+  markNotified(budgetId: string, period: string, kind: 'threshold' | 'exhausted'): Promise<boolean>;
+  appendLedger(entry: BudgetLedgerEntry): Promise<void>;
+  listLedger(budgetId: string, period: string | null, page: PageRequest): Promise<Page<BudgetLedgerEntry>>;
+}
+
+export interface PointsRepository {
+  insertLot(lot: PointsLot): Promise<void>;
+  /**
+   * Takes `amount` points from the customer's lots with `remaining > 0`, those expiring first
+   * (`expires_at` ascending, never-expiring last, then `earned_at`), and returns what it took per
+   * lot. The caller has debited the balance with `customers.adjustPointsBalance` in the same
+   * transaction; throws when the lots hold less than `amount`.
+   */
+  consumeLots(customerId: string, amount: number): Promise<Array<{ lot_id: string; amount: number }>>;
+  /** Lots with `remaining > 0` and `expires_at <= now`, oldest first, up to `limit`. */
+  listDueLots(now: Timestamp, limit: number): Promise<PointsLot[]>;
+  /** Sets a lot's `remaining` to 0 and returns what it held (0 if it was already empty). */
+  expireLot(lotId: string): Promise<number>;
+  listLots(customerId: string): Promise<PointsLot[]>;
+  appendLedger(entry: PointsLedgerEntry): Promise<void>;
+  listLedger(customerId: string, page: PageRequest): Promise<Page<PointsLedgerEntry>>;
+}
+
+export interface CampaignRepository {
+  insert(campaign: Campaign): Promise<void>;
+  get(id: string): Promise<Campaign | null>;
+  update(campaign: Campaign): Promise<void>;
+  list(page: PageRequest): Promise<Page<Campaign>>;
+}
+
+/** Which window a global cap counts in. */
+export type GlobalCapWindow =
+  | { kind: 'calendar'; key: string }
+  | { kind: 'lifetime' }
+  | { kind: 'rolling'; since: Timestamp };
+
+export interface GlobalCapClaim {
+  ruleId: string;
+  /** Identifies the cap within the rule (stable while the rule's caps are unchanged). */
+  capKey: string;
+  window: GlobalCapWindow;
+  max: number;
+}
+
+export interface CapRepository {
+  /**
+   * Claims one use of a global cap. MUST return true (and count the use) only while fewer than
+   * `max` uses were claimed in the window, and MUST NOT overshoot under concurrency: calendar and
+   * lifetime windows use a guarded counter per (rule, cap, window key) changed by
+   * `UPDATE ... WHERE count < max RETURNING`; rolling windows lock the (rule, cap) counter row and
+   * count the rule's issuances with `earned_at >= since`. Returns false when the cap is reached.
+   */
+  claimGlobal(claim: GlobalCapClaim): Promise<boolean>;
+}
+
+export interface WebhookRepository {
+  insert(subscription: WebhookSubscription): Promise<void>;
+  get(id: string): Promise<WebhookSubscription | null>;
+  update(subscription: WebhookSubscription): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  list(page: PageRequest): Promise<Page<WebhookSubscription>>;
+}
+
+export interface OutboxRepository {
+  append(event: OutboxEvent): Promise<void>;
+  list(page: PageRequest): Promise<Page<OutboxEvent>>;
+}
+
+export interface ApiKeyRepository {
+  /** Throws `UniqueViolationError` (field `key_hash`) on a hash collision. */
+  insert(key: ApiKey): Promise<void>;
+  get(id: string): Promise<ApiKey | null>;
+  /** Sets `revoked_at` if not yet revoked; false when the key does not exist or was revoked. */
+  revoke(id: string, at: Timestamp): Promise<boolean>;
+  list(page: PageRequest): Promise<Page<ApiKey>>;
+}
+
+export interface IdempotencyRepository {
+  get(key: string): Promise<IdempotencyRecord | null>;
+  /** Throws `UniqueViolationError` (field `key`) when the key is taken, as `events.insert` does. */
+  put(record: IdempotencyRecord): Promise<void>;
+  /** Deletes records created before `before`; returns how many. */
+  purge(before: Timestamp): Promise<number>;
+}

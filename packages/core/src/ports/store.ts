@@ -1,0 +1,101 @@
+import type { Page, PageRequest } from '../domain/common.js';
+import type { ApiKey } from '../domain/api-key.js';
+import type { Tenant } from '../domain/tenant.js';
+import { StateConflictError } from '../errors.js';
+import type {
+  ApiKeyRepository,
+  BudgetRepository,
+  CampaignRepository,
+  CapRepository,
+  CodePoolRepository,
+  CustomerRepository,
+  EventRepository,
+  IdempotencyRepository,
+  IssuanceRepository,
+  OutboxRepository,
+  PointsRepository,
+  RewardRepository,
+  RuleRepository,
+  TenantRepository,
+  WebhookRepository,
+} from './repositories.js';
+
+/**
+ * The repositories of one transaction, all scoped to `tenantId`: no method of a `Tx` may read or
+ * change another tenant's rows (invariant 7).
+ */
+export interface Tx {
+  readonly tenantId: string;
+  readonly tenants: TenantRepository;
+  readonly customers: CustomerRepository;
+  readonly events: EventRepository;
+  readonly rules: RuleRepository;
+  readonly rewards: RewardRepository;
+  readonly codes: CodePoolRepository;
+  readonly issuances: IssuanceRepository;
+  readonly budgets: BudgetRepository;
+  readonly points: PointsRepository;
+  readonly campaigns: CampaignRepository;
+  readonly caps: CapRepository;
+  readonly webhooks: WebhookRepository;
+  readonly outbox: OutboxRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly idempotency: IdempotencyRepository;
+}
+
+export interface TransactionOptions {
+  /** A transaction that only reads; a store MAY run it without taking write locks. */
+  readOnly?: boolean;
+}
+
+/** Reads that are not scoped to one tenant: authentication and the background worker need them. */
+export interface PlatformRepository {
+  /** The (unrevoked or revoked) key whose hash is `keyHash`, of whichever tenant. */
+  findApiKeyByHash(keyHash: string): Promise<ApiKey | null>;
+  getTenant(tenantId: string): Promise<Tenant | null>;
+  listTenants(page: PageRequest): Promise<Page<Tenant>>;
+}
+
+export interface StoreCapabilities {
+  /**
+   * True when transactions of different customers may run in parallel and the store's guarded
+   * operations are what keeps the invariants (PostgreSQL). False when the store runs one write
+   * transaction at a time (MemoryStore, SQLite): still correct under `Promise.all`, just serial.
+   */
+  parallelTransactions: boolean;
+}
+
+/**
+ * Storage behind the engine. Adapters implement it natively (a guarded `UPDATE ... RETURNING`,
+ * `SELECT ... FOR UPDATE`), never by a read-modify-write in core.
+ */
+export interface Store {
+  /**
+   * Runs `fn` in one transaction scoped to `tenantId`. Commits when `fn` resolves; rolls back
+   * everything `fn` wrote when it throws, and rethrows. A store MUST NOT let a caller observe a
+   * half-applied transaction, and MUST NOT let `fn` see another tenant's rows.
+   */
+  transaction<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  readonly platform: PlatformRepository;
+  readonly capabilities: StoreCapabilities;
+  /** Resolves when the database is reachable and migrated; rejects with the reason otherwise. */
+  ping(): Promise<void>;
+  /** Releases connections. The store is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/**
+ * Thrown by a repository when an insert or update would duplicate a value that must be unique
+ * (a phone, an external ref, an idempotency key, a code). `field` names it.
+ */
+export class UniqueViolationError extends StateConflictError {
+  readonly field: string;
+  constructor(entity: string, field: string, value?: string) {
+    super(
+      `A ${entity} with this ${field}${value === undefined ? '' : ` (${JSON.stringify(value)})`} already exists`,
+      { entity, field, issues: [{ path: field, message: 'already taken' }] },
+    );
+    this.name = 'UniqueViolationError';
+    this.field = field;
+  }
+}
