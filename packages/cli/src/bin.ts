@@ -1,3 +1,6 @@
 #!/usr/bin/env node
-// Placeholder entry for the `laas` binary; commands land with their issues.
-console.log('laas: no commands yet');
+import { runCli } from './cli.js';
+
+runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

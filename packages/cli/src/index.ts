@@ -1,2 +1,2 @@
-// Placeholder: this package's API lands with its own issue.
-export {};
+export { createCli, runCli } from './cli.js';
+export { type FileProblem, type ValidateReport, validateRuleFiles } from './commands/validate.js';

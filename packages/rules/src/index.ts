@@ -1,2 +1,19 @@
-// Placeholder: this package's API lands with its own issue.
-export {};
+export { createRulesEngine } from './engine.js';
+export { isTruthy } from './runtime.js';
+export type {
+  CompiledRule,
+  ContextSchema,
+  CustomOperator,
+  EvaluationEnv,
+  ExplainNode,
+  JsonLogic,
+  RuleEvaluationErrorCode,
+  RuleLimits,
+  RuleProblem,
+  RuleProblemCode,
+  RulesEngine,
+  RulesEngineOptions,
+  ValidateOptions,
+  ValidationResult,
+} from './types.js';
+export { DEFAULT_LIMITS, RuleEvaluationError, RuleValidationError } from './types.js';
