@@ -1,2 +1,16 @@
-// Placeholder: this package's API lands with its own issue.
-export {};
+/**
+ * @laas/core — the loyalty engine: domain types and schemas, the issuance state machine, storage
+ * ports, the engine and an in-memory store.
+ */
+export * from './domain/index.js';
+export { createEngine } from './engine/create-engine.js';
+export { buildRuleContext, type RuleContext } from './engine/rule-context.js';
+export { RULE_CONTEXT_SCHEMA } from './engine/rule-context-schema.js';
+export type * from './engine/types.js';
+export * from './errors.js';
+export { isUuid, newId } from './ids.js';
+export { type MemoryStoreOptions, memoryStore } from './memory/memory-store.js';
+export type * from './ports/repositories.js';
+export type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from './ports/store.js';
+export { TransientStoreError, UniqueViolationError } from './ports/store.js';
+export * from './time.js';

@@ -73,7 +73,13 @@ export function localNow(at: Timestamp, timeZone: string): LocalNow {
   const y = local.getFullYear();
   const m = String(local.getMonth() + 1).padStart(2, '0');
   const d = String(local.getDate()).padStart(2, '0');
-  return { iso: at, date: `${y}-${m}-${d}`, hour: local.getHours(), minute: local.getMinutes(), dow: local.getDay() };
+  return {
+    iso: at,
+    date: `${y}-${m}-${d}`,
+    hour: local.getHours(),
+    minute: local.getMinutes(),
+    dow: local.getDay(),
+  };
 }
 
 /** True when `timeZone` is an IANA zone this runtime knows. */

@@ -1,6 +1,14 @@
+import { z } from 'zod';
 import type { Timestamp } from '../time.js';
 
-export type ApiKeyRole = 'admin' | 'manager' | 'pos' | 'viewer';
+export const API_KEY_ROLES = ['admin', 'manager', 'pos', 'viewer'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+export const createApiKeySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(API_KEY_ROLES),
+});
+export type CreateApiKeyInput = z.input<typeof createApiKeySchema>;
 
 /** An API key as stored: only the SHA-256 of the secret is kept. */
 export interface ApiKey {

@@ -58,7 +58,9 @@ export interface BudgetLedgerEntry {
 
 const budgetFields = {
   name: z.string().trim().min(1).max(200),
-  unit: z.string().regex(/^([A-Z]{3}|points)$/, { message: 'must be a currency code like "USD" or "points"' }),
+  unit: z
+    .string()
+    .regex(/^([A-Z]{3}|points)$/, { message: 'must be a currency code like "USD" or "points"' }),
   limit: nonNegativeInt,
   period: z.enum(['none', 'day', 'week', 'month', 'year']),
   hard_cap: z.boolean(),

@@ -46,9 +46,9 @@ export interface LoyaltyEvent {
   created_at: Timestamp;
 }
 
-export const eventTypeSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_.-]{0,63}$/, { message: 'must be lower-case letters, digits, "_", "." or "-", like "purchase"' });
+export const eventTypeSchema = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, {
+  message: 'must be lower-case letters, digits, "_", "." or "-", like "purchase"',
+});
 
 export const idempotencyKeySchema = z.string().min(1).max(255);
 

@@ -82,5 +82,11 @@ export const BUDGET_MOVES = {
 
 /** The counter an issuance's cost sits in while it is in `state` (null once released). */
 export function counterOf(state: IssuanceState): BudgetCounter | null {
-  return state === 'reserved' ? 'reserved' : state === 'issued' ? 'utilized' : state === 'redeemed' ? 'spent' : null;
+  return state === 'reserved'
+    ? 'reserved'
+    : state === 'issued'
+      ? 'utilized'
+      : state === 'redeemed'
+        ? 'spent'
+        : null;
 }

@@ -32,5 +32,7 @@ export interface Issuance {
   cancel_reason: string | null;
 }
 
-export const cancelIssuanceSchema = z.strictObject({ reason: z.string().trim().min(1).max(500).default('cancelled') });
+export const cancelIssuanceSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(500).default('cancelled'),
+});
 export const redeemByCodeSchema = z.strictObject({ code: z.string().trim().min(1).max(64) });

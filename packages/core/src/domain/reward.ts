@@ -82,6 +82,8 @@ export const uploadCodesSchema = z.strictObject({
     .array(z.string().trim().min(1).max(64))
     .min(1)
     .max(MAX_CODES_PER_UPLOAD)
-    .refine((codes) => new Set(codes).size === codes.length, { message: 'codes must be unique within an upload' }),
+    .refine((codes) => new Set(codes).size === codes.length, {
+      message: 'codes must be unique within an upload',
+    }),
 });
 export type UploadCodesInput = z.input<typeof uploadCodesSchema>;

@@ -26,7 +26,10 @@ export const createWebhookSchema = z.strictObject({
 export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
 
 export const updateWebhookSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
   events: z.array(z.enum(OUTBOX_EVENT_TYPES)).optional(),
   active: z.boolean().optional(),
 });

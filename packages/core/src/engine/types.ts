@@ -1,6 +1,13 @@
 import type { ExplainNode, RulesEngine } from '@laas/rules';
 import type { ApiKey, ApiKeyRole } from '../domain/api-key.js';
-import type { Budget, BudgetLedgerEntry, BudgetPeriod, CreateBudgetInput, TopUpInput, UpdateBudgetInput } from '../domain/budget.js';
+import type {
+  Budget,
+  BudgetLedgerEntry,
+  BudgetPeriod,
+  CreateBudgetInput,
+  TopUpInput,
+  UpdateBudgetInput,
+} from '../domain/budget.js';
 import type { Campaign, CreateCampaignInput, UpdateCampaignInput } from '../domain/campaign.js';
 import type { Page, PageRequest } from '../domain/common.js';
 import type { CreateCustomerInput, Customer, UpdateCustomerInput } from '../domain/customer.js';
@@ -112,7 +119,11 @@ export interface Engine {
   };
   readonly events: {
     get(tenantId: string, id: string): Promise<LoyaltyEvent>;
-    list(tenantId: string, filter?: EventListFilter, page?: Partial<PageRequest>): Promise<Page<LoyaltyEvent>>;
+    list(
+      tenantId: string,
+      filter?: EventListFilter,
+      page?: Partial<PageRequest>,
+    ): Promise<Page<LoyaltyEvent>>;
   };
   readonly rules: {
     create(tenantId: string, input: CreateRuleInput): Promise<Rule>;
@@ -126,7 +137,11 @@ export interface Engine {
     get(tenantId: string, id: string): Promise<Reward>;
     update(tenantId: string, id: string, input: UpdateRewardInput): Promise<Reward>;
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Reward>>;
-    uploadCodes(tenantId: string, rewardId: string, input: { codes: string[] }): Promise<{ added: number; duplicates: string[] }>;
+    uploadCodes(
+      tenantId: string,
+      rewardId: string,
+      input: { codes: string[] },
+    ): Promise<{ added: number; duplicates: string[] }>;
     codeCounts(tenantId: string, rewardId: string): Promise<{ available: number; used: number }>;
   };
   readonly issuances: {
@@ -139,7 +154,12 @@ export interface Engine {
     update(tenantId: string, id: string, input: UpdateBudgetInput): Promise<Budget>;
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Budget>>;
     periods(tenantId: string, id: string): Promise<BudgetPeriod[]>;
-    ledger(tenantId: string, id: string, period?: string, page?: Partial<PageRequest>): Promise<Page<BudgetLedgerEntry>>;
+    ledger(
+      tenantId: string,
+      id: string,
+      period?: string,
+      page?: Partial<PageRequest>,
+    ): Promise<Page<BudgetLedgerEntry>>;
   };
   readonly campaigns: {
     create(tenantId: string, input: CreateCampaignInput): Promise<Campaign>;
@@ -150,7 +170,11 @@ export interface Engine {
   };
   readonly points: {
     balance(tenantId: string, customerId: string): Promise<{ balance: number; lots: PointsLot[] }>;
-    history(tenantId: string, customerId: string, page?: Partial<PageRequest>): Promise<Page<PointsLedgerEntry>>;
+    history(
+      tenantId: string,
+      customerId: string,
+      page?: Partial<PageRequest>,
+    ): Promise<Page<PointsLedgerEntry>>;
   };
   readonly webhooks: {
     create(tenantId: string, input: CreateWebhookInput): Promise<WebhookSubscription>;

@@ -112,6 +112,8 @@ export interface CodePoolRepository {
    */
   draw(rewardId: string, issuanceId: string): Promise<string | null>;
   counts(rewardId: string): Promise<{ available: number; used: number }>;
+  /** Returns a drawn code to the pool (the issuance it was drawn for is not being created after all). */
+  release(rewardId: string, code: string): Promise<void>;
 }
 
 export interface IssuanceListFilter {
@@ -171,7 +173,13 @@ export interface BudgetRepository {
    * Moves `amount` out of counter `from` into counter `to` (null: out of the budget), atomically.
    * MUST NOT let a counter go negative: throws when `from` holds less than `amount`.
    */
-  move(budgetId: string, period: string, from: BudgetCounter, to: BudgetCounter | null, amount: number): Promise<BudgetPeriod>;
+  move(
+    budgetId: string,
+    period: string,
+    from: BudgetCounter,
+    to: BudgetCounter | null,
+    amount: number,
+  ): Promise<BudgetPeriod>;
   /** Raises the period's limit by `amount`, creating the period row with `defaultLimit` first if needed. */
   topUp(budgetId: string, period: string, defaultLimit: number, amount: number): Promise<BudgetPeriod>;
   /**
@@ -231,6 +239,12 @@ export interface CapRepository {
    * count the rule's issuances with `earned_at >= since`. Returns false when the cap is reached.
    */
   claimGlobal(claim: GlobalCapClaim): Promise<boolean>;
+  /**
+   * Gives back one use claimed earlier in the same transaction (the issuance it was claimed for is
+   * not being created after all): calendar and lifetime counters go down by one, never below 0;
+   * rolling windows need nothing (they count issuances).
+   */
+  releaseGlobal(claim: GlobalCapClaim): Promise<void>;
 }
 
 export interface WebhookRepository {

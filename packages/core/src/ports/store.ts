@@ -1,5 +1,5 @@
-import type { Page, PageRequest } from '../domain/common.js';
 import type { ApiKey } from '../domain/api-key.js';
+import type { Page, PageRequest } from '../domain/common.js';
 import type { Tenant } from '../domain/tenant.js';
 import { StateConflictError } from '../errors.js';
 import type {
@@ -97,5 +97,17 @@ export class UniqueViolationError extends StateConflictError {
     );
     this.name = 'UniqueViolationError';
     this.field = field;
+  }
+}
+
+/**
+ * Thrown by a store when the database aborted a transaction that may succeed if run again
+ * (PostgreSQL deadlock `40P01` or serialization failure `40001`, SQLite `SQLITE_BUSY` after the
+ * busy timeout). The engine retries such a transaction a bounded number of times.
+ */
+export class TransientStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientStoreError';
   }
 }

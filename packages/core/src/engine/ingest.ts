@@ -1,0 +1,425 @@
+import { type ExplainNode, isTruthy } from '@laas/rules';
+import type { Budget } from '../domain/budget.js';
+import type { Campaign } from '../domain/campaign.js';
+import { durationMs } from '../domain/common.js';
+import { type Customer, EMPTY_STATS } from '../domain/customer.js';
+import type { Decision, EventOutcome, IngestEvent, LoyaltyEvent } from '../domain/event.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { Reward } from '../domain/reward.js';
+import type { Cap, Rule } from '../domain/rule.js';
+import { IdempotencyKeyReusedError, NotFoundError, StateConflictError } from '../errors.js';
+import type { GlobalCapClaim } from '../ports/repositories.js';
+import { addMs, periodKey, startOfUnit, type Timestamp } from '../time.js';
+import { reserveBudget } from './budget-ops.js';
+import type { CompiledRuleCache } from './compiled-rules.js';
+import { expiryOf, issuancePayload } from './issuance-ops.js';
+import { emit, type Operation } from './operation.js';
+import { creditPoints } from './points-ops.js';
+import { buildRuleContext, type RuleContext } from './rule-context.js';
+import type { IngestResult, RuleExplanation } from './types.js';
+
+export interface IngestRun {
+  input: IngestEvent;
+  payloadHash: string;
+  dryRun: boolean;
+  compiled: CompiledRuleCache;
+}
+
+/** Ingest steps 2–7 of DESIGN.md inside the operation's transaction. */
+export async function ingestInTransaction(op: Operation, run: IngestRun): Promise<IngestResult> {
+  const { tx } = op;
+  const { input } = run;
+
+  const seen = await tx.events.findByIdempotencyKey(input.idempotency_key);
+  if (seen !== null) return replay(op, seen, run);
+
+  const { customer: found, enrolled } = await findOrEnrollCustomer(op, input);
+  const locked = await tx.customers.lock(found.id);
+  if (locked === null) throw new NotFoundError('customer', found.id);
+  if (locked.status !== 'active') {
+    throw new StateConflictError(`This customer is ${locked.status} and cannot earn rewards`, {
+      state: locked.status,
+      customer_id: locked.id,
+    });
+  }
+
+  const occurredAt = input.occurred_at ?? op.now;
+  const event: LoyaltyEvent = {
+    id: op.newId(),
+    tenant_id: op.tenant.id,
+    customer_id: locked.id,
+    type: input.type,
+    occurred_at: occurredAt,
+    data: input.data,
+    idempotency_key: input.idempotency_key,
+    payload_hash: run.payloadHash,
+    outcome: null,
+    created_at: op.now,
+  };
+  await tx.events.insert(event);
+  const spend = input.type === 'purchase' && typeof input.data.amount === 'number' ? input.data.amount : 0;
+  const customer = await tx.customers.recordEvent(locked.id, input.type, spend, occurredAt);
+
+  const context = buildRuleContext(op.tenant, customer, event);
+  const evaluation = new RuleEvaluation(op, run, event, customer, context);
+  const rules = await tx.rules.listActiveForEventType(input.type);
+  for (const rule of rules) {
+    if (!withinValidity(rule, occurredAt)) continue;
+    const decision = await evaluation.decide(rule);
+    if (decision === null) continue;
+    evaluation.decisions.push(decision);
+    if (rule.stop_processing && (decision.outcome === 'issued' || decision.outcome === 'reserved')) break;
+  }
+
+  const outcome: EventOutcome = {
+    event_id: event.id,
+    customer_id: customer.id,
+    enrolled,
+    decisions: evaluation.decisions,
+    issuance_ids: evaluation.issuances.map((i) => i.id),
+  };
+  await tx.events.setOutcome(event.id, outcome);
+  return {
+    ...outcome,
+    replayed: false,
+    dry_run: run.dryRun,
+    issuances: evaluation.issuances,
+    ...(run.dryRun ? { explanations: evaluation.explanations } : {}),
+  };
+}
+
+async function replay(op: Operation, seen: LoyaltyEvent, run: IngestRun): Promise<IngestResult> {
+  if (seen.payload_hash !== run.payloadHash) throw new IdempotencyKeyReusedError(run.input.idempotency_key);
+  const outcome = seen.outcome;
+  if (outcome === null) throw new Error(`event ${seen.id} has no stored outcome`);
+  const issuances: Issuance[] = [];
+  for (const id of outcome.issuance_ids) {
+    const issuance = await op.tx.issuances.get(id);
+    if (issuance !== null) issuances.push(issuance);
+  }
+  return { ...outcome, replayed: true, dry_run: run.dryRun, issuances };
+}
+
+async function findOrEnrollCustomer(
+  op: Operation,
+  input: IngestEvent,
+): Promise<{ customer: Customer; enrolled: boolean }> {
+  const ref = input.customer;
+  const { customers } = op.tx;
+  if (ref.id !== undefined) {
+    const byId = await customers.get(ref.id);
+    if (byId === null) throw new NotFoundError('customer', ref.id, { reason: 'CUSTOMER_NOT_FOUND' });
+    return { customer: byId, enrolled: false };
+  }
+  const byRef = ref.external_ref === undefined ? null : await customers.findByExternalRef(ref.external_ref);
+  if (byRef !== null) return { customer: byRef, enrolled: false };
+  const byPhone = ref.phone === undefined ? null : await customers.findByPhone(ref.phone);
+  if (byPhone !== null) return { customer: byPhone, enrolled: false };
+
+  const named = ref.external_ref ?? ref.phone ?? '';
+  if (!op.tenant.settings.auto_enroll) {
+    throw new NotFoundError('customer', named, {
+      reason: 'CUSTOMER_NOT_FOUND',
+      hint: 'enroll the customer first, or turn on the tenant setting auto_enroll',
+    });
+  }
+  const customer: Customer = {
+    id: op.newId(),
+    tenant_id: op.tenant.id,
+    phone: ref.phone ?? null,
+    external_ref: ref.external_ref ?? null,
+    name: ref.name ?? null,
+    birthday: ref.birthday ?? null,
+    attributes: {},
+    tags: [],
+    status: 'active',
+    enrolled_at: op.now,
+    last_event_at: null,
+    stats: { ...EMPTY_STATS, counts: {} },
+  };
+  await customers.insert(customer);
+  await emit(op, 'customer.enrolled', { customer });
+  return { customer, enrolled: true };
+}
+
+function withinValidity(rule: Rule, at: Timestamp): boolean {
+  return (
+    (rule.valid_from === null || rule.valid_from <= at) &&
+    (rule.valid_until === null || at < rule.valid_until)
+  );
+}
+
+function capWords(cap: Cap): string {
+  const per =
+    typeof cap.window === 'string'
+      ? cap.window === 'lifetime'
+        ? 'in total'
+        : `per ${cap.window}`
+      : `per ${cap.window.rolling}`;
+  return `${cap.scope === 'customer' ? 'per-customer' : 'global'} cap of ${cap.max} ${per}`;
+}
+
+/** Where a cap's window starts for an event at `at`; null for lifetime. */
+function capWindowStart(cap: Cap, at: Timestamp, timeZone: string): Timestamp | null {
+  if (cap.window === 'lifetime') return null;
+  if (typeof cap.window === 'string') return startOfUnit(at, cap.window, timeZone);
+  return addMs(at, -durationMs(cap.window.rolling));
+}
+
+function globalClaim(rule: Rule, cap: Cap, index: number, at: Timestamp, timeZone: string): GlobalCapClaim {
+  const window = cap.window;
+  const capKey = `${index}:${typeof window === 'string' ? window : `rolling:${window.rolling}`}:${cap.max}`;
+  return {
+    ruleId: rule.id,
+    capKey,
+    max: cap.max,
+    window:
+      window === 'lifetime'
+        ? { kind: 'lifetime' }
+        : typeof window === 'string'
+          ? { kind: 'calendar', key: periodKey(at, window, timeZone) }
+          : { kind: 'rolling', since: addMs(at, -durationMs(window.rolling)) },
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Step 6 of ingest for one event: one decision per rule, and the issuances they create. */
+class RuleEvaluation {
+  readonly decisions: Decision[] = [];
+  readonly issuances: Issuance[] = [];
+  readonly explanations: RuleExplanation[] = [];
+  readonly #campaigns = new Map<string, Campaign | null>();
+  readonly #rewards = new Map<string, Reward | null>();
+  readonly #budgets = new Map<string, Budget | null>();
+
+  constructor(
+    readonly op: Operation,
+    readonly run: IngestRun,
+    readonly event: LoyaltyEvent,
+    readonly customer: Customer,
+    readonly context: RuleContext,
+  ) {}
+
+  async decide(rule: Rule): Promise<Decision | null> {
+    const { op, event } = this;
+    const at = event.occurred_at;
+    const tz = op.tenant.timezone;
+    const decision = (
+      outcome: Decision['outcome'],
+      reason: string,
+      extra: Partial<Decision> = {},
+    ): Decision => ({
+      rule_id: rule.id,
+      rule_name: rule.name,
+      outcome,
+      reason,
+      ...extra,
+    });
+    const explanation: RuleExplanation = {
+      rule_id: rule.id,
+      rule_name: rule.name,
+      condition: null,
+      quantity: null,
+    };
+    if (this.run.dryRun) this.explanations.push(explanation);
+
+    const campaign =
+      rule.campaign_id === null
+        ? null
+        : await this.#cached(this.#campaigns, rule.campaign_id, (id) => op.tx.campaigns.get(id));
+    if (rule.campaign_id !== null) {
+      const why = campaignInactive(campaign, at);
+      if (why !== null) return decision('campaign_inactive', why);
+    }
+
+    const env = { now: new Date(at), timeZone: tz };
+    const logic = this.run.compiled.get(rule);
+    let matched: boolean;
+    try {
+      if (this.run.dryRun) {
+        const tree: ExplainNode = logic.condition.explain(this.context, env);
+        explanation.condition = tree;
+        matched = isTruthy(tree.value);
+      } else {
+        matched = isTruthy(logic.condition.evaluate(this.context, env));
+      }
+    } catch (error) {
+      return decision('not_matched', `The condition could not be evaluated: ${describeError(error)}`);
+    }
+    if (!matched) return decision('not_matched', 'The condition was false');
+
+    if (rule.cooldown !== null) {
+      const last = await op.tx.issuances.lastEarnedAt(rule.id, this.customer.id);
+      if (last !== null) {
+        const until = addMs(last, durationMs(rule.cooldown));
+        if (at < until) {
+          return decision(
+            'cooldown',
+            `Cooldown of ${rule.cooldown}: last earned at ${last}, earliest again at ${until}`,
+          );
+        }
+      }
+    }
+
+    for (const cap of rule.caps) {
+      if (cap.scope !== 'customer') continue;
+      const used = await op.tx.issuances.countEarned(rule.id, this.customer.id, capWindowStart(cap, at, tz));
+      if (used >= cap.max) return decision('cap_reached', `The ${capWords(cap)} is reached (${used} earned)`);
+    }
+
+    let quantity: number;
+    try {
+      const raw = this.run.dryRun ? logic.quantity.explain(this.context, env) : null;
+      if (raw !== null) explanation.quantity = raw;
+      const value = raw !== null ? raw.value : logic.quantity.evaluate(this.context, env);
+      quantity = typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : Number.NaN;
+      if (Number.isNaN(quantity))
+        return decision('not_matched', `The quantity formula gave ${JSON.stringify(value)}, not a number`);
+    } catch (error) {
+      return decision('not_matched', `The quantity formula could not be evaluated: ${describeError(error)}`);
+    }
+    if (quantity < 1)
+      return decision('not_matched', `The quantity formula gave ${quantity}: nothing to give`);
+
+    const reward = await this.#cached(this.#rewards, rule.reward_id, (id) => op.tx.rewards.get(id));
+    if (reward === null || !reward.active) {
+      return decision(
+        'not_matched',
+        `The reward ${reward === null ? rule.reward_id : `"${reward.name}"`} is not active`,
+      );
+    }
+
+    // Guarded claims, in an order where each failure has only earlier claims to give back.
+    const claims: GlobalCapClaim[] = [];
+    const giveBack = async (code: string | null) => {
+      for (const claim of claims) await op.tx.caps.releaseGlobal(claim);
+      if (code !== null) await op.tx.codes.release(reward.id, code);
+    };
+    for (const [index, cap] of rule.caps.entries()) {
+      if (cap.scope !== 'global') continue;
+      const claim = globalClaim(rule, cap, index, at, tz);
+      if (!(await op.tx.caps.claimGlobal(claim))) {
+        await giveBack(null);
+        return decision('cap_reached', `The ${capWords(cap)} is reached`);
+      }
+      claims.push(claim);
+    }
+
+    const issuanceId = op.newId();
+    let code: string | null = null;
+    if (reward.type === 'voucher') {
+      code = await op.tx.codes.draw(reward.id, issuanceId);
+      if (code === null) {
+        await giveBack(null);
+        return decision(
+          'codes_exhausted',
+          `No unused codes are left for "${reward.name}"; upload more codes`,
+        );
+      }
+    }
+
+    const cost = quantity * reward.cost;
+    const budgetId = rule.budget_id ?? campaign?.budget_id ?? null;
+    const budget =
+      budgetId === null ? null : await this.#cached(this.#budgets, budgetId, (id) => op.tx.budgets.get(id));
+    const period = budget === null ? null : periodKey(at, budget.period, tz);
+    if (budget !== null && !budget.active) {
+      await giveBack(code);
+      return decision('budget_exhausted', `Budget "${budget.name}" is switched off`);
+    }
+    if (budget !== null && period !== null) {
+      const reserved = await reserveBudget(op, budget, period, issuanceId, cost);
+      if (reserved === null) {
+        await giveBack(code);
+        const left = await op.tx.budgets.getPeriod(budget.id, period);
+        const room = left === null ? budget.limit : left.limit - left.reserved - left.utilized - left.spent;
+        return decision(
+          'budget_exhausted',
+          `Budget "${budget.name}" has ${room} left in period ${period}; this reward costs ${cost}`,
+        );
+      }
+    }
+
+    const immediate = reward.issue_mode === 'immediate';
+    const issuance: Issuance = {
+      id: issuanceId,
+      tenant_id: op.tenant.id,
+      customer_id: this.customer.id,
+      reward_id: reward.id,
+      rule_id: rule.id,
+      event_id: event.id,
+      state: immediate ? 'issued' : 'reserved',
+      quantity,
+      value: quantity * reward.value,
+      cost,
+      code,
+      budget_id: budget?.id ?? null,
+      budget_period: period,
+      earned_at: at,
+      created_at: op.now,
+      issued_at: immediate ? op.now : null,
+      expires_at: immediate ? expiryOf(reward, op.now) : null,
+      reserve_deadline: immediate ? null : addMs(op.now, durationMs(reward.reservation_ttl)),
+      redeemed_at: null,
+      cancelled_at: null,
+      cancel_reason: null,
+    };
+    if (immediate && budget !== null && period !== null) {
+      // Creation and issue in one step: reserved -> utilized, as DESIGN.md's table says.
+      await op.tx.budgets.move(budget.id, period, 'reserved', 'utilized', cost);
+      await op.tx.budgets.appendLedger({
+        id: op.newId(),
+        tenant_id: op.tenant.id,
+        budget_id: budget.id,
+        period,
+        issuance_id: issuanceId,
+        kind: 'charge',
+        amount: cost,
+        from: 'reserved',
+        to: 'utilized',
+        at: op.now,
+      });
+    }
+    await op.tx.issuances.insert(issuance);
+    if (immediate && reward.type === 'points') {
+      await creditPoints(op, this.customer.id, issuance.value, issuance.id, at);
+    }
+    await emit(op, immediate ? 'reward.issued' : 'reward.reserved', issuancePayload(issuance));
+    this.issuances.push(issuance);
+
+    const units = `${quantity} × "${reward.name}"`;
+    return immediate
+      ? decision('issued', `Issued ${units}${code === null ? '' : ` with code ${code}`}`, {
+          issuance_id: issuanceId,
+          quantity,
+        })
+      : decision('reserved', `Reserved ${units} for manual issue until ${issuance.reserve_deadline}`, {
+          issuance_id: issuanceId,
+          quantity,
+        });
+  }
+
+  async #cached<T>(
+    cache: Map<string, T | null>,
+    id: string,
+    load: (id: string) => Promise<T | null>,
+  ): Promise<T | null> {
+    if (cache.has(id)) return cache.get(id) ?? null;
+    const value = await load(id);
+    cache.set(id, value);
+    return value;
+  }
+}
+
+function campaignInactive(campaign: Campaign | null, at: Timestamp): string | null {
+  if (campaign === null) return 'The rule belongs to a campaign that no longer exists';
+  if (campaign.status !== 'active') return `Campaign "${campaign.name}" is ${campaign.status}`;
+  if (campaign.starts_at !== null && at < campaign.starts_at)
+    return `Campaign "${campaign.name}" starts at ${campaign.starts_at}`;
+  if (campaign.ends_at !== null && at >= campaign.ends_at)
+    return `Campaign "${campaign.name}" ended at ${campaign.ends_at}`;
+  return null;
+}

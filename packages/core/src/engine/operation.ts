@@ -1,0 +1,22 @@
+import type { OutboxEventType } from '../domain/outbox.js';
+import type { Tenant } from '../domain/tenant.js';
+import type { Tx } from '../ports/store.js';
+import type { Timestamp } from '../time.js';
+
+/** What one engine operation carries through its transaction. */
+export interface Operation {
+  tx: Tx;
+  tenant: Tenant;
+  /** The operation's time (the engine clock), UTC. */
+  now: Timestamp;
+  newId: () => string;
+}
+
+/** Writes an outbox row in the operation's transaction (invariant 8). */
+export async function emit(
+  op: Operation,
+  type: OutboxEventType,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await op.tx.outbox.append({ id: op.newId(), tenant_id: op.tenant.id, type, data, created_at: op.now });
+}

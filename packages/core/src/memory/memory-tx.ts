@@ -1,0 +1,997 @@
+import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
+import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
+import type { Campaign } from '../domain/campaign.js';
+import type { Page, PageRequest } from '../domain/common.js';
+import type { Customer } from '../domain/customer.js';
+import type { EventOutcome, LoyaltyEvent } from '../domain/event.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { IssuanceState } from '../domain/issuance-state.js';
+import type { OutboxEvent } from '../domain/outbox.js';
+import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { Reward } from '../domain/reward.js';
+import type { Rule } from '../domain/rule.js';
+import type { Tenant } from '../domain/tenant.js';
+import type { WebhookSubscription } from '../domain/webhook.js';
+import { LaasError, NotFoundError } from '../errors.js';
+import type {
+  ApiKeyRepository,
+  BudgetRepository,
+  BudgetReservation,
+  CampaignRepository,
+  CapRepository,
+  CodePoolRepository,
+  CustomerListFilter,
+  CustomerRepository,
+  EventListFilter,
+  EventRepository,
+  GlobalCapClaim,
+  IdempotencyRepository,
+  IssuanceListFilter,
+  IssuanceRepository,
+  OutboxRepository,
+  PointsRepository,
+  RewardRepository,
+  RuleRepository,
+  TenantRepository,
+  WebhookRepository,
+} from '../ports/repositories.js';
+import { type Tx, UniqueViolationError } from '../ports/store.js';
+import type { Timestamp } from '../time.js';
+import { copy } from './copy.js';
+import { SortedKeys } from './sorted-keys.js';
+import { CodePool, earnedKey, earnedKeyId, ms, pageOf, type StoreState, type TenantData } from './state.js';
+import type { UndoLog } from './undo-log.js';
+
+const SEP = '\u0000';
+
+/**
+ * The repositories of one MemoryStore transaction. Every method runs synchronously to the end
+ * (no `await` inside), so each is atomic; the store runs one transaction at a time, so the guards
+ * below are exact. Rows are copied on the way in and on the way out.
+ */
+export class MemoryTx implements Tx {
+  readonly tenantId: string;
+  readonly tenants: TenantRepository;
+  readonly customers: CustomerRepository;
+  readonly events: EventRepository;
+  readonly rules: RuleRepository;
+  readonly rewards: RewardRepository;
+  readonly codes: CodePoolRepository;
+  readonly issuances: IssuanceRepository;
+  readonly budgets: BudgetRepository;
+  readonly points: PointsRepository;
+  readonly campaigns: CampaignRepository;
+  readonly caps: CapRepository;
+  readonly webhooks: WebhookRepository;
+  readonly outbox: OutboxRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly idempotency: IdempotencyRepository;
+
+  #active = true;
+
+  constructor(state: StoreState, tenantId: string, log: UndoLog) {
+    this.tenantId = tenantId;
+    const ctx: Ctx = {
+      tenantId,
+      state,
+      data: state.of(tenantId),
+      log,
+      live: () => {
+        if (!this.#active) {
+          throw new LaasError(
+            'INTERNAL_ERROR',
+            'memoryStore: this transaction has ended; use the Tx only inside fn',
+          );
+        }
+      },
+    };
+    this.tenants = tenantRepository(ctx);
+    this.customers = customerRepository(ctx);
+    this.events = eventRepository(ctx);
+    this.rules = ruleRepository(ctx);
+    this.rewards = rewardRepository(ctx);
+    this.codes = codePoolRepository(ctx);
+    this.issuances = issuanceRepository(ctx);
+    this.budgets = budgetRepository(ctx);
+    this.points = pointsRepository(ctx);
+    this.campaigns = campaignRepository(ctx);
+    this.caps = capRepository(ctx);
+    this.webhooks = webhookRepository(ctx);
+    this.outbox = outboxRepository(ctx);
+    this.apiKeys = apiKeyRepository(ctx);
+    this.idempotency = idempotencyRepository(ctx);
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  end(): void {
+    this.#active = false;
+  }
+}
+
+interface Ctx {
+  readonly tenantId: string;
+  readonly state: StoreState;
+  readonly data: TenantData;
+  readonly log: UndoLog;
+  /** Throws once the transaction has ended. */
+  live(): void;
+}
+
+/** A row written in a transaction must belong to its tenant (invariant 7; RLS's WITH CHECK). */
+function own(ctx: Ctx, row: { tenant_id: string }, entity: string): void {
+  if (row.tenant_id !== ctx.tenantId) {
+    throw new LaasError(
+      'INTERNAL_ERROR',
+      `A ${entity} of tenant ${JSON.stringify(row.tenant_id)} cannot be written in a transaction of tenant ${JSON.stringify(ctx.tenantId)}`,
+      { entity, tenant_id: row.tenant_id },
+    );
+  }
+}
+
+function orNull<T>(row: T | undefined): T | null {
+  return row === undefined ? null : copy(row);
+}
+
+function laterOf(a: Timestamp | null, b: Timestamp): Timestamp {
+  return a === null || ms(b) > ms(a) ? b : a;
+}
+
+function tenantRepository(ctx: Ctx): TenantRepository {
+  const { state, log } = ctx;
+  const check = (tenant: Tenant): void => {
+    if (tenant.id !== ctx.tenantId) {
+      throw new LaasError(
+        'INTERNAL_ERROR',
+        `Tenant ${JSON.stringify(tenant.id)} cannot be written in a transaction of tenant ${JSON.stringify(ctx.tenantId)}`,
+        { tenant_id: tenant.id },
+      );
+    }
+  };
+  return {
+    async insert(tenant) {
+      ctx.live();
+      check(tenant);
+      if (state.tenants.has(tenant.id)) throw new UniqueViolationError('tenant', 'id', tenant.id);
+      log.set(state.tenants, tenant.id, copy(tenant));
+      log.insertSorted(state.tenantOrder, tenant.id);
+    },
+    async get() {
+      ctx.live();
+      return orNull(state.tenants.get(ctx.tenantId));
+    },
+    async update(tenant) {
+      ctx.live();
+      // Another tenant's row is not visible here: like an UPDATE that matches no row.
+      if (tenant.id !== ctx.tenantId || !state.tenants.has(tenant.id)) return;
+      log.set(state.tenants, tenant.id, copy(tenant));
+    },
+  };
+}
+
+function customerRepository(ctx: Ctx): CustomerRepository {
+  const { data, log } = ctx;
+  const table = data.customers;
+
+  /** Throws when `phone` / `external_ref` belong to a customer other than `id`. */
+  const checkUnique = (customer: Customer): void => {
+    if (customer.phone !== null) {
+      const holder = data.customerByPhone.get(customer.phone);
+      if (holder !== undefined && holder !== customer.id) {
+        throw new UniqueViolationError('customer', 'phone', customer.phone);
+      }
+    }
+    if (customer.external_ref !== null) {
+      const holder = data.customerByRef.get(customer.external_ref);
+      if (holder !== undefined && holder !== customer.id) {
+        throw new UniqueViolationError('customer', 'external_ref', customer.external_ref);
+      }
+    }
+  };
+  const reindex = (before: Customer | undefined, after: Customer): void => {
+    if (before?.phone !== after.phone) {
+      if (before?.phone != null) log.delete(data.customerByPhone, before.phone);
+      if (after.phone !== null) log.set(data.customerByPhone, after.phone, after.id);
+    }
+    if (before?.external_ref !== after.external_ref) {
+      if (before?.external_ref != null) log.delete(data.customerByRef, before.external_ref);
+      if (after.external_ref !== null) log.set(data.customerByRef, after.external_ref, after.id);
+    }
+  };
+  const byIndex = (index: Map<string, string>, key: string): Customer | null => {
+    const id = index.get(key);
+    return id === undefined ? null : orNull(table.get(id));
+  };
+
+  return {
+    async insert(customer) {
+      ctx.live();
+      own(ctx, customer, 'customer');
+      if (table.has(customer.id)) throw new UniqueViolationError('customer', 'id', customer.id);
+      checkUnique(customer);
+      const row = copy(customer);
+      table.insert(log, row);
+      reindex(undefined, row);
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async findByExternalRef(externalRef) {
+      ctx.live();
+      return byIndex(data.customerByRef, externalRef);
+    },
+    async findByPhone(phone) {
+      ctx.live();
+      return byIndex(data.customerByPhone, phone);
+    },
+    async lock(id) {
+      // One transaction at a time: holding the store is holding every row lock.
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async updateProfile(customer) {
+      ctx.live();
+      const before = table.get(customer.id);
+      if (before === undefined) return;
+      own(ctx, customer, 'customer');
+      checkUnique(customer);
+      const after: Customer = {
+        ...before,
+        phone: customer.phone,
+        external_ref: customer.external_ref,
+        name: customer.name,
+        birthday: customer.birthday,
+        attributes: copy(customer.attributes),
+        tags: copy(customer.tags),
+        status: customer.status,
+      };
+      table.replace(log, after);
+      reindex(before, after);
+    },
+    async recordEvent(id, type, spend, at) {
+      ctx.live();
+      const before = table.get(id);
+      if (before === undefined) throw new NotFoundError('customer', id);
+      const after: Customer = {
+        ...before,
+        last_event_at: laterOf(before.last_event_at, at),
+        stats: {
+          ...before.stats,
+          counts: { ...before.stats.counts, [type]: (before.stats.counts[type] ?? 0) + 1 },
+          total_spend: before.stats.total_spend + spend,
+        },
+      };
+      table.replace(log, after);
+      return copy(after);
+    },
+    async adjustPointsBalance(id, delta) {
+      ctx.live();
+      const before = table.get(id);
+      if (before === undefined) return null;
+      const balance = before.stats.points_balance + delta;
+      if (balance < 0) return null;
+      table.replace(log, { ...before, stats: { ...before.stats, points_balance: balance } });
+      return balance;
+    },
+    async list(filter: CustomerListFilter, page) {
+      ctx.live();
+      const { status, tag } = filter;
+      if (status === undefined && tag === undefined) return table.page(page);
+      return table.page(
+        page,
+        (c) => (status === undefined || c.status === status) && (tag === undefined || c.tags.includes(tag)),
+      );
+    },
+  };
+}
+
+function eventRepository(ctx: Ctx): EventRepository {
+  const { data, log } = ctx;
+  const table = data.events;
+  return {
+    async findByIdempotencyKey(key) {
+      ctx.live();
+      const id = data.eventByKey.get(key);
+      return id === undefined ? null : orNull(table.get(id));
+    },
+    async insert(event: LoyaltyEvent) {
+      ctx.live();
+      own(ctx, event, 'event');
+      if (table.has(event.id)) throw new UniqueViolationError('event', 'id', event.id);
+      if (data.eventByKey.has(event.idempotency_key)) {
+        throw new UniqueViolationError('event', 'idempotency_key', event.idempotency_key);
+      }
+      table.insert(log, copy(event));
+      log.set(data.eventByKey, event.idempotency_key, event.id);
+    },
+    async setOutcome(id, outcome: EventOutcome) {
+      ctx.live();
+      const before = table.get(id);
+      if (before !== undefined) table.replace(log, { ...before, outcome: copy(outcome) });
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async list(filter: EventListFilter, page) {
+      ctx.live();
+      const { customer_id, type } = filter;
+      if (customer_id === undefined && type === undefined) return table.page(page);
+      return table.page(
+        page,
+        (e) =>
+          (customer_id === undefined || e.customer_id === customer_id) &&
+          (type === undefined || e.type === type),
+      );
+    },
+  };
+}
+
+function ruleRepository(ctx: Ctx): RuleRepository {
+  const { data, log } = ctx;
+  const table = data.rules;
+  return {
+    async insert(rule) {
+      ctx.live();
+      own(ctx, rule, 'rule');
+      if (table.has(rule.id)) throw new UniqueViolationError('rule', 'id', rule.id);
+      table.insert(log, copy(rule));
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async update(rule, expectedVersion) {
+      ctx.live();
+      const before = table.get(rule.id);
+      if (before === undefined || before.version !== expectedVersion) return false;
+      own(ctx, rule, 'rule');
+      table.replace(log, copy(rule));
+      return true;
+    },
+    async delete(id) {
+      ctx.live();
+      return table.delete(log, id);
+    },
+    async list(page) {
+      ctx.live();
+      return table.page(page);
+    },
+    async listActiveForEventType(type) {
+      ctx.live();
+      const matching: Rule[] = [];
+      for (const rule of table.rows.values()) {
+        if (rule.active && rule.event_types.includes(type)) matching.push(rule);
+      }
+      matching.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return matching.map(copy);
+    },
+  };
+}
+
+function rewardRepository(ctx: Ctx): RewardRepository {
+  const { data, log } = ctx;
+  const table = data.rewards;
+  return {
+    async insert(reward: Reward) {
+      ctx.live();
+      own(ctx, reward, 'reward');
+      if (table.has(reward.id)) throw new UniqueViolationError('reward', 'id', reward.id);
+      table.insert(log, copy(reward));
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async update(reward) {
+      ctx.live();
+      if (!table.has(reward.id)) return;
+      own(ctx, reward, 'reward');
+      table.replace(log, copy(reward));
+    },
+    async list(page) {
+      ctx.live();
+      return table.page(page);
+    },
+  };
+}
+
+function codePoolRepository(ctx: Ctx): CodePoolRepository {
+  const { data, log } = ctx;
+  return {
+    async add(rewardId, codes, at) {
+      ctx.live();
+      let pool = data.codePools.get(rewardId);
+      if (pool === undefined) {
+        pool = new CodePool();
+        log.set(data.codePools, rewardId, pool);
+      }
+      let added = 0;
+      const duplicates: string[] = [];
+      for (const code of codes) {
+        if (pool.all.has(code)) {
+          duplicates.push(code);
+          continue;
+        }
+        log.set(pool.all, code, { code, issuance_id: null, added_at: at });
+        pool.push(log, code);
+        added += 1;
+      }
+      return { added, duplicates };
+    },
+    async draw(rewardId, issuanceId) {
+      ctx.live();
+      const pool = data.codePools.get(rewardId);
+      if (pool === undefined) return null;
+      for (;;) {
+        const code = pool.shift(log);
+        if (code === undefined) return null;
+        const row = pool.all.get(code);
+        // Always free by construction; the check keeps a code from ever being handed out twice.
+        if (row === undefined || row.issuance_id !== null) continue;
+        log.set(pool.all, code, { ...row, issuance_id: issuanceId });
+        return code;
+      }
+    },
+    async counts(rewardId) {
+      ctx.live();
+      const pool = data.codePools.get(rewardId);
+      if (pool === undefined) return { available: 0, used: 0 };
+      return { available: pool.available, used: pool.all.size - pool.available };
+    },
+    async release(rewardId, code) {
+      ctx.live();
+      const pool = data.codePools.get(rewardId);
+      const row = pool?.all.get(code);
+      if (pool === undefined || row === undefined || row.issuance_id === null) return;
+      log.set(pool.all, code, { ...row, issuance_id: null });
+      pool.push(log, code);
+    },
+  };
+}
+
+/** When an issuance in this state falls due (`listDue`), or null. */
+function dueAt(issuance: Issuance): number | null {
+  if (issuance.state === 'issued' && issuance.expires_at !== null) return ms(issuance.expires_at);
+  if (issuance.state === 'reserved' && issuance.reserve_deadline !== null)
+    return ms(issuance.reserve_deadline);
+  return null;
+}
+
+function issuanceRepository(ctx: Ctx): IssuanceRepository {
+  const { data, log } = ctx;
+  const table = data.issuances;
+
+  const earnedIndex = (map: Map<string, SortedKeys>, key: string): SortedKeys => {
+    let keys = map.get(key);
+    if (keys === undefined) {
+      keys = new SortedKeys();
+      log.set(map, key, keys);
+    }
+    return keys;
+  };
+  const unindex = (row: Issuance): void => {
+    if (row.code !== null && data.issuanceByCode.get(row.code) === row.id)
+      log.delete(data.issuanceByCode, row.code);
+    if (row.rule_id !== null) {
+      const key = earnedKey(ms(row.earned_at), row.id);
+      const byRule = data.earnedByRule.get(row.rule_id);
+      if (byRule !== undefined) log.removeSorted(byRule, key);
+      const byCustomer = data.earnedByRuleCustomer.get(`${row.rule_id}${SEP}${row.customer_id}`);
+      if (byCustomer !== undefined) log.removeSorted(byCustomer, key);
+    }
+    log.delete(data.dueIssuances, row.id);
+  };
+  const index = (row: Issuance): void => {
+    if (row.code !== null) log.set(data.issuanceByCode, row.code, row.id);
+    if (row.rule_id !== null) {
+      const key = earnedKey(ms(row.earned_at), row.id);
+      log.insertSorted(earnedIndex(data.earnedByRule, row.rule_id), key);
+      log.insertSorted(earnedIndex(data.earnedByRuleCustomer, `${row.rule_id}${SEP}${row.customer_id}`), key);
+    }
+    const due = dueAt(row);
+    if (due !== null) log.set(data.dueIssuances, row.id, due);
+  };
+  const reindex = (before: Issuance, after: Issuance): void => {
+    if (
+      before.code === after.code &&
+      before.rule_id === after.rule_id &&
+      before.customer_id === after.customer_id &&
+      before.earned_at === after.earned_at
+    ) {
+      const due = dueAt(after);
+      if (due === null) log.delete(data.dueIssuances, after.id);
+      else if (data.dueIssuances.get(after.id) !== due) log.set(data.dueIssuances, after.id, due);
+      return;
+    }
+    unindex(before);
+    index(after);
+  };
+
+  return {
+    async insert(issuance) {
+      ctx.live();
+      own(ctx, issuance, 'issuance');
+      if (table.has(issuance.id)) throw new UniqueViolationError('issuance', 'id', issuance.id);
+      const row = copy(issuance);
+      table.insert(log, row);
+      index(row);
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async getByCode(code) {
+      ctx.live();
+      const id = data.issuanceByCode.get(code);
+      return id === undefined ? null : orNull(table.get(id));
+    },
+    async transition(next, from: IssuanceState) {
+      ctx.live();
+      const before = table.get(next.id);
+      if (before === undefined || before.state !== from) return null;
+      own(ctx, next, 'issuance');
+      const after = copy(next);
+      table.replace(log, after);
+      reindex(before, after);
+      return copy(after);
+    },
+    async list(filter: IssuanceListFilter, page) {
+      ctx.live();
+      const { customer_id, rule_id, state } = filter;
+      if (customer_id === undefined && rule_id === undefined && state === undefined) return table.page(page);
+      return table.page(
+        page,
+        (i) =>
+          (customer_id === undefined || i.customer_id === customer_id) &&
+          (rule_id === undefined || i.rule_id === rule_id) &&
+          (state === undefined || i.state === state),
+      );
+    },
+    async countEarned(ruleId, customerId, since) {
+      ctx.live();
+      const keys =
+        customerId === null
+          ? data.earnedByRule.get(ruleId)
+          : data.earnedByRuleCustomer.get(`${ruleId}${SEP}${customerId}`);
+      if (keys === undefined) return 0;
+      if (since === null) return keys.size;
+      return keys.size - keys.lowerBound(earnedKey(ms(since), ''));
+    },
+    async lastEarnedAt(ruleId, customerId) {
+      ctx.live();
+      const last = data.earnedByRuleCustomer.get(`${ruleId}${SEP}${customerId}`)?.last();
+      if (last === undefined) return null;
+      return table.get(earnedKeyId(last))?.earned_at ?? null;
+    },
+    async listDue(now, limit) {
+      ctx.live();
+      const cutoff = ms(now);
+      const due: Array<[string, number]> = [];
+      for (const entry of data.dueIssuances) if (entry[1] <= cutoff) due.push(entry);
+      due.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const out: Issuance[] = [];
+      for (const [id] of due.slice(0, Math.max(0, limit))) {
+        const row = table.get(id);
+        if (row !== undefined) out.push(copy(row));
+      }
+      return out;
+    },
+  };
+}
+
+function budgetRepository(ctx: Ctx): BudgetRepository {
+  const { data, log } = ctx;
+  const table = data.budgets;
+  const periodId = (budgetId: string, period: string): string => `${budgetId}${SEP}${period}`;
+  const createPeriod = (budgetId: string, period: string, limit: number): BudgetPeriod => {
+    const row: BudgetPeriod = {
+      budget_id: budgetId,
+      period,
+      limit,
+      reserved: 0,
+      utilized: 0,
+      spent: 0,
+      threshold_notified: false,
+      exhausted_notified: false,
+    };
+    log.set(data.periods, periodId(budgetId, period), row);
+    let keys = data.periodKeys.get(budgetId);
+    if (keys === undefined) {
+      keys = new SortedKeys();
+      log.set(data.periodKeys, budgetId, keys);
+    }
+    log.insertSorted(keys, period);
+    return row;
+  };
+  const write = (row: BudgetPeriod): BudgetPeriod => {
+    log.set(data.periods, periodId(row.budget_id, row.period), row);
+    return copy(row);
+  };
+
+  return {
+    async insert(budget: Budget) {
+      ctx.live();
+      own(ctx, budget, 'budget');
+      if (table.has(budget.id)) throw new UniqueViolationError('budget', 'id', budget.id);
+      table.insert(log, copy(budget));
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async update(budget) {
+      ctx.live();
+      if (!table.has(budget.id)) return;
+      own(ctx, budget, 'budget');
+      table.replace(log, copy(budget));
+    },
+    async list(page) {
+      ctx.live();
+      return table.page(page);
+    },
+    async getPeriod(budgetId, period) {
+      ctx.live();
+      return orNull(data.periods.get(periodId(budgetId, period)));
+    },
+    async listPeriods(budgetId) {
+      ctx.live();
+      const keys = data.periodKeys.get(budgetId);
+      const out: BudgetPeriod[] = [];
+      if (keys === undefined) return out;
+      for (let i = keys.size - 1; i >= 0; i--) {
+        const row = data.periods.get(periodId(budgetId, keys.at(i) as string));
+        if (row !== undefined) out.push(copy(row));
+      }
+      return out;
+    },
+    async reserve(reservation: BudgetReservation) {
+      ctx.live();
+      const { budgetId, period, defaultLimit, amount, hardCap } = reservation;
+      const existing = data.periods.get(periodId(budgetId, period));
+      const limit = existing?.limit ?? defaultLimit;
+      const committed = existing === undefined ? 0 : existing.reserved + existing.utilized + existing.spent;
+      // Refused: nothing changes, not even the creation of the period row.
+      if (hardCap && committed + amount > limit) return null;
+      const row = existing ?? createPeriod(budgetId, period, defaultLimit);
+      return write({ ...row, reserved: row.reserved + amount });
+    },
+    async move(budgetId, period, from, to, amount) {
+      ctx.live();
+      const row = data.periods.get(periodId(budgetId, period));
+      if (row === undefined) throw new NotFoundError('budget period', `${budgetId}/${period}`);
+      if (row[from] < amount) {
+        throw new LaasError(
+          'INTERNAL_ERROR',
+          `Budget ${budgetId} period ${period}: cannot move ${amount} out of ${from}, which holds ${row[from]}`,
+          { budget_id: budgetId, period, from, to, amount, held: row[from] },
+        );
+      }
+      const next: BudgetPeriod = { ...row, [from]: row[from] - amount };
+      if (to !== null) next[to] = next[to] + amount;
+      return write(next);
+    },
+    async topUp(budgetId, period, defaultLimit, amount) {
+      ctx.live();
+      const row =
+        data.periods.get(periodId(budgetId, period)) ?? createPeriod(budgetId, period, defaultLimit);
+      return write({ ...row, limit: row.limit + amount });
+    },
+    async markNotified(budgetId, period, kind) {
+      ctx.live();
+      const row = data.periods.get(periodId(budgetId, period));
+      if (row === undefined) return false;
+      const flag = kind === 'threshold' ? 'threshold_notified' : 'exhausted_notified';
+      if (row[flag]) return false;
+      write({ ...row, [flag]: true });
+      return true;
+    },
+    async appendLedger(entry: BudgetLedgerEntry) {
+      ctx.live();
+      own(ctx, entry, 'budget ledger entry');
+      if (data.budgetLedger.has(entry.id))
+        throw new UniqueViolationError('budget ledger entry', 'id', entry.id);
+      data.budgetLedger.insert(log, copy(entry));
+    },
+    async listLedger(budgetId, period, page) {
+      ctx.live();
+      return data.budgetLedger.page(
+        page,
+        (e) => e.budget_id === budgetId && (period === null || e.period === period),
+      );
+    },
+  };
+}
+
+/** Spending order: expiring first, never-expiring last, then earned first, then id. */
+function lotOrder(a: PointsLot, b: PointsLot): number {
+  if (a.expires_at !== b.expires_at) {
+    if (a.expires_at === null) return 1;
+    if (b.expires_at === null) return -1;
+    const d = ms(a.expires_at) - ms(b.expires_at);
+    if (d !== 0) return d;
+  }
+  const e = ms(a.earned_at) - ms(b.earned_at);
+  if (e !== 0) return e;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function pointsRepository(ctx: Ctx): PointsRepository {
+  const { data, log } = ctx;
+
+  const keysOf = (map: Map<string, SortedKeys>, key: string): SortedKeys => {
+    let keys = map.get(key);
+    if (keys === undefined) {
+      keys = new SortedKeys();
+      log.set(map, key, keys);
+    }
+    return keys;
+  };
+  /** Writes a lot and keeps the "points left" indexes in step with its `remaining`. */
+  const writeLot = (lot: PointsLot): void => {
+    log.set(data.lots, lot.id, lot);
+    let live = data.liveLotsByCustomer.get(lot.customer_id);
+    if (lot.remaining > 0) {
+      if (live === undefined) {
+        live = new Map();
+        log.set(data.liveLotsByCustomer, lot.customer_id, live);
+      }
+      if (!live.has(lot.id)) log.set(live, lot.id, true);
+      if (lot.expires_at !== null) log.set(data.dueLots, lot.id, ms(lot.expires_at));
+      else log.delete(data.dueLots, lot.id);
+    } else {
+      if (live !== undefined) log.delete(live, lot.id);
+      log.delete(data.dueLots, lot.id);
+    }
+  };
+
+  return {
+    async insertLot(lot) {
+      ctx.live();
+      own(ctx, lot, 'points lot');
+      if (data.lots.has(lot.id)) throw new UniqueViolationError('points lot', 'id', lot.id);
+      log.insertSorted(keysOf(data.lotsByCustomer, lot.customer_id), lot.id);
+      writeLot(copy(lot));
+    },
+    async consumeLots(customerId, amount) {
+      ctx.live();
+      const taken: Array<{ lot_id: string; amount: number }> = [];
+      if (amount <= 0) return taken;
+      const lots: PointsLot[] = [];
+      let held = 0;
+      for (const id of data.liveLotsByCustomer.get(customerId)?.keys() ?? []) {
+        const lot = data.lots.get(id);
+        if (lot !== undefined && lot.remaining > 0) {
+          lots.push(lot);
+          held += lot.remaining;
+        }
+      }
+      if (held < amount) {
+        throw new LaasError(
+          'INTERNAL_ERROR',
+          `Customer ${customerId}: cannot take ${amount} points from lots that hold ${held}`,
+          { customer_id: customerId, amount, held },
+        );
+      }
+      lots.sort(lotOrder);
+      let left = amount;
+      for (const lot of lots) {
+        if (left === 0) break;
+        const take = Math.min(lot.remaining, left);
+        writeLot({ ...lot, remaining: lot.remaining - take });
+        taken.push({ lot_id: lot.id, amount: take });
+        left -= take;
+      }
+      return taken;
+    },
+    async listDueLots(now, limit) {
+      ctx.live();
+      const cutoff = ms(now);
+      const due: PointsLot[] = [];
+      for (const [id, at] of data.dueLots) {
+        const lot = data.lots.get(id);
+        if (at <= cutoff && lot !== undefined) due.push(lot);
+      }
+      due.sort(lotOrder);
+      return due.slice(0, Math.max(0, limit)).map(copy);
+    },
+    async expireLot(lotId) {
+      ctx.live();
+      const lot = data.lots.get(lotId);
+      if (lot === undefined || lot.remaining === 0) return 0;
+      writeLot({ ...lot, remaining: 0 });
+      return lot.remaining;
+    },
+    async listLots(customerId) {
+      ctx.live();
+      const keys = data.lotsByCustomer.get(customerId);
+      const out: PointsLot[] = [];
+      if (keys === undefined) return out;
+      for (let i = keys.size - 1; i >= 0; i--) {
+        const lot = data.lots.get(keys.at(i) as string);
+        if (lot !== undefined) out.push(copy(lot));
+      }
+      return out;
+    },
+    async appendLedger(entry: PointsLedgerEntry) {
+      ctx.live();
+      own(ctx, entry, 'points ledger entry');
+      if (data.pointsLedger.has(entry.id))
+        throw new UniqueViolationError('points ledger entry', 'id', entry.id);
+      data.pointsLedger.insert(log, copy(entry));
+      log.insertSorted(keysOf(data.pointsLedgerByCustomer, entry.customer_id), entry.id);
+    },
+    async listLedger(customerId, page: PageRequest): Promise<Page<PointsLedgerEntry>> {
+      ctx.live();
+      const keys = data.pointsLedgerByCustomer.get(customerId);
+      if (keys === undefined) return { items: [], next_cursor: null };
+      return pageOf(keys, (id) => data.pointsLedger.get(id), page);
+    },
+  };
+}
+
+function campaignRepository(ctx: Ctx): CampaignRepository {
+  const { data, log } = ctx;
+  const table = data.campaigns;
+  return {
+    async insert(campaign: Campaign) {
+      ctx.live();
+      own(ctx, campaign, 'campaign');
+      if (table.has(campaign.id)) throw new UniqueViolationError('campaign', 'id', campaign.id);
+      table.insert(log, copy(campaign));
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async update(campaign) {
+      ctx.live();
+      if (!table.has(campaign.id)) return;
+      own(ctx, campaign, 'campaign');
+      table.replace(log, copy(campaign));
+    },
+    async list(page) {
+      ctx.live();
+      return table.page(page);
+    },
+  };
+}
+
+function capRepository(ctx: Ctx): CapRepository {
+  const { data, log } = ctx;
+  const counterKey = (claim: GlobalCapClaim): string | null =>
+    claim.window.kind === 'rolling'
+      ? null
+      : `${claim.ruleId}${SEP}${claim.capKey}${SEP}${claim.window.kind === 'calendar' ? claim.window.key : 'lifetime'}`;
+  return {
+    async claimGlobal(claim) {
+      ctx.live();
+      const key = counterKey(claim);
+      if (key === null) {
+        if (claim.window.kind !== 'rolling') return false;
+        const keys = data.earnedByRule.get(claim.ruleId);
+        const used =
+          keys === undefined ? 0 : keys.size - keys.lowerBound(earnedKey(ms(claim.window.since), ''));
+        return used < claim.max;
+      }
+      const used = data.capCounters.get(key) ?? 0;
+      if (used >= claim.max) return false;
+      log.set(data.capCounters, key, used + 1);
+      return true;
+    },
+    async releaseGlobal(claim) {
+      ctx.live();
+      const key = counterKey(claim);
+      if (key === null) return;
+      const used = data.capCounters.get(key) ?? 0;
+      if (used > 0) log.set(data.capCounters, key, used - 1);
+    },
+  };
+}
+
+function webhookRepository(ctx: Ctx): WebhookRepository {
+  const { data, log } = ctx;
+  const table = data.webhooks;
+  return {
+    async insert(subscription: WebhookSubscription) {
+      ctx.live();
+      own(ctx, subscription, 'webhook subscription');
+      if (table.has(subscription.id))
+        throw new UniqueViolationError('webhook subscription', 'id', subscription.id);
+      table.insert(log, copy(subscription));
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async update(subscription) {
+      ctx.live();
+      if (!table.has(subscription.id)) return;
+      own(ctx, subscription, 'webhook subscription');
+      table.replace(log, copy(subscription));
+    },
+    async delete(id) {
+      ctx.live();
+      return table.delete(log, id);
+    },
+    async list(page) {
+      ctx.live();
+      return table.page(page);
+    },
+  };
+}
+
+function outboxRepository(ctx: Ctx): OutboxRepository {
+  const { data, log } = ctx;
+  return {
+    async append(event: OutboxEvent) {
+      ctx.live();
+      own(ctx, event, 'outbox event');
+      if (data.outbox.has(event.id)) throw new UniqueViolationError('outbox event', 'id', event.id);
+      data.outbox.insert(log, copy(event));
+    },
+    async list(page) {
+      ctx.live();
+      return data.outbox.page(page);
+    },
+  };
+}
+
+function apiKeyRepository(ctx: Ctx): ApiKeyRepository {
+  const { data, state, log } = ctx;
+  const table = data.apiKeys;
+  return {
+    async insert(key: ApiKey) {
+      ctx.live();
+      own(ctx, key, 'API key');
+      if (table.has(key.id)) throw new UniqueViolationError('API key', 'id', key.id);
+      // Unique across tenants: authentication finds a key by its hash alone.
+      if (state.apiKeyByHash.has(key.key_hash)) throw new UniqueViolationError('API key', 'key_hash');
+      table.insert(log, copy(key));
+      log.set(state.apiKeyByHash, key.key_hash, { tenantId: ctx.tenantId, id: key.id });
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async revoke(id, at) {
+      ctx.live();
+      const before = table.get(id);
+      if (before === undefined || before.revoked_at !== null) return false;
+      table.replace(log, { ...before, revoked_at: at });
+      return true;
+    },
+    async list(page) {
+      ctx.live();
+      return table.page(page);
+    },
+  };
+}
+
+function idempotencyRepository(ctx: Ctx): IdempotencyRepository {
+  const { data, log } = ctx;
+  return {
+    async get(key) {
+      ctx.live();
+      return orNull(data.idempotency.get(key));
+    },
+    async put(record: IdempotencyRecord) {
+      ctx.live();
+      own(ctx, record, 'idempotency record');
+      if (data.idempotency.has(record.key))
+        throw new UniqueViolationError('idempotency record', 'key', record.key);
+      log.set(data.idempotency, record.key, copy(record));
+    },
+    async purge(before) {
+      ctx.live();
+      const cutoff = ms(before);
+      const stale: string[] = [];
+      for (const [key, record] of data.idempotency) if (ms(record.created_at) < cutoff) stale.push(key);
+      for (const key of stale) log.delete(data.idempotency, key);
+      return stale.length;
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
+import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
+import type { Campaign } from '../domain/campaign.js';
+import { decodeCursor, encodeCursor, type Page, type PageRequest } from '../domain/common.js';
+import type { Customer } from '../domain/customer.js';
+import type { LoyaltyEvent } from '../domain/event.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { OutboxEvent } from '../domain/outbox.js';
+import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { Reward } from '../domain/reward.js';
+import type { Rule } from '../domain/rule.js';
+import type { Tenant } from '../domain/tenant.js';
+import type { WebhookSubscription } from '../domain/webhook.js';
+import { copy } from './copy.js';
+import { SortedKeys } from './sorted-keys.js';
+import type { UndoLog } from './undo-log.js';
+
+/** Rows by id, plus their ids in order for newest-first pages. */
+export class Table<V extends { id: string }> {
+  readonly rows = new Map<string, V>();
+  readonly order = new SortedKeys();
+
+  get(id: string): V | undefined {
+    return this.rows.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.rows.has(id);
+  }
+
+  insert(log: UndoLog, row: V): void {
+    log.set(this.rows, row.id, row);
+    log.insertSorted(this.order, row.id);
+  }
+
+  replace(log: UndoLog, row: V): void {
+    log.set(this.rows, row.id, row);
+  }
+
+  delete(log: UndoLog, id: string): boolean {
+    if (!log.delete(this.rows, id)) return false;
+    log.removeSorted(this.order, id);
+    return true;
+  }
+
+  page(page: PageRequest, filter?: (row: V) => boolean): Page<V> {
+    return pageOf(this.order, (id) => this.rows.get(id), page, filter);
+  }
+}
+
+/**
+ * One newest-first page over `order` (ids ascending): rows with an id below the cursor's, copied.
+ * Rows inserted meanwhile have larger ids (UUIDv7) and so never shift a later page.
+ */
+export function pageOf<V extends { id: string }>(
+  order: SortedKeys,
+  lookup: (id: string) => V | undefined,
+  page: PageRequest,
+  filter?: (row: V) => boolean,
+): Page<V> {
+  const limit = Math.max(1, Math.floor(page.limit));
+  const after = decodeCursor(page.cursor);
+  let i = after === undefined ? order.size - 1 : order.lowerBound(after) - 1;
+  const items: V[] = [];
+  let more = false;
+  for (; i >= 0; i--) {
+    const row = lookup(order.at(i) as string);
+    if (row === undefined || (filter !== undefined && !filter(row))) continue;
+    if (items.length === limit) {
+      more = true;
+      break;
+    }
+    items.push(row);
+  }
+  const last = items[items.length - 1];
+  return { items: items.map(copy), next_cursor: more && last !== undefined ? encodeCursor(last.id) : null };
+}
+
+/** A voucher code of a pool; `issuance_id` is null while the code is free. */
+export interface CodeRow {
+  code: string;
+  issuance_id: string | null;
+  added_at: string;
+}
+
+/**
+ * One reward's code pool. `free` is a queue of free codes read from `head`: a draw moves `head`
+ * forward, an upload or a release appends, and the undo log reverses both exactly (it undoes
+ * newest first, so the array's end is always what the undo step expects).
+ */
+export class CodePool {
+  readonly all = new Map<string, CodeRow>();
+  readonly free: string[] = [];
+  head = 0;
+
+  get available(): number {
+    return this.free.length - this.head;
+  }
+
+  push(log: UndoLog, code: string): void {
+    this.free.push(code);
+    log.onRollback(() => {
+      this.free.pop();
+    });
+  }
+
+  shift(log: UndoLog): string | undefined {
+    if (this.head >= this.free.length) return undefined;
+    const code = this.free[this.head] as string;
+    this.head += 1;
+    log.onRollback(() => {
+      this.head -= 1;
+    });
+    return code;
+  }
+}
+
+/**
+ * A rule's (or a rule and customer's) issuances ordered by `earned_at`: keys are
+ * `<earned_at in ms, zero-padded>\u0000<issuance id>`, so "earned at or after `since`" is one binary
+ * search and the latest is the last key.
+ */
+export function earnedKey(earnedAtMs: number, issuanceId: string): string {
+  return `${String(earnedAtMs + EPOCH_OFFSET).padStart(17, '0')}\u0000${issuanceId}`;
+}
+export function earnedKeyId(key: string): string {
+  return key.slice(key.indexOf('\u0000') + 1);
+}
+/** Shifts instants before 1970 to positive numbers so that zero-padding sorts them correctly. */
+const EPOCH_OFFSET = 8_640_000_000_000_000;
+
+export function ms(at: string): number {
+  return Date.parse(at);
+}
+
+/** Everything one tenant owns. Each index is changed only through the transaction's undo log. */
+export class TenantData {
+  readonly customers = new Table<Customer>();
+  readonly customerByPhone = new Map<string, string>();
+  readonly customerByRef = new Map<string, string>();
+
+  readonly events = new Table<LoyaltyEvent>();
+  readonly eventByKey = new Map<string, string>();
+
+  readonly rules = new Table<Rule>();
+  readonly rewards = new Table<Reward>();
+  readonly codePools = new Map<string, CodePool>();
+
+  readonly issuances = new Table<Issuance>();
+  readonly issuanceByCode = new Map<string, string>();
+  /** rule id → earned keys of its issuances. */
+  readonly earnedByRule = new Map<string, SortedKeys>();
+  /** `${rule id}\u0000${customer id}` → earned keys. */
+  readonly earnedByRuleCustomer = new Map<string, SortedKeys>();
+  /** Issuances that can fall due (reserved with a deadline, issued with an expiry) → due time in ms. */
+  readonly dueIssuances = new Map<string, number>();
+
+  readonly budgets = new Table<Budget>();
+  /** `${budget id}\u0000${period}` → counters. */
+  readonly periods = new Map<string, BudgetPeriod>();
+  /** budget id → its period keys. */
+  readonly periodKeys = new Map<string, SortedKeys>();
+  readonly budgetLedger = new Table<BudgetLedgerEntry>();
+
+  readonly lots = new Map<string, PointsLot>();
+  /** customer id → ids of all its lots. */
+  readonly lotsByCustomer = new Map<string, SortedKeys>();
+  /** customer id → ids of its lots with points left. */
+  readonly liveLotsByCustomer = new Map<string, Map<string, true>>();
+  /** Lots with points left and an expiry → expiry in ms. */
+  readonly dueLots = new Map<string, number>();
+  readonly pointsLedger = new Table<PointsLedgerEntry>();
+  /** customer id → ids of its ledger rows. */
+  readonly pointsLedgerByCustomer = new Map<string, SortedKeys>();
+
+  readonly campaigns = new Table<Campaign>();
+  /** `${rule id}\u0000${cap key}\u0000${window key}` → uses claimed. */
+  readonly capCounters = new Map<string, number>();
+  readonly webhooks = new Table<WebhookSubscription>();
+  readonly outbox = new Table<OutboxEvent>();
+  readonly apiKeys = new Table<ApiKey>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+}
+
+/** The whole store: tenants and the one cross-tenant index (API keys by hash, for authentication). */
+export class StoreState {
+  readonly tenants = new Map<string, Tenant>();
+  readonly tenantOrder = new SortedKeys();
+  readonly apiKeyByHash = new Map<string, { tenantId: string; id: string }>();
+  readonly data = new Map<string, TenantData>();
+
+  /** The tenant's data; an empty bucket is created on first use (invisible, so not undo-logged). */
+  of(tenantId: string): TenantData {
+    let data = this.data.get(tenantId);
+    if (data === undefined) {
+      data = new TenantData();
+      this.data.set(tenantId, data);
+    }
+    return data;
+  }
+}

@@ -1,0 +1,421 @@
+import fc from 'fast-check';
+import { describe, expect } from 'vitest';
+import type { IngestEventInput } from '../domain/event.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { RewardType } from '../domain/reward.js';
+import type { Tenant } from '../domain/tenant.js';
+import type { Engine } from '../engine/types.js';
+import { LaasError } from '../errors.js';
+import type { Store } from '../ports/store.js';
+import { DAY, setup, type TestClock, uniqueKey, uniquePhone } from './fixtures.js';
+import { expectInvariants, snapshot } from './invariants.js';
+import type { ConformanceTest } from './port-contracts.js';
+
+export interface PropertyOptions {
+  /** Command sequences of the model-based test (default 200). */
+  sequences?: number;
+  /** Commands per sequence at most (default 40). */
+  maxCommands?: number;
+  /** Runs of the concurrent property (default 10). */
+  concurrentRuns?: number;
+}
+
+/** One tenant set up with rules exercising every kind of limit. */
+interface World {
+  engine: Engine;
+  clock: TestClock;
+  tenant: Tenant;
+  phones: string[];
+  rewardType: Map<string, RewardType>;
+  catalogRewardId: string;
+  hardBudgetId: string;
+}
+
+async function buildWorld(store: Store, start = '2026-11-01T14:00:00.000Z'): Promise<World> {
+  const { engine, clock, tenant } = await setup(
+    store,
+    { timezone: 'America/New_York', settings: { points_expiry: '20d' } },
+    start,
+  );
+  const t = tenant.id;
+  const hard = await engine.budgets.create(t, {
+    name: 'Hard monthly',
+    limit: 4000,
+    period: 'month',
+    hard_cap: true,
+    soft_cap_ratio: 0.8,
+  });
+  const soft = await engine.budgets.create(t, {
+    name: 'Soft daily',
+    unit: 'points',
+    limit: 1000,
+    period: 'day',
+    hard_cap: false,
+  });
+  const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1, cost: 1 });
+  const voucher = await engine.rewards.create(t, {
+    name: 'Voucher',
+    type: 'voucher',
+    value: 10,
+    cost: 500,
+    validity: '3d',
+  });
+  await engine.rewards.uploadCodes(t, voucher.id, { codes: ['V1', 'V2', 'V3', 'V4', 'V5', 'V6'] });
+  const hamper = await engine.rewards.create(t, {
+    name: 'Hamper',
+    type: 'item',
+    cost: 700,
+    issue_mode: 'manual',
+    reservation_ttl: '1d',
+    validity: '2d',
+  });
+  const stamp = await engine.rewards.create(t, {
+    name: 'Stamp coffee',
+    type: 'item',
+    cost: 100,
+    validity: '5d',
+  });
+  const mug = await engine.rewards.create(t, { name: 'Mug', type: 'item', points_price: 40 });
+  await engine.rules.create(t, {
+    name: 'points',
+    event_types: ['purchase'],
+    reward_id: points.id,
+    quantity: { floor: [{ '/': [{ var: 'event.amount' }, 1000] }] },
+    budget_id: soft.id,
+  });
+  await engine.rules.create(t, {
+    name: 'voucher',
+    event_types: ['visit'],
+    reward_id: voucher.id,
+    budget_id: hard.id,
+    caps: [
+      { scope: 'customer', max: 1, window: 'day' },
+      { scope: 'global', max: 4, window: 'week' },
+    ],
+  });
+  await engine.rules.create(t, {
+    name: 'hamper',
+    event_types: ['purchase'],
+    condition: { '>=': [{ var: 'event.amount' }, 5000] },
+    reward_id: hamper.id,
+    budget_id: hard.id,
+    cooldown: '2d',
+    caps: [{ scope: 'customer', max: 2, window: { rolling: '5d' } }],
+  });
+  await engine.rules.create(t, {
+    name: 'stamp',
+    priority: 50,
+    event_types: ['visit'],
+    condition: { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 3] }, 0] },
+    reward_id: stamp.id,
+    budget_id: hard.id,
+    stop_processing: true,
+    caps: [{ scope: 'global', max: 6, window: 'lifetime' }],
+  });
+  const rewardType = new Map<string, RewardType>(
+    [points, voucher, hamper, stamp, mug].map((r) => [r.id, r.type] as [string, RewardType]),
+  );
+  return {
+    engine,
+    clock,
+    tenant,
+    phones: [uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()],
+    rewardType,
+    catalogRewardId: mug.id,
+    hardBudgetId: hard.id,
+  };
+}
+
+interface Model {
+  sent: Array<{ input: IngestEventInput; outcome: string }>;
+  issuances: string[];
+}
+
+async function refusedWith(promise: Promise<unknown>): Promise<string | null> {
+  try {
+    await promise;
+    return null;
+  } catch (error) {
+    if (error instanceof LaasError) return error.code;
+    throw error;
+  }
+}
+
+type Cmd = fc.AsyncCommand<Model, World>;
+
+/** Every command ends by checking the invariants on the world it changed. */
+function withInvariants(cmd: Cmd): Cmd {
+  return {
+    check: (m) => cmd.check(m),
+    async run(m, w) {
+      await cmd.run(m, w);
+      await expectInvariants(w.engine, w.tenant.id, w.tenant.timezone);
+    },
+    toString: () => cmd.toString(),
+  };
+}
+
+const ingestCmd = (
+  customer: number,
+  type: 'visit' | 'purchase',
+  amount: number,
+  reuse: null | { index: number; same: boolean },
+): Cmd => ({
+  check: () => true,
+  async run(model, w) {
+    const t = w.tenant.id;
+    const previous =
+      reuse === null || model.sent.length === 0 ? null : model.sent[reuse.index % model.sent.length]!;
+    if (previous !== null && reuse !== null) {
+      const before = await snapshot(w.engine, t);
+      if (reuse.same) {
+        const replay = await w.engine.ingest(t, previous.input);
+        expect(replay.replayed).toBe(true);
+        expect(JSON.stringify(replay.decisions)).toBe(previous.outcome);
+      } else {
+        const changed = { ...previous.input, data: { amount: amount + 1_000_000 } };
+        expect(await refusedWith(w.engine.ingest(t, changed))).toBe('IDEMPOTENCY_KEY_REUSED');
+      }
+      const after = await snapshot(w.engine, t);
+      expect(after.events.length).toBe(before.events.length);
+      expect(after.issuances).toEqual(before.issuances);
+      expect(after.outbox.length).toBe(before.outbox.length);
+      return;
+    }
+    const input: IngestEventInput = {
+      idempotency_key: uniqueKey('prop'),
+      type,
+      customer: { phone: w.phones[customer % w.phones.length]! },
+      data: type === 'purchase' ? { amount } : {},
+    };
+    const result = await w.engine.ingest(t, input);
+    expect(result.replayed).toBe(false);
+    model.sent.push({ input, outcome: JSON.stringify(result.decisions) });
+    model.issuances.push(...result.issuance_ids);
+  },
+  toString: () => `ingest(${customer}, ${type}, ${amount}, ${JSON.stringify(reuse)})`,
+});
+
+const advanceCmd = (hours: number): Cmd => ({
+  check: () => true,
+  async run(_m, w) {
+    w.clock.advance(hours * 3_600_000);
+  },
+  toString: () => `advance(${hours}h)`,
+});
+
+async function pick(model: Model, w: World, index: number): Promise<Issuance | null> {
+  if (model.issuances.length === 0) return null;
+  return w.engine.issuances.get(w.tenant.id, model.issuances[index % model.issuances.length]!);
+}
+
+const transitionCmd = (action: 'redeem' | 'cancel' | 'issue', index: number): Cmd => ({
+  check: (m) => m.issuances.length > 0,
+  async run(model, w) {
+    const issuance = await pick(model, w, index);
+    if (issuance === null) return;
+    const t = w.tenant.id;
+    const type = w.rewardType.get(issuance.reward_id);
+    const now = w.clock.iso();
+    const refusal =
+      action === 'redeem'
+        ? await refusedWith(w.engine.redeem(t, { issuance_id: issuance.id }))
+        : action === 'cancel'
+          ? await refusedWith(w.engine.cancel(t, issuance.id, 'model'))
+          : await refusedWith(w.engine.issueReserved(t, issuance.id));
+    const allowed =
+      action === 'redeem'
+        ? issuance.state === 'issued' &&
+          type !== 'points' &&
+          (issuance.expires_at === null || issuance.expires_at > now)
+        : action === 'cancel'
+          ? issuance.state === 'reserved' || issuance.state === 'issued'
+          : issuance.state === 'reserved';
+    if (allowed && action === 'cancel' && type === 'points' && refusal === 'STATE_CONFLICT') return; // points spent
+    expect(refusal, `${action} of a ${issuance.state} ${type}`).toBe(allowed ? null : 'STATE_CONFLICT');
+  },
+  toString: () => `${action}(${index})`,
+});
+
+const expireCmd = (): Cmd => ({
+  check: () => true,
+  async run(_m, w) {
+    await w.engine.expireDue(w.tenant.id);
+    const now = w.clock.iso();
+    const s = await snapshot(w.engine, w.tenant.id);
+    for (const i of s.issuances) {
+      if (i.state === 'issued' && i.expires_at !== null) expect(i.expires_at > now).toBe(true);
+      if (i.state === 'reserved' && i.reserve_deadline !== null) expect(i.reserve_deadline > now).toBe(true);
+    }
+    for (const { balance } of s.points)
+      for (const lot of balance.lots) expect(lot.expires_at === null || lot.expires_at > now).toBe(true);
+  },
+  toString: () => 'expireDue()',
+});
+
+const topUpCmd = (amount: number): Cmd => ({
+  check: () => true,
+  async run(_m, w) {
+    const period = await w.engine.topUp(w.tenant.id, w.hardBudgetId, { amount });
+    expect(period.limit).toBeGreaterThanOrEqual(4000 + amount);
+  },
+  toString: () => `topUp(${amount})`,
+});
+
+const redeemPointsCmd = (customer: number): Cmd => ({
+  check: () => true,
+  async run(model, w) {
+    const t = w.tenant.id;
+    const found = await w.engine.customers.list(t, {}, { limit: 200 });
+    const phone = w.phones[customer % w.phones.length];
+    const c = found.items.find((x) => x.phone === phone);
+    if (c === undefined) return;
+    const before = c.stats.points_balance;
+    let issued: Issuance | null = null;
+    const refusal = await refusedWith(
+      w.engine.redeemPoints(t, c.id, { reward_id: w.catalogRewardId }).then((i) => {
+        issued = i;
+      }),
+    );
+    expect(refusal).toBe(before >= 40 ? null : 'STATE_CONFLICT');
+    if (issued !== null) model.issuances.push((issued as Issuance).id);
+  },
+  toString: () => `redeemPoints(${customer})`,
+});
+
+const ingestArb = fc
+  .record({
+    customer: fc.nat(3),
+    type: fc.constantFrom<'visit' | 'purchase'>('visit', 'purchase'),
+    amount: fc.integer({ min: 0, max: 12_000 }),
+    reuse: fc.option(fc.record({ index: fc.nat(), same: fc.boolean() }), { freq: 6 }),
+  })
+  .map(({ customer, type, amount, reuse }) => ingestCmd(customer, type, amount, reuse));
+
+// Ingest is weighted so sequences build up issuances for the other commands to act on.
+const commands = (
+  [
+    ingestArb,
+    ingestArb,
+    ingestArb,
+    ingestArb,
+    fc.integer({ min: 1, max: 96 }).map(advanceCmd),
+    fc.nat().map((i) => transitionCmd('redeem', i)),
+    fc.nat().map((i) => transitionCmd('cancel', i)),
+    fc.nat().map((i) => transitionCmd('issue', i)),
+    fc.constant(null).map(expireCmd),
+    fc.integer({ min: 1, max: 2000 }).map(topUpCmd),
+    fc.nat(3).map(redeemPointsCmd),
+  ] as fc.Arbitrary<Cmd>[]
+).map((arb) => arb.map(withInvariants));
+
+/**
+ * Model-based property tests of invariants 1–8 over random sequences of ingest, redeem, cancel,
+ * issue, expire, top-up and redeem-points, on two tenants; and a concurrent variant.
+ */
+export function describeProperties(
+  getStore: () => Store,
+  test: ConformanceTest,
+  options: PropertyOptions = {},
+): void {
+  const sequences = options.sequences ?? 200;
+  const maxCommands = options.maxCommands ?? 40;
+  describe('invariants (property-based)', () => {
+    test(`random command sequences keep invariants 1-8 (${sequences} sequences)`, async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands, size: 'max' }), async (cmds) => {
+          const store = getStore();
+          const world = await buildWorld(store);
+          const other = await buildWorld(store);
+          await other.engine.ingest(other.tenant.id, {
+            idempotency_key: 'b-1',
+            type: 'visit',
+            customer: { phone: other.phones[0]! },
+          });
+          const otherBefore = await snapshot(other.engine, other.tenant.id);
+          const model: Model = { sent: [], issuances: [] };
+          await fc.asyncModelRun(() => ({ model, real: world }), cmds);
+          // Invariant 7: nothing of tenant A is visible or changeable from tenant B.
+          expect(await snapshot(other.engine, other.tenant.id)).toEqual(otherBefore);
+          for (const id of model.issuances.slice(0, 3)) {
+            expect(await refusedWith(other.engine.issuances.get(other.tenant.id, id))).toBe('NOT_FOUND');
+            expect(await refusedWith(other.engine.redeem(other.tenant.id, { issuance_id: id }))).toBe(
+              'NOT_FOUND',
+            );
+            expect(await refusedWith(other.engine.cancel(other.tenant.id, id))).toBe('NOT_FOUND');
+          }
+        }),
+        { numRuns: sequences },
+      );
+    }, 600_000);
+
+    test('concurrent ingests (Promise.all) keep invariants 1, 2, 4, 5, 6 and 8', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.record({
+              customer: fc.nat(7),
+              type: fc.constantFrom<'visit' | 'purchase'>('visit', 'purchase'),
+              amount: fc.integer({ min: 0, max: 12_000 }),
+            }),
+            { minLength: 10, maxLength: 40 },
+          ),
+          async (events) => {
+            const world = await buildWorld(getStore());
+            const phones = [...world.phones, uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()];
+            const results = await Promise.all(
+              events.map((e) =>
+                world.engine.ingest(world.tenant.id, {
+                  idempotency_key: uniqueKey('conc'),
+                  type: e.type,
+                  customer: { phone: phones[e.customer]! },
+                  data: e.type === 'purchase' ? { amount: e.amount } : {},
+                }),
+              ),
+            );
+            const s = await expectInvariants(world.engine, world.tenant.id, world.tenant.timezone);
+            expect(s.events).toHaveLength(events.length);
+            expect(new Set(results.map((r) => r.event_id)).size).toBe(events.length);
+          },
+        ),
+        { numRuns: options.concurrentRuns ?? 10 },
+      );
+    }, 600_000);
+
+    test('concurrent ingests never overshoot a hard budget, a global cap or a code pool', async () => {
+      const world = await buildWorld(getStore());
+      const phones = Array.from({ length: 30 }, () => uniquePhone());
+      await Promise.all(
+        Array.from({ length: 90 }, (_, i) =>
+          world.engine.ingest(world.tenant.id, {
+            idempotency_key: uniqueKey('burst'),
+            type: 'visit',
+            customer: { phone: phones[i % phones.length]! },
+          }),
+        ),
+      );
+      const s = await expectInvariants(world.engine, world.tenant.id, world.tenant.timezone);
+      const vouchers = s.issuances.filter((i) => i.code !== null);
+      // The global cap of 4 per week is the tightest limit on vouchers here.
+      expect(vouchers.length).toBe(4);
+      world.clock.advance(DAY);
+    });
+
+    test('concurrent replays of one idempotency key store one event and return one outcome', async () => {
+      const world = await buildWorld(getStore());
+      const input: IngestEventInput = {
+        idempotency_key: uniqueKey('same'),
+        type: 'purchase',
+        customer: { phone: world.phones[0]! },
+        data: { amount: 7000 },
+      };
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () => world.engine.ingest(world.tenant.id, input)),
+      );
+      expect(new Set(results.map((r) => r.event_id)).size).toBe(1);
+      expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+      const s = await expectInvariants(world.engine, world.tenant.id, world.tenant.timezone);
+      expect(s.events).toHaveLength(1);
+    });
+  });
+}
