@@ -1,2 +1,12 @@
-// Placeholder: this package's API lands with its own issue.
-export {};
+/**
+ * @laas/adapters-sqlite — a LaaS Store on SQLite (better-sqlite3), with Kysely migrations.
+ */
+export { MIGRATIONS } from './migrations/index.js';
+export type { SqliteDatabase } from './schema.js';
+export {
+  DEFAULT_PRAGMAS,
+  type SqlitePragmas,
+  type SqliteStore,
+  type SqliteStoreOptions,
+  sqliteStore,
+} from './store.js';

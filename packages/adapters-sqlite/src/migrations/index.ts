@@ -1,0 +1,21 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * Every migration this version of the adapter knows, by name, in order. Listed in code (no
+ * directory scan) so that a bundled build carries them. Add a module, then a line here.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return { ...MIGRATIONS };
+  },
+};
+
+/** The tables Kysely's Migrator keeps its bookkeeping in; not Kysely's defaults, so that a
+ * database shared with the host application's own Kysely migrations does not mix the two. */
+export const MIGRATION_TABLE = 'laas_sqlite_migration';
+export const MIGRATION_LOCK_TABLE = 'laas_sqlite_migration_lock';

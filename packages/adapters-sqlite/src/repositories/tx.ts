@@ -1,0 +1,116 @@
+import type {
+  ApiKeyRepository,
+  BudgetRepository,
+  CampaignRepository,
+  CapRepository,
+  CodePoolRepository,
+  CustomerRepository,
+  EventRepository,
+  IdempotencyRepository,
+  IssuanceRepository,
+  OutboxRepository,
+  PointsRepository,
+  RewardRepository,
+  RuleRepository,
+  TenantRepository,
+  Tx,
+  WebhookRepository,
+} from '@laas/core';
+import { SqliteApiKeyRepository, SqliteIdempotencyRepository } from './api-keys.js';
+import { SqliteBudgetRepository } from './budgets.js';
+import { SqliteCampaignRepository } from './campaigns.js';
+import { SqliteCapRepository } from './caps.js';
+import { SqliteCustomerRepository } from './customers.js';
+import { SqliteEventRepository } from './events.js';
+import { SqliteIssuanceRepository } from './issuances.js';
+import { SqlitePointsRepository } from './points.js';
+import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
+import { SqliteRuleRepository } from './rules.js';
+import type { Scope } from './scope.js';
+import { SqliteTenantRepository } from './tenants.js';
+import { SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
+
+/** The repositories of one transaction, created when first used. */
+export class SqliteTx implements Tx {
+  private _tenants?: TenantRepository;
+  private _customers?: CustomerRepository;
+  private _events?: EventRepository;
+  private _rules?: RuleRepository;
+  private _rewards?: RewardRepository;
+  private _codes?: CodePoolRepository;
+  private _issuances?: IssuanceRepository;
+  private _budgets?: BudgetRepository;
+  private _points?: PointsRepository;
+  private _campaigns?: CampaignRepository;
+  private _caps?: CapRepository;
+  private _webhooks?: WebhookRepository;
+  private _outbox?: OutboxRepository;
+  private _apiKeys?: ApiKeyRepository;
+  private _idempotency?: IdempotencyRepository;
+
+  constructor(private readonly scope: Scope) {}
+
+  get tenantId(): string {
+    return this.scope.tenantId;
+  }
+  get tenants(): TenantRepository {
+    this._tenants ??= new SqliteTenantRepository(this.scope);
+    return this._tenants;
+  }
+  get customers(): CustomerRepository {
+    this._customers ??= new SqliteCustomerRepository(this.scope);
+    return this._customers;
+  }
+  get events(): EventRepository {
+    this._events ??= new SqliteEventRepository(this.scope);
+    return this._events;
+  }
+  get rules(): RuleRepository {
+    this._rules ??= new SqliteRuleRepository(this.scope);
+    return this._rules;
+  }
+  get rewards(): RewardRepository {
+    this._rewards ??= new SqliteRewardRepository(this.scope);
+    return this._rewards;
+  }
+  get codes(): CodePoolRepository {
+    this._codes ??= new SqliteCodePoolRepository(this.scope);
+    return this._codes;
+  }
+  get issuances(): IssuanceRepository {
+    this._issuances ??= new SqliteIssuanceRepository(this.scope);
+    return this._issuances;
+  }
+  get budgets(): BudgetRepository {
+    this._budgets ??= new SqliteBudgetRepository(this.scope);
+    return this._budgets;
+  }
+  get points(): PointsRepository {
+    this._points ??= new SqlitePointsRepository(this.scope);
+    return this._points;
+  }
+  get campaigns(): CampaignRepository {
+    this._campaigns ??= new SqliteCampaignRepository(this.scope);
+    return this._campaigns;
+  }
+  get caps(): CapRepository {
+    this._caps ??= new SqliteCapRepository(this.scope);
+    return this._caps;
+  }
+  get webhooks(): WebhookRepository {
+    this._webhooks ??= new SqliteWebhookRepository(this.scope);
+    return this._webhooks;
+  }
+  get outbox(): OutboxRepository {
+    this._outbox ??= new SqliteOutboxRepository(this.scope);
+    return this._outbox;
+  }
+  get apiKeys(): ApiKeyRepository {
+    this._apiKeys ??= new SqliteApiKeyRepository(this.scope);
+    return this._apiKeys;
+  }
+  get idempotency(): IdempotencyRepository {
+    this._idempotency ??= new SqliteIdempotencyRepository(this.scope);
+    return this._idempotency;
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * The tables as SQLite stores them, for Kysely. Column names are the domain's field names
+ * (snake_case); JSON values are TEXT, booleans INTEGER 0/1, timestamps ISO-8601 TEXT
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`, which sorts and compares correctly as text). `src/mapping/`
+ * converts between these rows and the domain types, and nothing else does.
+ */
+
+/** JSON text. */
+export type JsonText = string;
+/** 0 or 1. */
+export type Bool = number;
+/** ISO-8601 UTC with milliseconds. */
+export type Ts = string;
+
+export interface TenantsTable {
+  /** The tenant's id (the domain's `Tenant.id`): every table leads with `tenant_id`. */
+  tenant_id: string;
+  name: string;
+  timezone: string;
+  settings: JsonText;
+  created_at: Ts;
+}
+
+export interface CustomersTable {
+  tenant_id: string;
+  id: string;
+  phone: string | null;
+  external_ref: string | null;
+  name: string | null;
+  birthday: string | null;
+  attributes: JsonText;
+  tags: JsonText;
+  status: string;
+  enrolled_at: Ts;
+  last_event_at: Ts | null;
+  /** `stats.counts` as JSON. */
+  stats_counts: JsonText;
+  total_spend: number;
+  points_balance: number;
+}
+
+export interface EventsTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  type: string;
+  occurred_at: Ts;
+  data: JsonText;
+  idempotency_key: string;
+  payload_hash: string;
+  outcome: JsonText | null;
+  created_at: Ts;
+}
+
+export interface RulesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  priority: number;
+  active: Bool;
+  event_types: JsonText;
+  condition: JsonText;
+  reward_id: string;
+  quantity: JsonText;
+  caps: JsonText;
+  cooldown: string | null;
+  stop_processing: Bool;
+  campaign_id: string | null;
+  budget_id: string | null;
+  valid_from: Ts | null;
+  valid_until: Ts | null;
+  version: number;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface RewardsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  type: string;
+  value: number;
+  cost: number;
+  issue_mode: string;
+  validity: string | null;
+  reservation_ttl: string;
+  points_price: number | null;
+  active: Bool;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface RewardCodesTable {
+  tenant_id: string;
+  reward_id: string;
+  code: string;
+  issuance_id: string | null;
+  added_at: Ts;
+}
+
+export interface IssuancesTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  reward_id: string;
+  rule_id: string | null;
+  event_id: string | null;
+  state: string;
+  quantity: number;
+  value: number;
+  cost: number;
+  code: string | null;
+  budget_id: string | null;
+  budget_period: string | null;
+  earned_at: Ts;
+  created_at: Ts;
+  issued_at: Ts | null;
+  expires_at: Ts | null;
+  reserve_deadline: Ts | null;
+  redeemed_at: Ts | null;
+  cancelled_at: Ts | null;
+  cancel_reason: string | null;
+}
+
+export interface BudgetsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  unit: string;
+  limit: number;
+  period: string;
+  hard_cap: Bool;
+  soft_cap_ratio: number | null;
+  active: Bool;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface BudgetPeriodsTable {
+  tenant_id: string;
+  budget_id: string;
+  period: string;
+  limit: number;
+  reserved: number;
+  utilized: number;
+  spent: number;
+  threshold_notified: Bool;
+  exhausted_notified: Bool;
+}
+
+export interface BudgetLedgerTable {
+  tenant_id: string;
+  id: string;
+  budget_id: string;
+  period: string;
+  issuance_id: string | null;
+  kind: string;
+  amount: number;
+  from: string | null;
+  to: string | null;
+  at: Ts;
+}
+
+export interface PointsLotsTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  issuance_id: string | null;
+  earned_at: Ts;
+  expires_at: Ts | null;
+  amount: number;
+  remaining: number;
+}
+
+export interface PointsLedgerTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  kind: string;
+  amount: number;
+  lot_id: string | null;
+  issuance_id: string | null;
+  at: Ts;
+}
+
+export interface CampaignsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  starts_at: Ts | null;
+  ends_at: Ts | null;
+  status: string;
+  budget_id: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface CapCountersTable {
+  tenant_id: string;
+  rule_id: string;
+  cap_key: string;
+  window_key: string;
+  count: number;
+}
+
+export interface WebhookSubscriptionsTable {
+  tenant_id: string;
+  id: string;
+  url: string;
+  events: JsonText;
+  secret: string;
+  active: Bool;
+  disabled_reason: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface OutboxTable {
+  tenant_id: string;
+  id: string;
+  type: string;
+  data: JsonText;
+  created_at: Ts;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  prefix: string;
+  created_at: Ts;
+  revoked_at: Ts | null;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  fingerprint: string;
+  status: number;
+  body: JsonText;
+  created_at: Ts;
+}
+
+/** The database as Kysely sees it (`SqliteStore.db`). */
+export interface SqliteDatabase {
+  tenants: TenantsTable;
+  customers: CustomersTable;
+  events: EventsTable;
+  rules: RulesTable;
+  rewards: RewardsTable;
+  reward_codes: RewardCodesTable;
+  issuances: IssuancesTable;
+  budgets: BudgetsTable;
+  budget_periods: BudgetPeriodsTable;
+  budget_ledger: BudgetLedgerTable;
+  points_lots: PointsLotsTable;
+  points_ledger: PointsLedgerTable;
+  campaigns: CampaignsTable;
+  cap_counters: CapCountersTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  outbox: OutboxTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type TableName = keyof SqliteDatabase;
+export type Row<T extends TableName> = SqliteDatabase[T];

@@ -1,0 +1,328 @@
+import {
+  type ApiKey,
+  type Page,
+  type PageRequest,
+  type PlatformRepository,
+  type Store,
+  type StoreCapabilities,
+  type Tenant,
+  type TransactionOptions,
+  TransientStoreError,
+  type Tx,
+} from '@laas/core';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { apiKeyFromRow } from './mapping/api-key.js';
+import { tenantFromRow } from './mapping/tenant.js';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS, migrationProvider } from './migrations/index.js';
+import { Mutex } from './mutex.js';
+import { defineQuery, p, Runner } from './query.js';
+import { type LooseSelect, loose, runPage, Scope } from './repositories/scope.js';
+import { SqliteTx } from './repositories/tx.js';
+import type { ApiKeysTable, SqliteDatabase, TenantsTable } from './schema.js';
+
+export interface SqlitePragmas {
+  /**
+   * `PRAGMA synchronous`. Default `NORMAL`: with WAL, a commit is durable against an application
+   * crash and the database is never corrupted; a power loss may lose the last transactions
+   * (SQLite's recommended setting for WAL). `FULL` syncs the WAL on every commit.
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL';
+  /** `PRAGMA busy_timeout`, ms another process's write lock is waited for. Default 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * `PRAGMA journal_mode`. Default `WAL`: readers never block the writer nor the writer readers,
+   * and commits are cheap. (An in-memory database always reports `memory`.)
+   */
+  journalMode?: 'WAL' | 'DELETE' | 'MEMORY';
+}
+
+export interface SqliteStoreOptions {
+  /** The database file; default `':memory:'` (gone when the store closes). */
+  filename?: string;
+  pragmas?: SqlitePragmas;
+}
+
+export interface SqliteStore extends Store {
+  /**
+   * Applies the migrations this version knows and the database lacks, in one transaction; returns
+   * their names. Refuses (throws, changing nothing) a database migrated by a newer version of this
+   * package, i.e. that lists migrations this code does not know.
+   */
+  migrate(): Promise<{ applied: string[] }>;
+  /**
+   * Kysely on the store's connection, for tooling and read-only reports. Queries through it do
+   * not wait for the store's transactions: do not use it while one runs, and write through the
+   * store's repositories.
+   */
+  readonly db: Kysely<SqliteDatabase>;
+  /** The better-sqlite3 connection. */
+  readonly connection: Database.Database;
+}
+
+export const DEFAULT_PRAGMAS: Required<SqlitePragmas> = {
+  synchronous: 'NORMAL',
+  busyTimeoutMs: 5000,
+  journalMode: 'WAL',
+};
+
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL'] as const;
+const JOURNAL_MODES = ['WAL', 'DELETE', 'MEMORY'] as const;
+
+function applyPragmas(conn: Database.Database, pragmas: SqlitePragmas | undefined): void {
+  const p = { ...DEFAULT_PRAGMAS, ...pragmas };
+  if (!SYNCHRONOUS.includes(p.synchronous))
+    throw new TypeError(`synchronous must be one of ${SYNCHRONOUS.join(', ')}`);
+  if (!JOURNAL_MODES.includes(p.journalMode))
+    throw new TypeError(`journalMode must be one of ${JOURNAL_MODES.join(', ')}`);
+  if (!Number.isInteger(p.busyTimeoutMs) || p.busyTimeoutMs < 0) {
+    throw new TypeError('busyTimeoutMs must be a non-negative integer');
+  }
+  // busy_timeout first: switching to WAL may itself wait for another connection.
+  conn.pragma(`busy_timeout = ${p.busyTimeoutMs}`);
+  conn.pragma(`journal_mode = ${p.journalMode}`);
+  conn.pragma(`synchronous = ${p.synchronous}`);
+  conn.pragma('foreign_keys = ON');
+}
+
+function isDatabase(value: unknown): value is Database.Database {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Database.Database).prepare === 'function' &&
+    typeof (value as Database.Database).pragma === 'function'
+  );
+}
+
+const apiKeyByHash = defineQuery((db) =>
+  db.selectFrom('api_keys').selectAll().where('key_hash', '=', p('key_hash')).orderBy('id', 'asc').limit(1),
+);
+const tenantById = defineQuery((db) =>
+  db.selectFrom('tenants').selectAll().where('tenant_id', '=', p('tenant_id')),
+);
+
+/**
+ * A LaaS {@link Store} on SQLite.
+ *
+ * `sqliteStore({ filename: './data/laas.sqlite' })` opens (and on `close()` closes) the file;
+ * `sqliteStore(database)` uses a better-sqlite3 connection you opened, and leaves it open on
+ * `close()`. Either way the pragmas (WAL, `synchronous`, `busy_timeout`, `foreign_keys`) are set
+ * on the connection. Call `migrate()` before use.
+ *
+ * Transactions run one at a time (see the README): `capabilities.parallelTransactions` is false.
+ * Do not call `store.transaction` from inside a transaction's callback: it would wait for itself.
+ */
+export function sqliteStore(
+  db: Database.Database | SqliteStoreOptions = {},
+  options: Omit<SqliteStoreOptions, 'filename'> = {},
+): SqliteStore {
+  let conn: Database.Database;
+  let owned: boolean;
+  if (isDatabase(db)) {
+    conn = db;
+    owned = false;
+    applyPragmas(conn, options.pragmas);
+  } else {
+    conn = new Database(db.filename ?? ':memory:');
+    owned = true;
+    try {
+      applyPragmas(conn, { ...db.pragmas, ...options.pragmas });
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+  }
+  return new SqliteStoreImpl(conn, owned);
+}
+
+class SqliteStoreImpl implements SqliteStore {
+  readonly capabilities: StoreCapabilities = { parallelTransactions: false };
+  readonly db: Kysely<SqliteDatabase>;
+  readonly platform: PlatformRepository;
+  private readonly runner: Runner;
+  private readonly mutex = new Mutex();
+  private closed = false;
+
+  constructor(
+    readonly connection: Database.Database,
+    private readonly owned: boolean,
+  ) {
+    this.runner = new Runner(connection);
+    // Kysely's driver runs on the same connection. Never `destroy()` it: that closes the connection.
+    this.db = new Kysely<SqliteDatabase>({ dialect: new SqliteDialect({ database: connection }) });
+    this.platform = new SqlitePlatformRepository(this.runner, this.mutex, () => this.assertOpen());
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('This SQLite store is closed');
+  }
+
+  /**
+   * One transaction at a time: wait for the store's mutex, `BEGIN IMMEDIATE` (or `BEGIN` when
+   * read-only), await `fn`, `COMMIT`; `ROLLBACK` and rethrow when anything throws. Each repository
+   * call runs its statements synchronously, so while `fn` awaits, nothing else uses the connection:
+   * every other transaction, platform read and ping is queued on the mutex.
+   */
+  async transaction<T>(
+    tenantId: string,
+    fn: (tx: Tx) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T> {
+    this.assertOpen();
+    if (!this.mutex.tryAcquire()) await this.mutex.acquire();
+    let scope: Scope | undefined;
+    try {
+      this.assertOpen();
+      this.runner.exec(options?.readOnly === true ? 'BEGIN' : 'BEGIN IMMEDIATE');
+      scope = new Scope(this.runner, tenantId);
+      const result = await fn(new SqliteTx(scope));
+      scope.open = false;
+      this.runner.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (scope !== undefined) scope.open = false;
+      if (this.connection.inTransaction) {
+        try {
+          this.runner.exec('ROLLBACK');
+        } catch {
+          // The rollback's own failure would hide the error that caused it; SQLite has rolled back.
+        }
+      }
+      throw toTransient(error);
+    } finally {
+      this.mutex.release();
+    }
+  }
+
+  async migrate(): Promise<{ applied: string[] }> {
+    this.assertOpen();
+    return this.mutex.run(async () => {
+      this.assertOpen();
+      this.runner.exec('BEGIN IMMEDIATE');
+      try {
+        const executed = this.executedMigrations();
+        const unknown = executed.filter((name) => !(name in MIGRATIONS));
+        if (unknown.length > 0) throw newerDatabaseError(unknown);
+        const migrator = new Migrator({
+          db: this.db,
+          provider: migrationProvider,
+          migrationTableName: MIGRATION_TABLE,
+          migrationLockTableName: MIGRATION_LOCK_TABLE,
+          // This method's BEGIN IMMEDIATE wraps every migration: all apply, or none.
+          disableTransactions: true,
+        });
+        const { error, results } = await migrator.migrateToLatest();
+        if (error !== undefined) throw error;
+        this.runner.exec('COMMIT');
+        return {
+          applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+        };
+      } catch (error) {
+        if (this.connection.inTransaction) this.runner.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  /** Names of the migrations the database has run (none when it was never migrated). */
+  private executedMigrations(): string[] {
+    const table = this.connection
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+      .get(MIGRATION_TABLE);
+    if (table === undefined) return [];
+    return (
+      this.connection.prepare(`SELECT name FROM "${MIGRATION_TABLE}" ORDER BY name`).all() as Array<{
+        name: string;
+      }>
+    ).map((r) => r.name);
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await this.mutex.run(() => {
+      this.assertOpen();
+      const executed = this.executedMigrations();
+      const unknown = executed.filter((name) => !(name in MIGRATIONS));
+      if (unknown.length > 0) throw newerDatabaseError(unknown);
+      const pending = Object.keys(MIGRATIONS).filter((name) => !executed.includes(name));
+      if (pending.length > 0) {
+        throw new Error(
+          `The SQLite database has pending migrations (${pending.join(', ')}): run migrate() first`,
+        );
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.mutex.run(() => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.owned && this.connection.open) this.connection.close();
+    });
+  }
+}
+
+/**
+ * `SQLITE_BUSY` (another process held the write lock past `busy_timeout`, or a read-only
+ * transaction's snapshot went stale) may succeed when run again: `TransientStoreError`, which the
+ * engine retries.
+ */
+function toTransient(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))) {
+    return new TransientStoreError(`SQLite database is busy (${code}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function newerDatabaseError(unknown: string[]): Error {
+  return new Error(
+    `This SQLite database was migrated by a newer version of @laas/adapters-sqlite: it has migrations this version does not know (${unknown.join(', ')}). Upgrade @laas/adapters-sqlite, or use a backup taken before the upgrade.`,
+  );
+}
+
+class SqlitePlatformRepository implements PlatformRepository {
+  constructor(
+    private readonly runner: Runner,
+    private readonly mutex: Mutex,
+    private readonly assertOpen: () => void,
+  ) {}
+
+  /** Reads wait for the running transaction, so that they never see its uncommitted rows. */
+  private read<T>(fn: () => T): Promise<T> {
+    this.assertOpen();
+    return this.mutex.run(() => {
+      this.assertOpen();
+      return fn();
+    });
+  }
+
+  findApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
+    return this.read(() => {
+      const row = this.runner.get<ApiKeysTable>(apiKeyByHash, { key_hash: keyHash });
+      return row === undefined ? null : apiKeyFromRow(row);
+    });
+  }
+
+  getTenant(tenantId: string): Promise<Tenant | null> {
+    return this.read(() => {
+      const row = this.runner.get<TenantsTable>(tenantById, { tenant_id: tenantId });
+      return row === undefined ? null : tenantFromRow(row);
+    });
+  }
+
+  listTenants(page: PageRequest): Promise<Page<Tenant>> {
+    return this.read(() =>
+      runPage(
+        this.runner,
+        loose.selectFrom('tenants').selectAll() as LooseSelect,
+        page,
+        (row) => tenantFromRow(row as unknown as TenantsTable),
+        'tenant_id',
+      ),
+    );
+  }
+}
