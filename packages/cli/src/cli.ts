@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerServeCommand } from './commands/serve.js';
 import { validateRuleFiles } from './commands/validate.js';
 import { colours } from './output.js';
 
@@ -32,6 +33,7 @@ export function createCli(): Command {
       process.exitCode = report.errors.length > 0 ? 1 : 0;
     });
 
+  registerServeCommand(program);
   return program;
 }
 

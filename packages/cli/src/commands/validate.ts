@@ -44,7 +44,13 @@ export function validateRuleFiles(targets: string[], cwd = process.cwd()): Valid
     try {
       content = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      report.errors.push({ file: shown, rule: '-', severity: 'error', path: '$', message: `not valid JSON: ${(error as Error).message}` });
+      report.errors.push({
+        file: shown,
+        rule: '-',
+        severity: 'error',
+        path: '$',
+        message: `not valid JSON: ${(error as Error).message}`,
+      });
       continue;
     }
     const rules = Array.isArray(content) ? content : [content];
@@ -57,21 +63,29 @@ export function validateRuleFiles(targets: string[], cwd = process.cwd()): Valid
       const parsed = createRuleSchema.safeParse(rule);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-          report.errors.push({ file: shown, rule: name, severity: 'error', path: issue.path.join('.') || '$', message: issue.message });
+          report.errors.push({
+            file: shown,
+            rule: name,
+            severity: 'error',
+            path: issue.path.join('.') || '$',
+            message: issue.message,
+          });
         }
       }
       const record = (typeof rule === 'object' && rule !== null ? rule : {}) as Record<string, unknown>;
       for (const field of ['condition', 'quantity'] as const) {
         if (record[field] === undefined) continue;
         const result = logic.validate(record[field], { contextSchema: RULE_CONTEXT_SCHEMA });
-        const located = (severity: 'error' | 'warning') => (p: RuleProblem): FileProblem => ({
-          file: shown,
-          rule: name,
-          severity,
-          path: `${field}${p.path.replace(/^\$/, '')}`,
-          message: p.message,
-          ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
-        });
+        const located =
+          (severity: 'error' | 'warning') =>
+          (p: RuleProblem): FileProblem => ({
+            file: shown,
+            rule: name,
+            severity,
+            path: `${field}${p.path.replace(/^\$/, '')}`,
+            message: p.message,
+            ...(p.suggestion === undefined ? {} : { suggestion: p.suggestion }),
+          });
         report.errors.push(...result.errors.map(located('error')));
         report.warnings.push(...result.warnings.map(located('warning')));
       }
