@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { createRulesEngine, type RuleProblem } from '@laas/rules';
 import { type ApiKey, createApiKeySchema } from '../domain/api-key.js';
@@ -27,7 +28,13 @@ import {
   updateTenantSchema,
 } from '../domain/tenant.js';
 import { createWebhookSchema, updateWebhookSchema, type WebhookSubscription } from '../domain/webhook.js';
-import { type FieldIssue, NotFoundError, StateConflictError, ValidationError } from '../errors.js';
+import {
+  type FieldIssue,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  StateConflictError,
+  ValidationError,
+} from '../errors.js';
 import { isUuid, newId as uuidv7 } from '../ids.js';
 import { TransientStoreError, UniqueViolationError } from '../ports/store.js';
 import { periodKey } from '../time.js';
@@ -93,20 +100,32 @@ export function createEngine(options: EngineOptions): Engine {
   const newId = options.ids ?? uuidv7;
   const compiled = new CompiledRuleCache(logic);
 
-  /** One engine operation: one transaction of the tenant, retried when the database aborted it. */
+  /** The operation whose transaction engine calls made inside `engine.idempotent` join. */
+  const ambient = new AsyncLocalStorage<Operation>();
+
+  /**
+   * One engine operation: one transaction of the tenant, retried when the database aborted it.
+   * Inside `engine.idempotent(...)` it joins that call's transaction instead.
+   */
   async function inTenant<T>(
     tenantId: string,
     fn: (op: Operation) => Promise<T>,
     readOnly = false,
   ): Promise<T> {
     requireId(tenantId, 'tenant');
+    const joined = ambient.getStore();
+    if (joined !== undefined) {
+      if (joined.tenant.id !== tenantId) throw new Error('an idempotent operation cannot span two tenants');
+      return fn(joined);
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         return await store.transaction(
           tenantId,
           async (tx) => {
             const tenant = orNotFound(await tx.tenants.get(), 'tenant', tenantId);
-            return fn({ tx, tenant, now: clock().toISOString(), newId });
+            const op: Operation = { tx, tenant, now: clock().toISOString(), newId };
+            return ambient.run(op, () => fn(op));
           },
           { readOnly },
         );
@@ -118,6 +137,8 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   async function ingest(tenantId: string, raw: unknown, dryRun: boolean): Promise<IngestResult> {
+    if (dryRun && ambient.getStore() !== undefined)
+      throw new Error('a dry run cannot join another operation');
     const input = parseInput(ingestEventSchema, raw, 'event');
     const run = { input, payloadHash: payloadHash(input), dryRun, compiled };
     for (let attempt = 1; ; attempt++) {
@@ -189,6 +210,38 @@ export function createEngine(options: EngineOptions): Engine {
 
     ingest: (tenantId, input, opts) => ingest(tenantId, input, opts?.dryRun ?? false),
     dryRun: (tenantId, input) => ingest(tenantId, input, true),
+
+    async idempotent(tenantId, request, fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await inTenant(tenantId, async (op) => {
+            const seen = await op.tx.idempotency.get(request.key);
+            if (seen !== null) {
+              if (seen.fingerprint !== request.fingerprint) throw new IdempotencyKeyReusedError(request.key);
+              return { status: seen.status, body: seen.body, replayed: true };
+            }
+            const response = await fn();
+            await op.tx.idempotency.put({
+              tenant_id: op.tenant.id,
+              key: request.key,
+              fingerprint: request.fingerprint,
+              status: response.status,
+              body: response.body,
+              created_at: op.now,
+            });
+            return { ...response, replayed: false };
+          });
+        } catch (error) {
+          // A concurrent request with the same key stored its response first: replay it.
+          if (error instanceof UniqueViolationError && error.field === 'key' && attempt < MAX_ATTEMPTS)
+            continue;
+          throw error;
+        }
+      }
+    },
+
+    purgeIdempotencyKeys: (tenantId, before) =>
+      inTenant(tenantId, async (op) => op.tx.idempotency.purge(before.toISOString())),
 
     redeem: (tenantId, target) =>
       inTenant(tenantId, async (op) => {

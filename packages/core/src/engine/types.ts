@@ -81,6 +81,19 @@ export interface CreatedApiKey {
 
 export type RedeemTarget = { issuance_id: string } | { code: string };
 
+/** A request carrying an `Idempotency-Key` (PROTOCOLS.md): the key and a fingerprint of the request. */
+export interface IdempotentRequest {
+  key: string;
+  /** SHA-256 of method + path + body, say; the same key with another fingerprint is refused. */
+  fingerprint: string;
+}
+
+/** A response as stored for an idempotency key. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
 /**
  * The loyalty engine. Every method is one transaction of the store: it either happens whole or
  * not at all, and a bad input writes nothing (`ValidationError`).
@@ -91,6 +104,20 @@ export interface Engine {
   readonly logic: RulesEngine;
 
   ingest(tenantId: string, input: IngestEventInput, options?: IngestOptions): Promise<IngestResult>;
+  /**
+   * Runs `fn` — which calls engine methods of the same tenant — and stores its response under the
+   * request's key, all in ONE transaction: the engine calls made inside join it. A request seen
+   * before with the same fingerprint gets the stored response (`replayed: true`) and `fn` does not
+   * run; with another fingerprint it is `IDEMPOTENCY_KEY_REUSED`. When `fn` throws, nothing is
+   * stored and the request may be retried. Not for `ingest`, whose events carry their own key.
+   */
+  idempotent(
+    tenantId: string,
+    request: IdempotentRequest,
+    fn: () => Promise<StoredResponse>,
+  ): Promise<StoredResponse & { replayed: boolean }>;
+  /** Forgets idempotency keys stored before `before` (keep them at least 24 hours). */
+  purgeIdempotencyKeys(tenantId: string, before: Date): Promise<number>;
   /** `ingest` rolled back, with explanations. */
   dryRun(tenantId: string, input: IngestEventInput): Promise<IngestResult>;
   redeem(tenantId: string, target: RedeemTarget): Promise<Issuance>;

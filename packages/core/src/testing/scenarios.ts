@@ -361,5 +361,46 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
       const issued = await rejection(engine.issueReserved(tenant.id, id));
       expect(issued.code).toBe('STATE_CONFLICT');
     });
+
+    test('idempotent requests store their response with their effect, in one transaction', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const phone = uniquePhone();
+      const create = () =>
+        engine.idempotent(tenant.id, { key: 'create-1', fingerprint: 'f1' }, async () => ({
+          status: 201,
+          body: await engine.customers.create(tenant.id, { phone }),
+        }));
+      const results = await Promise.all([create(), create(), create()]);
+      expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+      expect(new Set(results.map((r) => JSON.stringify(r.body))).size).toBe(1);
+      expect((await engine.customers.list(tenant.id)).items).toHaveLength(1);
+
+      const reused = await rejection(
+        engine.idempotent(tenant.id, { key: 'create-1', fingerprint: 'other' }, async () => ({
+          status: 201,
+          body: null,
+        })),
+      );
+      expect(reused.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+      // A request that fails stores nothing (its effect is rolled back with it) and may be retried.
+      const failed = await rejection(
+        engine.idempotent(tenant.id, { key: 'create-2', fingerprint: 'f2' }, async () => {
+          await engine.customers.create(tenant.id, { phone: uniquePhone() });
+          return { status: 201, body: await engine.customers.create(tenant.id, { phone }) };
+        }),
+      );
+      expect(failed.code).toBe('STATE_CONFLICT');
+      expect((await engine.customers.list(tenant.id)).items).toHaveLength(1);
+      const retried = await engine.idempotent(
+        tenant.id,
+        { key: 'create-2', fingerprint: 'f2' },
+        async () => ({
+          status: 201,
+          body: 'ok',
+        }),
+      );
+      expect(retried).toEqual({ status: 201, body: 'ok', replayed: false });
+    });
   });
 }
