@@ -124,8 +124,7 @@ export function createEngine(options: EngineOptions): Engine {
           tenantId,
           async (tx) => {
             const tenant = orNotFound(await tx.tenants.get(), 'tenant', tenantId);
-            const op: Operation = { tx, tenant, now: clock().toISOString(), newId };
-            return ambient.run(op, () => fn(op));
+            return fn({ tx, tenant, now: clock().toISOString(), newId });
           },
           { readOnly },
         );
@@ -214,23 +213,26 @@ export function createEngine(options: EngineOptions): Engine {
     async idempotent(tenantId, request, fn) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await inTenant(tenantId, async (op) => {
-            const seen = await op.tx.idempotency.get(request.key);
-            if (seen !== null) {
-              if (seen.fingerprint !== request.fingerprint) throw new IdempotencyKeyReusedError(request.key);
-              return { status: seen.status, body: seen.body, replayed: true };
-            }
-            const response = await fn();
-            await op.tx.idempotency.put({
-              tenant_id: op.tenant.id,
-              key: request.key,
-              fingerprint: request.fingerprint,
-              status: response.status,
-              body: response.body,
-              created_at: op.now,
-            });
-            return { ...response, replayed: false };
-          });
+          return await inTenant(tenantId, (op) =>
+            ambient.run(op, async () => {
+              const seen = await op.tx.idempotency.get(request.key);
+              if (seen !== null) {
+                if (seen.fingerprint !== request.fingerprint)
+                  throw new IdempotencyKeyReusedError(request.key);
+                return { status: seen.status, body: seen.body, replayed: true };
+              }
+              const response = await fn();
+              await op.tx.idempotency.put({
+                tenant_id: op.tenant.id,
+                key: request.key,
+                fingerprint: request.fingerprint,
+                status: response.status,
+                body: response.body,
+                created_at: op.now,
+              });
+              return { ...response, replayed: false };
+            }),
+          );
         } catch (error) {
           // A concurrent request with the same key stored its response first: replay it.
           if (error instanceof UniqueViolationError && error.field === 'key' && attempt < MAX_ATTEMPTS)

@@ -1,0 +1,21 @@
+import { createEngine } from '@laas/core';
+import { sqliteStore } from '@laas/adapters-sqlite';
+import { memoryStore } from '@laas/core';
+import { rmSync } from 'node:fs';
+import { events, seedTenant } from './workload.mjs';
+
+const kind = process.argv[2] ?? 'sqlite';
+const file = `/tmp/laas-prof-${process.pid}.sqlite`;
+const store = kind === 'memory' ? memoryStore() : sqliteStore({ filename: file });
+if (kind !== 'memory') await store.migrate();
+const engine = createEngine({ store });
+const t = await seedTenant(engine, { customers: 200 });
+const n = Number(process.argv[3] ?? 5000);
+const t0 = performance.now();
+for (const e of events(n, { customers: 200 })) await engine.ingest(t, e);
+const ms = performance.now() - t0;
+console.log(kind, `${((n / ms) * 1000).toFixed(0)} events/s, ${((ms / n) * 1000).toFixed(0)} µs/event`);
+await store.close();
+rmSync(file, { force: true });
+rmSync(`${file}-wal`, { force: true });
+rmSync(`${file}-shm`, { force: true });

@@ -1,0 +1,97 @@
+// The ingest benchmarks' tenant: 20 active rules (a mix like the rules benchmark), a budget, caps,
+// and 10,000 customers; events are purchases and visits of random customers.
+
+const CHANNELS = ['pos', 'web', 'app', 'kiosk'];
+
+/** Creates the tenant, rewards, budget and the 20 rules; returns the tenant id. */
+export async function seedTenant(engine, { customers = 10_000 } = {}) {
+  const tenant = await engine.tenants.create({ name: 'Bench shop', timezone: 'Africa/Harare' });
+  const t = tenant.id;
+  const budget = await engine.budgets.create(t, { name: 'Monthly', limit: 1_000_000_000, period: 'month' });
+  const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1 });
+  const coffee = await engine.rewards.create(t, { name: 'Coffee', type: 'item', cost: 250 });
+  const discount = await engine.rewards.create(t, { name: '10% off', type: 'discount_percent', value: 10, cost: 100 });
+  const hamper = await engine.rewards.create(t, { name: 'Hamper', type: 'item', cost: 2000, issue_mode: 'manual' });
+  const rule = (name, event_types, condition, reward_id, extra = {}) =>
+    engine.rules.create(t, { name, event_types, condition, reward_id, ...extra });
+  const amount = { var: 'event.amount' };
+  await rule('Points per dollar', ['purchase'], true, points.id, { quantity: { floor: [{ '/': [amount, 100] }] } });
+  await rule('Stamp card', ['visit'], { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 5] }, 0] }, coffee.id, {
+    budget_id: budget.id,
+  });
+  await rule('Big basket', ['purchase'], { '>=': [amount, 20_000] }, hamper.id, {
+    budget_id: budget.id,
+    caps: [{ scope: 'customer', max: 1, window: 'month' }],
+  });
+  await rule('Online order', ['purchase'], { in: [{ var: 'event.channel' }, ['web', 'app']] }, discount.id, {
+    budget_id: budget.id,
+    caps: [{ scope: 'customer', max: 2, window: 'week' }],
+    cooldown: '1d',
+  });
+  await rule('Tenth purchase', ['purchase'], { '==': [{ var: 'customer.stats.counts.purchase' }, 10] }, coffee.id);
+  await rule(
+    'Coffee lover',
+    ['purchase'],
+    { some: [{ var: 'event.items' }, { '==': [{ var: 'sku' }, 'COFFEE-L'] }] },
+    coffee.id,
+    { caps: [{ scope: 'global', max: 1_000_000, window: 'day' }] },
+  );
+  for (let i = 0; i < 14; i++) {
+    // Thresholds and channel checks that rarely match: the common case of a rule set.
+    const threshold = 50_000 + i * 1000;
+    await rule(
+      `Promo ${i + 1}`,
+      ['purchase', 'visit'],
+      {
+        and: [
+          { '>=': [amount, threshold] },
+          { '==': [{ var: 'event.channel' }, CHANNELS[i % CHANNELS.length]] },
+          { in: ['vip', { var: 'customer.tags' }] },
+        ],
+      },
+      discount.id,
+      { budget_id: budget.id },
+    );
+  }
+  for (let i = 0; i < customers; i++) {
+    await engine.customers.create(t, { external_ref: `c-${i}`, tags: i % 10 === 0 ? ['vip'] : [] });
+  }
+  return t;
+}
+
+/** A deterministic pseudo-random event stream. */
+export function* events(count, { customers = 10_000, seed = 42, prefix = 'e' } = {}) {
+  let x = seed;
+  const next = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+  for (let i = 0; i < count; i++) {
+    const purchase = next() < 0.7;
+    yield {
+      idempotency_key: `${prefix}-${i}`,
+      type: purchase ? 'purchase' : 'visit',
+      customer: { external_ref: `c-${Math.floor(next() * customers)}` },
+      data: purchase
+        ? {
+            amount: Math.floor(next() * 30_000),
+            channel: CHANNELS[Math.floor(next() * CHANNELS.length)],
+            items: [{ sku: next() < 0.3 ? 'COFFEE-L' : 'BAGEL', qty: 1 }],
+          }
+        : { channel: 'pos' },
+    };
+  }
+}
+
+export function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function peakRssMb() {
+  try {
+    const status = require('node:fs').readFileSync('/proc/self/status', 'utf8');
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return process.memoryUsage().rss / 1024 / 1024;
+  }
+}
