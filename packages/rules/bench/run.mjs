@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const rules = JSON.parse(readFileSync(join(here, 'rules.json'), 'utf8'));
 const context = JSON.parse(readFileSync(join(here, 'context.json'), 'utf8'));
-const ENGINES = ['json-logic-js', 'json-logic-engine', 'laas'];
+const ENGINES = ['json-logic-js', 'json-logic-engine', 'laas-codegen', 'laas-closures'];
 const LABELS = {
   'json-logic-js': 'json-logic-js apply (baseline)',
   'json-logic-engine': 'json-logic-engine compiled',
-  laas: '@laas/rules compiled (all limits on)',
+  'laas-codegen': '@laas/rules codegen (all limits on)',
+  'laas-closures': '@laas/rules closures (all limits on)',
 };
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 const BATCH_MS = Number(process.env.BENCH_BATCH_MS ?? 300);
@@ -34,7 +35,9 @@ async function load(name) {
   if (!existsSync(dist))
     throw new Error('dist/index.js is missing: run `pnpm --filter @laas/rules build` first');
   const { createRulesEngine } = await import(dist);
-  const engine = createRulesEngine();
+  const codegen = name === 'laas-codegen';
+  const engine = createRulesEngine({ codegen });
+  if (engine.codegen !== codegen) throw new Error(`${name}: code generation is not available here`);
   return rules.map((r) => {
     const c = engine.compile(r);
     return (ctx) => c.evaluate(ctx);
@@ -91,6 +94,7 @@ function parent() {
     });
   }
   const baseRate = out['json-logic-js'].eventsPerSec;
+  const engineRate = out['json-logic-engine'].eventsPerSec;
   const rows = ENGINES.map((name) => {
     const eps = out[name].eventsPerSec;
     return [
@@ -98,9 +102,10 @@ function parent() {
       Math.round(eps).toLocaleString('en-US'),
       (1e6 / eps / rules.length).toFixed(3),
       `${(eps / baseRate).toFixed(1)}×`,
+      `${(eps / engineRate).toFixed(2)}×`,
     ];
   });
-  const head = ['engine', 'events/s', 'µs/rule', 'vs baseline'];
+  const head = ['engine', 'events/s', 'µs/rule', 'vs json-logic-js', 'vs json-logic-engine'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -110,10 +115,10 @@ function parent() {
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  const ours = out.laas.eventsPerSec;
-  console.log(
-    `\n@laas/rules vs json-logic-engine compiled: ${(ours / out['json-logic-engine'].eventsPerSec).toFixed(2)}×`,
-  );
+  if (process.env.BENCH_JSON)
+    process.stdout.write(
+      `${JSON.stringify(Object.fromEntries(ENGINES.map((n) => [n, out[n].eventsPerSec])))}\n`,
+    );
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3]);

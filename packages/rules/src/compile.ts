@@ -27,10 +27,11 @@ import {
 import { daysSince, daysUntilAnniversary, resolveEnv, timeBetween } from './time.js';
 import type { CustomOperator, ExplainNode, RuleLimits } from './types.js';
 
+/** A compiled rule. A generated rule without time or custom operators is called with `s` undefined. */
 export type Fn = (d: unknown, s: State) => unknown;
 
 /** A compiled node: its closure, and whether it is a constant (then `v` is its value). */
-interface C {
+export interface C {
   fn: Fn;
   k: boolean;
   v: unknown;
@@ -94,7 +95,7 @@ function dyn(fn: Fn): C {
 
 const num = (x: unknown, s: State): number => (typeof x === 'number' ? x : pf(x, s));
 
-function roundHalfAwayFromZero(x: number): number {
+export function roundHalfAwayFromZero(x: number): number {
   const r = x < 0 ? -Math.round(-x) : Math.round(x);
   return r === 0 ? 0 : r;
 }
@@ -144,7 +145,12 @@ function traced(
   };
 }
 
-export function compileRule(rule: unknown, cx: CompileContext): Fn {
+/**
+ * Compiles `rule` to a closure. When `memo` is given, the compiled node of every array and
+ * operation object of the rule is recorded there (the code generator reads constancy and folded
+ * values from it, so that both paths fold exactly the same sub-trees).
+ */
+export function compileRule(rule: unknown, cx: CompileContext, memo?: Map<unknown, C>): Fn {
   const foldState = newState(cx.lim, undefined, undefined);
 
   const fold = (c: C, op: string, args: readonly C[]): C => {
@@ -160,7 +166,11 @@ export function compileRule(rule: unknown, cx: CompileContext): Fn {
   const comp = (x: unknown, path: string): C => {
     if (Array.isArray(x)) {
       const parts = x.map((e, i) => comp(e, childPath(path, i)));
-      if (!cx.trace && parts.every((p) => p.k)) return konst(deepFreeze(parts.map((p) => p.v)));
+      if (!cx.trace && parts.every((p) => p.k)) {
+        const folded = konst(deepFreeze(parts.map((p) => p.v)));
+        memo?.set(x, folded);
+        return folded;
+      }
       const fns = parts.map((p) => p.fn);
       const n = fns.length;
       const fn: Fn = (d, s) => {
@@ -169,7 +179,7 @@ export function compileRule(rule: unknown, cx: CompileContext): Fn {
         for (let i = 0; i < n; i++) out.push((fns[i] as Fn)(d, s));
         return out;
       };
-      return cx.trace
+      const arr = cx.trace
         ? dyn(
             traced(
               fn,
@@ -180,6 +190,8 @@ export function compileRule(rule: unknown, cx: CompileContext): Fn {
             ),
           )
         : dyn(fn);
+      memo?.set(x, arr);
+      return arr;
     }
     if (!isLogic(x)) {
       if (cx.trace) {
@@ -199,6 +211,7 @@ export function compileRule(rule: unknown, cx: CompileContext): Fn {
     const args = rawArgs.map((a, i) => comp(a, argPaths[i] as string));
     let c = compileOp(op, args, cx);
     c = fold(c, op, args);
+    memo?.set(x, c);
     if (cx.trace) c = dyn(traced(c.fn, op, path, argPaths, rawArgs.map(opName)));
     return c;
   };
@@ -699,7 +712,7 @@ function compileVar(args: C[]): C {
       return typeof d === 'function' ? null : d;
     });
   }
-  const parts = String(prim(path, newState({ ...DEFAULT_JOIN_LIMITS }, undefined, undefined))).split('.');
+  const parts = varParts(path);
   if (!B.k) {
     return dyn((d, s) => {
       if (++s.n > s.max) stepLimit(s);
@@ -767,6 +780,11 @@ function compileVar(args: C[]): C {
 }
 
 type R = Record<string, unknown>;
+
+/** The segments of a constant, non-empty `var` path (as json-logic-js splits it). */
+export function varParts(path: unknown): string[] {
+  return String(prim(path, newState({ ...DEFAULT_JOIN_LIMITS }, undefined, undefined))).split('.');
+}
 
 const DEFAULT_JOIN_LIMITS: RuleLimits = {
   maxDepth: 32,

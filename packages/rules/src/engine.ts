@@ -1,4 +1,5 @@
-import { type CompileContext, compileRule, type Fn } from './compile.js';
+import { codegenAvailable, type GeneratedFn, generateRule } from './codegen.js';
+import { type C, type CompileContext, compileRule, type Fn } from './compile.js';
 import { OWN_OPERATORS, STANDARD_OPERATORS } from './ops.js';
 import { deepFreeze, newState } from './runtime.js';
 import {
@@ -46,6 +47,7 @@ export function createRulesEngine(options: RulesEngineOptions = {}): RulesEngine
     if (typeof fn !== 'function') throw new TypeError(`custom operator "${name}" must be a function`);
     custom.set(name, fn);
   }
+  const codegen = options.codegen !== false && codegenAvailable();
   const operators = Object.freeze([...STANDARD_OPERATORS.keys(), ...OWN_OPERATORS.keys(), ...custom.keys()]);
   const arityOf = (op: string) =>
     STANDARD_OPERATORS.get(op) ??
@@ -60,33 +62,52 @@ export function createRulesEngine(options: RulesEngineOptions = {}): RulesEngine
     if (errors.length > 0) throw new RuleValidationError(errors);
     const source = deepFreeze(structuredClone(rule));
     const cx: CompileContext = { lim: limits, custom, trace: false };
-    const root: Fn = compileRule(source, cx);
+    const memo = codegen ? new Map<unknown, C>() : undefined;
+    let root: Fn = compileRule(source, cx, memo);
+    // Without time or custom operators, a generated rule needs no evaluation environment: it creates
+    // its own State lazily, only when it calls a runtime helper (nothing is shared between calls).
+    let stateless: GeneratedFn | undefined;
+    if (memo) {
+      const generated = generateRule(source, cx, memo);
+      if (generated) {
+        root = generated.fn;
+        if (!generated.needsEnv) stateless = generated.fn;
+      }
+    }
     let traceRoot: Fn | undefined;
     // One state object reused across evaluations (allocated anew only for re-entrant calls, e.g.
     // from a custom operator); references to the context are dropped after each evaluation.
     const shared = newState(limits, undefined, undefined);
+    const evaluateWithState = (context: unknown, env?: EvaluationEnv): unknown => {
+      let s = shared;
+      if (s.busy) s = newState(limits, context, env);
+      else {
+        s.n = 0;
+        s.ctx = context;
+        s.envIn = env;
+      }
+      s.busy = true;
+      try {
+        return root(context, s);
+      } catch (e) {
+        throw wrapError(e);
+      } finally {
+        s.busy = false;
+        s.ctx = undefined;
+        s.envIn = undefined;
+        s.env = undefined;
+      }
+    };
+    const evaluateStateless = (context: unknown): unknown => {
+      try {
+        return (stateless as GeneratedFn)(context, undefined);
+      } catch (e) {
+        throw wrapError(e);
+      }
+    };
     return Object.freeze({
       source,
-      evaluate(context: unknown, env?: EvaluationEnv): unknown {
-        let s = shared;
-        if (s.busy) s = newState(limits, context, env);
-        else {
-          s.n = 0;
-          s.ctx = context;
-          s.envIn = env;
-        }
-        s.busy = true;
-        try {
-          return root(context, s);
-        } catch (e) {
-          throw wrapError(e);
-        } finally {
-          s.busy = false;
-          s.ctx = undefined;
-          s.envIn = undefined;
-          s.env = undefined;
-        }
-      },
+      evaluate: stateless ? evaluateStateless : evaluateWithState,
       explain(context: unknown, env?: EvaluationEnv): ExplainNode {
         traceRoot ??= compileRule(source, { ...cx, trace: true });
         const s = newState(limits, context, env);
@@ -102,7 +123,7 @@ export function createRulesEngine(options: RulesEngineOptions = {}): RulesEngine
     });
   };
 
-  return Object.freeze({ validate, compile, operators });
+  return Object.freeze({ validate, compile, operators, codegen });
 }
 
 function definedOnly(o: Partial<RuleLimits>): Partial<RuleLimits> {

@@ -35,7 +35,11 @@ export function isTruthy(value: unknown): boolean {
 }
 
 export function stepLimit(s: State): never {
-  throw new RuleEvaluationError('STEP_LIMIT', `rule evaluation exceeded ${s.max} steps`);
+  return stepLimitAt(s.max);
+}
+
+export function stepLimitAt(max: number): never {
+  throw new RuleEvaluationError('STEP_LIMIT', `rule evaluation exceeded ${max} steps`);
 }
 
 export function sizeLimit(what: string, size: number, max: number): never {

@@ -76,6 +76,8 @@ export interface RulesEngine {
   /** Throws RuleValidationError if `validate(rule)` reports errors. */
   compile(rule: JsonLogic): CompiledRule;
   readonly operators: readonly string[];
+  /** Whether `compile` generates JavaScript per rule (see RulesEngineOptions.codegen). */
+  readonly codegen: boolean;
 }
 
 /** A user operator: receives its evaluated arguments and the resolved environment. */
@@ -101,6 +103,12 @@ export interface RuleLimits {
 export interface RulesEngineOptions {
   operators?: Record<string, CustomOperator>;
   limits?: Partial<RuleLimits>;
+  /**
+   * Generate one JavaScript function per rule (`new Function`; same semantics and limits as the
+   * closures, and faster). Default: true when the environment allows code generation from strings
+   * (checked once); `false` always compiles to closures (no `new Function` / `eval`).
+   */
+  codegen?: boolean;
 }
 
 export const DEFAULT_LIMITS: RuleLimits = Object.freeze({

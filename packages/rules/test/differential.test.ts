@@ -14,8 +14,10 @@
  * - anything reaching a limit (the generated rules and data are far below all of them).
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import { check } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { codegenStats } from '../src/codegen.js';
+import { createRulesEngine, RuleEvaluationError } from '../src/index.js';
+import { check, MODES, sameValue } from './helpers.js';
 
 const KEYS = ['a', 'b', 'c', '0', '1', 'x'];
 const SEGMENTS = [...KEYS, 'length', '2', ''];
@@ -127,10 +129,15 @@ function noObjects(x: unknown): boolean {
   return typeof x !== 'object' || x === null;
 }
 
-describe('differential vs json-logic-js 2.0.5', () => {
+describe.each(MODES)('differential vs json-logic-js 2.0.5 (codegen: $codegen)', ({ codegen }) => {
+  const engine = createRulesEngine({ codegen });
+  it('uses the requested path', () => {
+    expect(engine.codegen).toBe(codegen);
+  });
+
   it('general rules over generated data', () => {
     fc.assert(
-      fc.property(ruleArb(true), data, (rule, d) => check(rule, d)),
+      fc.property(ruleArb(true), data, (rule, d) => check(engine, rule, d)),
       { numRuns: RUNS },
     );
   });
@@ -142,7 +149,7 @@ describe('differential vs json-logic-js 2.0.5', () => {
       noNullPrototype: true,
     });
     fc.assert(
-      fc.property(ruleArb(false), objData, (rule, d) => check(rule, d)),
+      fc.property(ruleArb(false), objData, (rule, d) => check(engine, rule, d)),
       { numRuns: RUNS },
     );
   });
@@ -162,7 +169,7 @@ describe('differential vs json-logic-js 2.0.5', () => {
       })
       .map(({ op, arr, body }) => (op === 'reduce' ? { reduce: [arr, body, 0] } : { [op]: [arr, body] }));
     fc.assert(
-      fc.property(iter, arrData, (rule, d) => check(rule, d)),
+      fc.property(iter, arrData, (rule, d) => check(engine, rule, d)),
       { numRuns: RUNS },
     );
   });
@@ -204,8 +211,58 @@ describe('differential vs json-logic-js 2.0.5', () => {
         return { [o]: xs };
       });
     fc.assert(
-      fc.property(rule, fc.record({ a: scalar, b: data }), (r, d) => check(r, d)),
+      fc.property(rule, fc.record({ a: scalar, b: data }), (r, d) => check(engine, r, d)),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('generated code and closures agree exactly (step counts and size limits included)', () => {
+  afterAll(() => {
+    // Code generation never failed (a failure falls back to closures silently).
+    expect(codegenStats.fallbacks).toBe(0);
+    expect(codegenStats.generated).toBeGreaterThan(0);
+  });
+
+  type Outcome = { value: unknown } | { code: string };
+  const outcome = (f: () => unknown): Outcome => {
+    try {
+      return { value: f() };
+    } catch (e) {
+      return { code: e instanceof RuleEvaluationError ? e.code : `not a RuleEvaluationError: ${String(e)}` };
+    }
+  };
+  const agree = (
+    limits: { maxSteps: number; maxArrayLength: number; maxStringLength: number },
+    rule: unknown,
+    d: unknown,
+  ) => {
+    const gen = createRulesEngine({ codegen: true, limits });
+    const clo = createRulesEngine({ codegen: false, limits });
+    const a = outcome(() => gen.compile(rule).evaluate(d));
+    const b = outcome(() => clo.compile(rule).evaluate(d));
+    if ('code' in a || 'code' in b) {
+      expect(a).toEqual(b);
+    } else if (!sameValue(a.value, b.value)) {
+      throw new Error(`codegen ${JSON.stringify(a.value)} vs closures ${JSON.stringify(b.value)}`);
+    }
+  };
+  const limits = fc.record({
+    maxSteps: fc.integer({ min: 1, max: 60 }),
+    maxArrayLength: fc.integer({ min: 1, max: 12 }),
+    maxStringLength: fc.integer({ min: 1, max: 40 }),
+  });
+
+  it('under tight limits, over generated data', () => {
+    fc.assert(fc.property(limits, ruleArb(true), data, agree), { numRuns: Math.ceil(RUNS / 2) });
+  });
+
+  it('under tight limits, over object-shaped data', () => {
+    const objData = fc.dictionary(fc.constantFrom(...KEYS), data, {
+      minKeys: 2,
+      maxKeys: 6,
+      noNullPrototype: true,
+    });
+    fc.assert(fc.property(limits, ruleArb(false), objData, agree), { numRuns: Math.ceil(RUNS / 2) });
   });
 });

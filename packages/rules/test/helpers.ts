@@ -1,7 +1,8 @@
 import jsonLogic from 'json-logic-js';
-import { createRulesEngine } from '../src/index.js';
+import type { RulesEngine } from '../src/index.js';
 
-const engine = createRulesEngine();
+/** Both compilation paths: generated JavaScript per rule, and closures (no `new Function`). */
+export const MODES = [{ codegen: true }, { codegen: false }] as const;
 
 /** Deep equality where NaN equals NaN and 0 and -0 differ. */
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -29,9 +30,12 @@ function run(f: () => unknown): Outcome {
   }
 }
 
-export function check(rule: unknown, data: unknown): void {
+export function check(engine: RulesEngine, rule: unknown, data: unknown): void {
   const expected = run(() => jsonLogic.apply(rule as never, data as never));
-  const actual = run(() => engine.compile(rule).evaluate(data));
+  const compiled = run(() => engine.compile(rule));
+  if (!compiled.ok) throw compiled.error;
+  const rule_ = compiled.value as ReturnType<RulesEngine['compile']>;
+  const actual = run(() => rule_.evaluate(data));
   if (!expected.ok) {
     if (actual.ok) {
       throw new Error(
@@ -51,7 +55,7 @@ export function check(rule: unknown, data: unknown): void {
     );
   }
   // explain must agree with evaluate.
-  const explained = run(() => engine.compile(rule).explain(data).value);
+  const explained = run(() => rule_.explain(data).value);
   if (!explained.ok || !sameValue(explained.value, actual.value)) {
     throw new Error(`explain disagrees with evaluate for ${JSON.stringify(rule)}`);
   }

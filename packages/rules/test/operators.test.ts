@@ -1,10 +1,7 @@
 import jsonLogic from 'json-logic-js';
 import { describe, expect, it } from 'vitest';
 import { createRulesEngine, DEFAULT_LIMITS, isTruthy, RuleValidationError } from '../src/index.js';
-import { sameValue } from './helpers.js';
-
-const engine = createRulesEngine();
-const ev = (rule: unknown, data?: unknown) => engine.compile(rule).evaluate(data);
+import { MODES, sameValue } from './helpers.js';
 
 const data = {
   a: 1,
@@ -127,73 +124,77 @@ const cases: [unknown, unknown][] = [
   ],
 ];
 
-describe('standard operators (expected values, and same as json-logic-js)', () => {
-  it.each(cases.map(([r, e], i) => [i, JSON.stringify(r), r, e] as const))(
-    '#%i %s',
-    (_i, _s, rule, expected) => {
-      const ours = ev(rule, data);
-      expect(ours).toEqual(expected);
-      expect(sameValue(ours, jsonLogic.apply(rule as never, data))).toBe(true);
-    },
-  );
+describe.each(MODES)('codegen: $codegen', ({ codegen }) => {
+  const engine = createRulesEngine({ codegen });
+  const ev = (rule: unknown, data?: unknown) => engine.compile(rule).evaluate(data);
+  describe('standard operators (expected values, and same as json-logic-js)', () => {
+    it.each(cases.map(([r, e], i) => [i, JSON.stringify(r), r, e] as const))(
+      '#%i %s',
+      (_i, _s, rule, expected) => {
+        const ours = ev(rule, data);
+        expect(ours).toEqual(expected);
+        expect(sameValue(ours, jsonLogic.apply(rule as never, data))).toBe(true);
+      },
+    );
 
-  it('`and`/`or` short-circuit', () => {
-    let calls = 0;
-    const e = createRulesEngine({ operators: { tick: () => ++calls } });
-    expect(e.compile({ and: [false, { tick: [] }] }).evaluate({})).toBe(false);
-    expect(e.compile({ or: [1, { tick: [] }] }).evaluate({})).toBe(1);
-    expect(e.compile({ if: [true, 1, { tick: [] }] }).evaluate({})).toBe(1);
-    expect(calls).toBe(0);
+    it('`and`/`or` short-circuit', () => {
+      let calls = 0;
+      const e = createRulesEngine({ codegen, operators: { tick: () => ++calls } });
+      expect(e.compile({ and: [false, { tick: [] }] }).evaluate({})).toBe(false);
+      expect(e.compile({ or: [1, { tick: [] }] }).evaluate({})).toBe(1);
+      expect(e.compile({ if: [true, 1, { tick: [] }] }).evaluate({})).toBe(1);
+      expect(calls).toBe(0);
+    });
+
+    it('NaN results', () => {
+      expect(ev({ '+': ['abc'] })).toBeNaN();
+      expect(ev({ '/': [0, 0] })).toBeNaN();
+    });
+
+    it('isTruthy follows JsonLogic', () => {
+      expect([[], 0, '', null, undefined, Number.NaN, false].map(isTruthy)).toEqual(Array(7).fill(false));
+      expect([[0], '0', 1, {}, 'a', true].map(isTruthy)).toEqual(Array(6).fill(true));
+    });
+
+    it('log and method are not operators', () => {
+      for (const rule of [{ log: 'x' }, { method: ['abc', 'toUpperCase'] }]) {
+        expect(() => engine.compile(rule)).toThrow(RuleValidationError);
+        expect(engine.validate(rule).errors[0]?.code).toBe('unknown_operator');
+      }
+    });
+
+    it('constant results are frozen so a caller cannot corrupt later evaluations', () => {
+      const r = engine.compile({ merge: [[1], [2]] });
+      const out = r.evaluate({}) as number[];
+      expect(Object.isFrozen(out)).toBe(true);
+      expect(r.evaluate({})).toEqual([1, 2]);
+    });
+
+    it('DEFAULT_LIMITS', () => {
+      expect(DEFAULT_LIMITS.maxDepth).toBe(32);
+      expect(DEFAULT_LIMITS.maxNodes).toBe(2000);
+    });
   });
 
-  it('NaN results', () => {
-    expect(ev({ '+': ['abc'] })).toBeNaN();
-    expect(ev({ '/': [0, 0] })).toBeNaN();
-  });
+  describe('own operators', () => {
+    it.each([
+      [{ floor: 2.7 }, 2],
+      [{ floor: '-2.5' }, -3],
+      [{ ceil: [2.1] }, 3],
+      [{ round: 2.5 }, 3],
+      [{ round: -2.5 }, -3],
+      [{ round: 2.4 }, 2],
+      [{ round: -0.4 }, 0],
+      [{ abs: -4 }, 4],
+      [{ abs: '-4.5' }, 4.5],
+      [{ floor: { '/': [{ var: 'amount' }, 10] } }, 12],
+    ])('%j', (rule, expected) => {
+      expect(ev(rule, { amount: 125 })).toBe(expected);
+    });
 
-  it('isTruthy follows JsonLogic', () => {
-    expect([[], 0, '', null, undefined, Number.NaN, false].map(isTruthy)).toEqual(Array(7).fill(false));
-    expect([[0], '0', 1, {}, 'a', true].map(isTruthy)).toEqual(Array(6).fill(true));
-  });
-
-  it('log and method are not operators', () => {
-    for (const rule of [{ log: 'x' }, { method: ['abc', 'toUpperCase'] }]) {
-      expect(() => engine.compile(rule)).toThrow(RuleValidationError);
-      expect(engine.validate(rule).errors[0]?.code).toBe('unknown_operator');
-    }
-  });
-
-  it('constant results are frozen so a caller cannot corrupt later evaluations', () => {
-    const r = engine.compile({ merge: [[1], [2]] });
-    const out = r.evaluate({}) as number[];
-    expect(Object.isFrozen(out)).toBe(true);
-    expect(r.evaluate({})).toEqual([1, 2]);
-  });
-
-  it('DEFAULT_LIMITS', () => {
-    expect(DEFAULT_LIMITS.maxDepth).toBe(32);
-    expect(DEFAULT_LIMITS.maxNodes).toBe(2000);
-  });
-});
-
-describe('own operators', () => {
-  it.each([
-    [{ floor: 2.7 }, 2],
-    [{ floor: '-2.5' }, -3],
-    [{ ceil: [2.1] }, 3],
-    [{ round: 2.5 }, 3],
-    [{ round: -2.5 }, -3],
-    [{ round: 2.4 }, 2],
-    [{ round: -0.4 }, 0],
-    [{ abs: -4 }, 4],
-    [{ abs: '-4.5' }, 4.5],
-    [{ floor: { '/': [{ var: 'amount' }, 10] } }, 12],
-  ])('%j', (rule, expected) => {
-    expect(ev(rule, { amount: 125 })).toBe(expected);
-  });
-
-  it('numeric cast like +', () => {
-    expect(ev({ floor: null })).toBeNaN();
-    expect(ev({ abs: 'x' })).toBeNaN();
+    it('numeric cast like +', () => {
+      expect(ev({ floor: null })).toBeNaN();
+      expect(ev({ abs: 'x' })).toBeNaN();
+    });
   });
 });
