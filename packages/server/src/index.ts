@@ -1,2 +1,26 @@
-// Placeholder: this package's API lands with its own issue.
-export {};
+/**
+ * @laas/server — the multi-tenant LaaS REST API on Hono: `createServer` builds the app,
+ * `startServer` runs it from the environment with graceful shutdown.
+ */
+export {
+  type AppEnv,
+  type CreateServerOptions,
+  createServer,
+  type LaasApp,
+  type ServerExtension,
+  type ServerExtensionContext,
+} from './app.js';
+export type { Principal } from './auth.js';
+export {
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
+  DEFAULT_RATE_LIMIT,
+  type RateLimitConfig,
+  type ServerConfig,
+} from './config.js';
+export type { ErrorBody } from './errors.js';
+export { purgeIdempotencyKeys } from './maintenance.js';
+export { type Permission, ROLE_PERMISSIONS, roleAllows } from './permissions.js';
+export type { HttpMethod, Reply, RouteContext, RouteSpec, ServerDeps } from './routes/define.js';
+export { API_ROUTES } from './routes/index.js';
+export { openStore, type RunningServer, type StartServerOptions, startServer } from './start.js';

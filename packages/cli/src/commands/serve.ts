@@ -1,15 +1,47 @@
-import type { Command } from 'commander';
+import { startServer } from '@laas/server';
+import { type Command, InvalidArgumentError } from 'commander';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('a port is an integer from 0 to 65535 (0: any free port)');
+  }
+  return port;
+}
 
 /**
- * Registers `laas serve`. Placeholder until @laas/server lands: it is replaced by the server's
- * own command (the server issue owns this file).
+ * Registers `laas serve`: the LaaS HTTP server (@laas/server) on SQLite by default or PostgreSQL.
+ * It migrates the database, listens, and stops gracefully on SIGTERM / SIGINT (requests in flight
+ * finish, then the database is closed).
  */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Start the LaaS HTTP server (not available yet)')
-    .action(() => {
-      process.stderr.write('laas serve: the server is not part of this build yet\n');
-      process.exitCode = 1;
+    .description('Start the LaaS HTTP server (SQLite by default, PostgreSQL with a postgres:// URL)')
+    .option(
+      '--db <url|path>',
+      'a postgres:// URL or a SQLite file path (default: $LAAS_DATABASE_URL or ./data/laas.sqlite)',
+    )
+    .option('--port <n>', 'the port to listen on (default: $PORT or 8787)', parsePort)
+    .option('--host <host>', 'the address to listen on (default: $LAAS_HOST or 0.0.0.0)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment: LAAS_DATABASE_URL, PORT, LAAS_ADMIN_TOKEN (generated and printed once when unset),',
+        'LAAS_JWT_SECRET, LAAS_RATE_LIMIT ("300/150" or "off"), LAAS_MIGRATE_DATABASE_URL, LAAS_PG_SCHEMA,',
+        'LAAS_LOG_LEVEL. See the @laas/server README.',
+        '',
+        'Example:',
+        '  $ laas serve --db ./data/laas.sqlite --port 8787',
+        '',
+      ].join('\n'),
+    )
+    .action(async (opts: { db?: string; port?: number; host?: string }) => {
+      await startServer({
+        ...(opts.db === undefined ? {} : { databaseUrl: opts.db }),
+        ...(opts.port === undefined ? {} : { port: opts.port }),
+        ...(opts.host === undefined ? {} : { host: opts.host }),
+      });
     });
 }

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { type Engine, NotFoundError, type Store, ValidationError } from '@laas/core';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { createAuthenticator, type Principal } from './auth.js';
+import { resolveConfig, type ServerConfig } from './config.js';
+import { httpError, PayloadTooLargeError, parseOrThrow, RateLimitError, toErrorResponse } from './errors.js';
+import { parseIdempotencyKey, requestFingerprint } from './idempotency.js';
+import { createLogger, maskPhones } from './logging.js';
+import { createMetrics } from './metrics.js';
+import { buildDocument, registerRouteDoc } from './openapi/document.js';
+import { roleAllows } from './permissions.js';
+import { createRateLimiter } from './rate-limit.js';
+import type { Reply, RouteSpec, ServerDeps } from './routes/define.js';
+import { API_ROUTES } from './routes/index.js';
+import { operationRoutes } from './routes/operations.js';
+
+/** Per-request values. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    /** The matched route pattern (`unmatched` for 404s): the metrics and log label. */
+    route: string;
+    tenantId: string | undefined;
+    readyFailure: string | undefined;
+  };
+}
+
+export type LaasApp = OpenAPIHono<AppEnv>;
+
+/** What an extension (the channels issue: `/public/...` routes, webhook deliveries) receives. */
+export interface ServerExtensionContext {
+  readonly app: LaasApp;
+  readonly deps: ServerDeps;
+  readonly logger: Logger;
+  /**
+   * Serves and documents routes the same way as the built-in ones (auth, permission table,
+   * validation, idempotency, errors). Routes that need raw bytes (signed webhooks) can use `app`
+   * directly instead; they are then theirs to document.
+   */
+  addRoutes(routes: readonly RouteSpec[]): void;
+}
+
+/** Mounted after the built-in routes and before the 404 handler. */
+export type ServerExtension = (context: ServerExtensionContext) => void;
+
+export interface CreateServerOptions {
+  engine: Engine;
+  store: Store;
+  config?: ServerConfig;
+  extensions?: readonly ServerExtension[];
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the LaaS HTTP API as a Hono app: every route of DESIGN.md under `/v1/tenants/:tid`,
+ * `POST /v1/tenants`, `/health`, `/ready`, `/metrics` and `/openapi.json`. Serve it with
+ * `@hono/node-server` (see `startServer`), or call `app.fetch(request)` directly.
+ *
+ * @example
+ * const store = sqliteStore({ filename: './data/laas.sqlite' });
+ * await store.migrate();
+ * const app = createServer({ engine: createEngine({ store }), store, config: { adminToken: 'secret' } });
+ * serve({ fetch: app.fetch, port: 8787 });
+ */
+export function createServer(options: CreateServerOptions): LaasApp {
+  const { engine, store } = options;
+  const config = resolveConfig(options.config);
+  const logger = options.config?.logger ?? createLogger();
+  const metrics = createMetrics({ defaultMetrics: config.defaultMetrics });
+  const auth = createAuthenticator({
+    store,
+    adminToken: config.adminToken,
+    jwtSecret: config.jwtSecret,
+    apiKeyCacheMs: options.config?.apiKeyCacheMs,
+  });
+  const limiter = config.rateLimit === false ? null : createRateLimiter(config.rateLimit);
+  const deps: ServerDeps = Object.freeze({ engine, store, config, metrics, auth });
+
+  const app: LaasApp = new OpenAPIHono<AppEnv>();
+
+  // 1. Request id, one log line and the metrics of every request (errors included).
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming !== undefined && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.set('route', 'unmatched');
+    c.header('X-Request-Id', requestId);
+    await next();
+    if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
+    const ms = performance.now() - start;
+    const labels = { method: c.req.method, route: c.get('route'), status: String(c.res.status) };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, ms / 1000);
+    const readyFailure = c.get('readyFailure');
+    logger.info(
+      {
+        requestId,
+        method: c.req.method,
+        route: labels.route,
+        status: c.res.status,
+        ms: Math.round(ms * 100) / 100,
+        tenant: c.get('tenantId'),
+        ...(readyFailure === undefined ? {} : { reason: maskPhones(readyFailure) }),
+      },
+      'request',
+    );
+  });
+  // 2. Security headers on every answer; 3. the body size limit (413 in the error shape).
+  app.use('*', secureHeaders());
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(config.bodyLimitBytes);
+      },
+    }),
+  );
+
+  // The ONE error mapping (errors.ts), for every route and middleware.
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? randomUUID();
+    const { status, body, internal } = toErrorResponse(error, requestId);
+    if (internal) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      logger.error(
+        {
+          requestId,
+          err: { type: err.name, message: maskPhones(err.message), stack: maskPhones(err.stack ?? '') },
+        },
+        'unhandled error',
+      );
+    }
+    if (error instanceof RateLimitError) c.header('Retry-After', String(error.retryAfterSeconds));
+    return c.json(body, status as 400);
+  });
+  app.notFound((c) => {
+    const { status, body } = toErrorResponse(
+      httpError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`),
+      c.get('requestId'),
+    );
+    return c.json(body, status as 404);
+  });
+
+  function mount(spec: RouteSpec): void {
+    registerRouteDoc(app, spec);
+    app.on(spec.method.toUpperCase(), spec.path, async (c) => reply(c, await handle(spec, c)));
+  }
+
+  async function handle(spec: RouteSpec, c: Context<AppEnv>): Promise<Reply> {
+    c.set('route', spec.path);
+    const params = c.req.param() as Record<string, string>;
+    const tenantId = params.tid ?? '';
+    let principal: Principal | null = null;
+    if (spec.permission !== 'public') {
+      principal = await auth.authenticate(c.req.header('authorization'));
+      if (limiter !== null && principal.rateKey !== null) {
+        const wait = limiter.take(principal.rateKey);
+        if (wait > 0) throw new RateLimitError(wait);
+      }
+      if (tenantId !== '') {
+        c.set('tenantId', tenantId);
+        // Another tenant's data does not exist for this caller: 404, exactly as an unknown tenant.
+        if (principal.kind !== 'platform' && principal.tenantId !== tenantId) {
+          throw new NotFoundError('tenant', tenantId);
+        }
+      }
+      if (!roleAllows(principal.role, spec.permission)) {
+        throw httpError(
+          'AUTHORIZATION_ERROR',
+          `The ${principal.role} role may not call ${spec.operationId} (it needs "${spec.permission}")`,
+          { role: principal.role, permission: spec.permission },
+        );
+      }
+    }
+    const query = spec.query === undefined ? {} : parseOrThrow(spec.query, c.req.query(), 'query');
+    let raw = '';
+    let body: unknown;
+    if (spec.body !== undefined) {
+      raw = await c.req.text();
+      body = parseJson(raw);
+      if (spec.idempotency === 'ingest') body = withIngestKey(body, c.req.header('idempotency-key'));
+      body = parseOrThrow(spec.body, body, 'request body');
+    }
+    const run = () =>
+      spec.handler({ deps, engine, tenantId, params, query, body, principal, hono: c as unknown as Context });
+
+    const key =
+      spec.idempotency === 'stored' ? parseIdempotencyKey(c.req.header('idempotency-key')) : undefined;
+    if (key === undefined) return run();
+    const fingerprint = requestFingerprint(c.req.method, c.req.path, raw);
+    const result = await engine.idempotent(tenantId, { key, fingerprint }, async () => {
+      const r = await run();
+      if (r instanceof Response)
+        throw new Error(`${spec.operationId} cannot be idempotent: it answers a Response`);
+      return r;
+    });
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    return { status: result.status, body: result.body };
+  }
+
+  function reply(c: Context<AppEnv>, r: Reply): Response {
+    if (r instanceof Response) return r;
+    if (r.status === 204) return c.body(null, 204);
+    return c.json(r.body as object, r.status as 200);
+  }
+
+  let document: unknown;
+  const documentOnce = () => {
+    document ??= buildDocument(app);
+    return document;
+  };
+
+  for (const spec of [...operationRoutes(documentOnce), ...API_ROUTES]) mount(spec);
+  for (const extension of options.extensions ?? []) {
+    extension({
+      app,
+      deps,
+      logger,
+      addRoutes: (routes) => {
+        for (const spec of routes) mount(spec);
+        document = undefined;
+      },
+    });
+  }
+  return app;
+}
+
+function parseJson(raw: string): unknown {
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'unparseable';
+    throw new ValidationError('The request body is not valid JSON', [{ path: '(root)', message: reason }]);
+  }
+}
+
+/** The `Idempotency-Key` header of an ingest fills the event's `idempotency_key`. */
+function withIngestKey(body: unknown, header: string | undefined): unknown {
+  const key = parseIdempotencyKey(header);
+  if (key === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const given = (body as { idempotency_key?: unknown }).idempotency_key;
+  if (given !== undefined && given !== key) {
+    throw new ValidationError('The Idempotency-Key header and the body’s idempotency_key differ', [
+      { path: 'idempotency_key', message: 'differs from the Idempotency-Key header' },
+    ]);
+  }
+  return { ...body, idempotency_key: key };
+}

@@ -1,0 +1,125 @@
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { Env } from 'hono';
+import { z } from 'zod';
+import type { RouteSpec } from '../routes/define.js';
+import { errorSchema } from './schemas.js';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'VALIDATION_ERROR: the input is invalid (`details.issues` names each field)',
+  401: 'AUTHENTICATION_ERROR: missing, unknown or revoked credentials',
+  403: 'AUTHORIZATION_ERROR: the role may not do this',
+  404: 'NOT_FOUND: no such resource (also: any resource of another tenant)',
+  409: 'STATE_CONFLICT: the resource is not in a state that allows this, or a unique value is taken',
+  413: 'VALIDATION_ERROR: the body is larger than the limit',
+  422: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request',
+  429: 'RATE_LIMIT_EXCEEDED: too many requests for this key (see Retry-After)',
+  500: 'INTERNAL_ERROR: unexpected; quote the requestId',
+  503: 'The database is unreachable or not migrated',
+};
+
+/** `/v1/tenants/:tid/x/:id` → `/v1/tenants/{tid}/x/{id}`. */
+export function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const jsonError = (status: number) => ({
+  description: ERROR_DESCRIPTIONS[status] ?? 'Error',
+  content: { 'application/json': { schema: errorSchema } },
+});
+
+/** Registers one route in the app's OpenAPI registry, from the same spec that serves it. */
+export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: RouteSpec): void {
+  const names = [...spec.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] as string);
+  const params =
+    names.length === 0
+      ? undefined
+      : z.object(Object.fromEntries(names.map((n) => [n, z.string().meta({ format: 'uuid' })])));
+  const statuses = new Set<number>(spec.errors ?? []);
+  statuses.add(500);
+  if (spec.permission !== 'public') for (const s of [401, 403, 404, 429]) statuses.add(s);
+  if (spec.query !== undefined || spec.body !== undefined || names.length > 0) statuses.add(400);
+  if (spec.body !== undefined) statuses.add(413);
+  if (spec.idempotency !== undefined) statuses.add(422);
+  if (names.length > 0) statuses.add(404);
+
+  const headers =
+    spec.idempotency === undefined
+      ? undefined
+      : z.object({
+          'idempotency-key': z
+            .string()
+            .max(257)
+            .optional()
+            .meta({
+              description:
+                spec.idempotency === 'ingest'
+                  ? 'The event’s idempotency key (fills `idempotency_key`); up to 255 characters, quoted form accepted'
+                  : 'Makes the request safely retryable: the same key and request replay the stored answer with `Idempotent-Replayed: true`; up to 255 characters',
+            }),
+        });
+
+  const responses: RouteConfig['responses'] = {
+    [String(spec.response.status)]: {
+      description: spec.response.description,
+      ...(spec.response.schema !== undefined
+        ? { content: { 'application/json': { schema: spec.response.schema } } }
+        : spec.response.contentType !== undefined
+          ? { content: { [spec.response.contentType]: { schema: z.string() } } }
+          : {}),
+    },
+  };
+  for (const s of [...statuses].sort()) {
+    if (s === 503 && spec.operationId === 'ready') {
+      responses[String(s)] = {
+        description: ERROR_DESCRIPTIONS[503] as string,
+        content: { 'application/json': { schema: spec.response.schema ?? z.unknown() } },
+      };
+    } else responses[String(s)] = jsonError(s);
+  }
+
+  app.openAPIRegistry.registerPath({
+    method: spec.method,
+    path: toOpenApiPath(spec.path),
+    operationId: spec.operationId,
+    tags: [spec.tag],
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    ...(spec.permission === 'public' ? { security: [] } : { security: [{ bearer: [] }] }),
+    request: {
+      ...(params === undefined ? {} : { params }),
+      ...(spec.query === undefined ? {} : { query: spec.query as z.ZodObject }),
+      ...(headers === undefined ? {} : { headers }),
+      ...(spec.body === undefined
+        ? {}
+        : {
+            body: {
+              required: !spec.body.safeParse(undefined).success,
+              content: { 'application/json': { schema: spec.body } },
+            },
+          }),
+    },
+    responses,
+    'x-permission': spec.permission,
+  } as RouteConfig);
+}
+
+/** The OpenAPI 3.1 document of every route registered so far. */
+export function buildDocument<E extends Env>(app: OpenAPIHono<E>): unknown {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key `laas_...` (bound to one tenant and a role: admin, manager, pos, viewer), the ' +
+      'platform admin token, or an HS256 JWT with `tenant_id` and `role` claims.',
+  });
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'LaaS API',
+      version: '1',
+      description:
+        'The multi-tenant loyalty API. Errors are always `{ "error": { "code", "message", "details"?, "requestId" } }`.',
+    },
+    servers: [{ url: '/' }],
+  });
+}

@@ -1,0 +1,417 @@
+/**
+ * Zod schemas of what the API answers, for the OpenAPI document. The core defines its entities as
+ * TypeScript interfaces; the compile-time checks at the bottom keep each schema and its interface
+ * identical, so the document cannot drift from what the handlers return.
+ */
+import type {
+  ApiKey,
+  Budget,
+  BudgetLedgerEntry,
+  BudgetPeriod,
+  Campaign,
+  Customer,
+  Decision,
+  Issuance,
+  LoyaltyEvent,
+  PointsLedgerEntry,
+  PointsLot,
+  Reward,
+  Rule,
+  Tenant,
+  WebhookSubscription,
+} from '@laas/core';
+import { z } from 'zod';
+
+const ts = z.string().meta({ format: 'date-time' });
+const json = z.record(z.string(), z.unknown());
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum([
+        'VALIDATION_ERROR',
+        'AUTHENTICATION_ERROR',
+        'AUTHORIZATION_ERROR',
+        'NOT_FOUND',
+        'STATE_CONFLICT',
+        'IDEMPOTENCY_KEY_REUSED',
+        'RATE_LIMIT_EXCEEDED',
+        'INTERNAL_ERROR',
+      ]),
+      message: z.string(),
+      details: json.optional(),
+      requestId: z.string(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const tenantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    timezone: z.string(),
+    settings: z.object({
+      auto_enroll: z.boolean(),
+      points_expiry: z.string().nullable(),
+      currency: z.string(),
+      inactive_after_days: z.number().int(),
+    }),
+    created_at: ts,
+  })
+  .meta({ id: 'Tenant' });
+
+export const customerSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    phone: z.string().nullable(),
+    external_ref: z.string().nullable(),
+    name: z.string().nullable(),
+    birthday: z.string().nullable(),
+    attributes: json,
+    tags: z.array(z.string()),
+    status: z.enum(['active', 'blocked', 'erased']),
+    enrolled_at: ts,
+    last_event_at: ts.nullable(),
+    stats: z.object({
+      counts: z.record(z.string(), z.number()),
+      total_spend: z.number().int(),
+      points_balance: z.number().int(),
+    }),
+  })
+  .meta({ id: 'Customer' });
+
+const decisionSchema = z
+  .object({
+    rule_id: z.string(),
+    rule_name: z.string(),
+    outcome: z.enum([
+      'issued',
+      'reserved',
+      'not_matched',
+      'cooldown',
+      'cap_reached',
+      'budget_exhausted',
+      'codes_exhausted',
+      'campaign_inactive',
+    ]),
+    reason: z.string(),
+    issuance_id: z.string().optional(),
+    quantity: z.number().optional(),
+  })
+  .meta({ id: 'Decision' });
+
+const outcomeFields = {
+  event_id: z.string(),
+  customer_id: z.string(),
+  enrolled: z.boolean(),
+  decisions: z.array(decisionSchema),
+  issuance_ids: z.array(z.string()),
+};
+
+export const eventSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    customer_id: z.string(),
+    type: z.string(),
+    occurred_at: ts,
+    data: json,
+    idempotency_key: z.string(),
+    payload_hash: z.string(),
+    outcome: z.object(outcomeFields).nullable(),
+    created_at: ts,
+  })
+  .meta({ id: 'Event' });
+
+const capWindowSchema = z.union([
+  z.enum(['day', 'week', 'month', 'year', 'lifetime']),
+  z.object({ rolling: z.string() }),
+]);
+
+export const ruleSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string(),
+    priority: z.number().int(),
+    active: z.boolean(),
+    event_types: z.array(z.string()),
+    condition: z.unknown().meta({ description: 'JsonLogic' }),
+    reward_id: z.string(),
+    quantity: z.unknown().meta({ description: 'JsonLogic giving a number of units' }),
+    caps: z.array(
+      z.object({ scope: z.enum(['customer', 'global']), max: z.number().int(), window: capWindowSchema }),
+    ),
+    cooldown: z.string().nullable(),
+    stop_processing: z.boolean(),
+    campaign_id: z.string().nullable(),
+    budget_id: z.string().nullable(),
+    valid_from: ts.nullable(),
+    valid_until: ts.nullable(),
+    version: z.number().int(),
+    created_at: ts,
+    updated_at: ts,
+  })
+  .meta({ id: 'Rule' });
+
+export const rewardSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string(),
+    type: z.enum(['discount_percent', 'discount_amount', 'voucher', 'points', 'item']),
+    value: z.number().int(),
+    cost: z.number().int(),
+    issue_mode: z.enum(['immediate', 'manual']),
+    validity: z.string().nullable(),
+    reservation_ttl: z.string(),
+    points_price: z.number().int().nullable(),
+    active: z.boolean(),
+    created_at: ts,
+    updated_at: ts,
+  })
+  .meta({ id: 'Reward' });
+
+export const issuanceSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    customer_id: z.string(),
+    reward_id: z.string(),
+    rule_id: z.string().nullable(),
+    event_id: z.string().nullable(),
+    state: z.enum(['reserved', 'issued', 'redeemed', 'expired', 'cancelled']),
+    quantity: z.number().int(),
+    value: z.number().int(),
+    cost: z.number().int(),
+    code: z.string().nullable(),
+    budget_id: z.string().nullable(),
+    budget_period: z.string().nullable(),
+    earned_at: ts,
+    created_at: ts,
+    issued_at: ts.nullable(),
+    expires_at: ts.nullable(),
+    reserve_deadline: ts.nullable(),
+    redeemed_at: ts.nullable(),
+    cancelled_at: ts.nullable(),
+    cancel_reason: z.string().nullable(),
+  })
+  .meta({ id: 'Issuance' });
+
+export const ingestResultSchema = z
+  .object({
+    ...outcomeFields,
+    replayed: z.boolean(),
+    dry_run: z.boolean(),
+    issuances: z.array(issuanceSchema),
+    explanations: z
+      .array(
+        z.object({
+          rule_id: z.string(),
+          rule_name: z.string(),
+          condition: z.unknown().meta({ description: 'evaluation tree (ExplainNode), null when not run' }),
+          quantity: z.unknown().meta({ description: 'evaluation tree (ExplainNode), null when not run' }),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ id: 'IngestResult' });
+
+export const budgetSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string(),
+    unit: z.string(),
+    limit: z.number().int(),
+    period: z.enum(['none', 'day', 'week', 'month', 'year']),
+    hard_cap: z.boolean(),
+    soft_cap_ratio: z.number().nullable(),
+    active: z.boolean(),
+    created_at: ts,
+    updated_at: ts,
+  })
+  .meta({ id: 'Budget' });
+
+export const budgetPeriodSchema = z
+  .object({
+    budget_id: z.string(),
+    period: z.string(),
+    limit: z.number().int(),
+    reserved: z.number().int(),
+    utilized: z.number().int(),
+    spent: z.number().int(),
+    threshold_notified: z.boolean(),
+    exhausted_notified: z.boolean(),
+  })
+  .meta({ id: 'BudgetPeriod' });
+
+const counter = z.enum(['reserved', 'utilized', 'spent', 'limit']).nullable();
+export const budgetLedgerEntrySchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    budget_id: z.string(),
+    period: z.string(),
+    issuance_id: z.string().nullable(),
+    kind: z.enum(['topup', 'reserve', 'release', 'charge', 'spend', 'adjust']),
+    amount: z.number().int(),
+    from: counter,
+    to: counter,
+    at: ts,
+  })
+  .meta({ id: 'BudgetLedgerEntry' });
+
+export const campaignSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string(),
+    starts_at: ts.nullable(),
+    ends_at: ts.nullable(),
+    status: z.enum(['draft', 'active', 'paused', 'ended']),
+    budget_id: z.string().nullable(),
+    created_at: ts,
+    updated_at: ts,
+  })
+  .meta({ id: 'Campaign' });
+
+export const pointsLotSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    customer_id: z.string(),
+    issuance_id: z.string().nullable(),
+    earned_at: ts,
+    expires_at: ts.nullable(),
+    amount: z.number().int(),
+    remaining: z.number().int(),
+  })
+  .meta({ id: 'PointsLot' });
+
+export const pointsLedgerEntrySchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    customer_id: z.string(),
+    kind: z.enum(['earn', 'redeem', 'expire', 'adjust']),
+    amount: z.number().int(),
+    lot_id: z.string().nullable(),
+    issuance_id: z.string().nullable(),
+    at: ts,
+  })
+  .meta({ id: 'PointsLedgerEntry' });
+
+export const pointsBalanceSchema = z
+  .object({ balance: z.number().int(), lots: z.array(pointsLotSchema) })
+  .meta({ id: 'PointsBalance' });
+
+const webhookFields = {
+  id: z.string(),
+  tenant_id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  active: z.boolean(),
+  disabled_reason: z.string().nullable(),
+  created_at: ts,
+  updated_at: ts,
+};
+/** A subscription as listed: the signing secret is shown once, at creation. */
+export const webhookSchema = z.object(webhookFields).meta({ id: 'Webhook' });
+export const createdWebhookSchema = z
+  .object({ ...webhookFields, secret: z.string().meta({ description: 'whsec_..., shown only here' }) })
+  .meta({ id: 'CreatedWebhook' });
+
+/** An API key as listed: neither the key nor its hash. */
+export const apiKeySchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    name: z.string(),
+    role: z.enum(['admin', 'manager', 'pos', 'viewer']),
+    prefix: z.string(),
+    created_at: ts,
+    revoked_at: ts.nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+export const createdApiKeySchema = z
+  .object({
+    api_key: apiKeySchema,
+    key: z.string().meta({ description: 'laas_..., shown only here; store it now' }),
+  })
+  .meta({ id: 'CreatedApiKey' });
+
+export const customerExportSchema = z
+  .object({
+    customer: customerSchema,
+    events: z.array(eventSchema),
+    issuances: z.array(issuanceSchema),
+    points_lots: z.array(pointsLotSchema),
+    points_ledger: z.array(pointsLedgerEntrySchema),
+  })
+  .meta({ id: 'CustomerExport' });
+
+export const ruleProblemSchema = z.object({
+  path: z.string(),
+  code: z.string(),
+  message: z.string(),
+  suggestion: z.string().optional(),
+});
+
+export const ruleValidationSchema = z
+  .object({
+    valid: z.boolean(),
+    condition: z.object({ errors: z.array(ruleProblemSchema), warnings: z.array(ruleProblemSchema) }),
+    quantity: z.object({ errors: z.array(ruleProblemSchema), warnings: z.array(ruleProblemSchema) }),
+  })
+  .meta({ id: 'RuleValidation' });
+
+export const ruleTestResultSchema = z
+  .object({
+    matched: z.boolean(),
+    condition_value: z.unknown(),
+    quantity: z.unknown(),
+    warnings: z.array(ruleProblemSchema),
+    explanation: z.object({ condition: z.unknown(), quantity: z.unknown() }),
+  })
+  .meta({ id: 'RuleTestResult' });
+
+export const codeCountsSchema = z
+  .object({ available: z.number().int(), used: z.number().int() })
+  .meta({ id: 'CodeCounts' });
+export const codeUploadResultSchema = z
+  .object({ added: z.number().int(), duplicates: z.array(z.string()) })
+  .meta({ id: 'CodeUploadResult' });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const readySchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  reason: z.string().optional(),
+});
+
+/** A page of a list: pass `next_cursor` back as `cursor` (null: the last page). */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+}
+
+// Compile-time checks: each schema describes exactly its core interface.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Check<T extends true> = T;
+export type SchemaChecks = [
+  Check<Same<z.infer<typeof tenantSchema>, Tenant>>,
+  Check<Same<z.infer<typeof customerSchema>, Customer>>,
+  Check<Same<z.infer<typeof decisionSchema>, Decision>>,
+  Check<Same<z.infer<typeof eventSchema>, LoyaltyEvent>>,
+  Check<Same<z.infer<typeof ruleSchema>, Rule>>,
+  Check<Same<z.infer<typeof rewardSchema>, Reward>>,
+  Check<Same<z.infer<typeof issuanceSchema>, Issuance>>,
+  Check<Same<z.infer<typeof budgetSchema>, Budget>>,
+  Check<Same<z.infer<typeof budgetPeriodSchema>, BudgetPeriod>>,
+  Check<Same<z.infer<typeof budgetLedgerEntrySchema>, BudgetLedgerEntry>>,
+  Check<Same<z.infer<typeof campaignSchema>, Campaign>>,
+  Check<Same<z.infer<typeof pointsLotSchema>, PointsLot>>,
+  Check<Same<z.infer<typeof pointsLedgerEntrySchema>, PointsLedgerEntry>>,
+  Check<Same<z.infer<typeof createdWebhookSchema>, WebhookSubscription>>,
+  Check<Same<z.infer<typeof apiKeySchema>, Omit<ApiKey, 'key_hash'>>>,
+];

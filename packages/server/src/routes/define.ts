@@ -1,0 +1,81 @@
+import type { Engine, Store, StoredResponse } from '@laas/core';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { Authenticator, Principal } from '../auth.js';
+import type { ResolvedConfig } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { Permission } from '../permissions.js';
+
+export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+
+/** What every handler can reach. */
+export interface ServerDeps {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly config: ResolvedConfig;
+  readonly metrics: Metrics;
+  readonly auth: Authenticator;
+}
+
+export interface RouteContext<Q, B> {
+  readonly deps: ServerDeps;
+  readonly engine: Engine;
+  /** The `:tid` of a tenant route ('' elsewhere). */
+  readonly tenantId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Q;
+  /** The JSON body, parsed and validated with the route's `body` schema. */
+  readonly body: B;
+  /** Null on public routes. */
+  readonly principal: Principal | null;
+  readonly hono: Context;
+}
+
+/** A handler answers a status and a JSON body (null for 204), or a ready `Response`. */
+export type Reply = StoredResponse | Response;
+
+/**
+ * One route: how it is served AND how it is documented. The OpenAPI document and the router are
+ * both built from the list of these, so a served route cannot be missing from the document.
+ */
+export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  operationId: string;
+  method: HttpMethod;
+  /** Hono syntax: `/v1/tenants/:tid/customers/:id`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  permission: Permission;
+  query?: Q;
+  body?: B;
+  /**
+   * `stored`: an `Idempotency-Key` header makes the request replayable (engine.idempotent);
+   * `ingest`: the header fills the body's `idempotency_key` (events carry their own key).
+   */
+  idempotency?: 'stored' | 'ingest';
+  response: {
+    status: number;
+    description: string;
+    /** JSON body schema; omitted for 204 or non-JSON answers. */
+    schema?: z.ZodType;
+    /** Non-JSON answers (`/metrics`). */
+    contentType?: string;
+  };
+  /** Further answers worth documenting beyond the common errors (e.g. 409 on a transition). */
+  errors?: number[];
+  handler(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<Reply>;
+}
+
+/** Keeps each route's query and body types attached to its handler. */
+export function route<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+  spec: RouteSpec<Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export const ok = (body: unknown, status = 200): StoredResponse => ({ status, body });
+export const noContent = (): StoredResponse => ({ status: 204, body: null });
+
+/** Every tenant route lives under this prefix. */
+export const T = '/v1/tenants/:tid';

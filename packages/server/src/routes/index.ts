@@ -1,0 +1,27 @@
+import { apiKeyRoutes } from './api-keys.js';
+import { budgetRoutes } from './budgets.js';
+import { campaignRoutes } from './campaigns.js';
+import { customerRoutes } from './customers.js';
+import type { RouteSpec } from './define.js';
+import { eventRoutes } from './events.js';
+import { issuanceRoutes } from './issuances.js';
+import { pointsRoutes } from './points.js';
+import { rewardRoutes } from './rewards.js';
+import { ruleRoutes } from './rules.js';
+import { tenantRoutes } from './tenants.js';
+import { webhookRoutes } from './webhooks.js';
+
+/** Every API route (the operations routes are added by `createServer`). */
+export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
+  ...tenantRoutes,
+  ...customerRoutes,
+  ...pointsRoutes,
+  ...eventRoutes,
+  ...ruleRoutes,
+  ...rewardRoutes,
+  ...issuanceRoutes,
+  ...budgetRoutes,
+  ...campaignRoutes,
+  ...webhookRoutes,
+  ...apiKeyRoutes,
+]);

@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { migratePg, pgStore } from '@laas/adapters-pg';
+import { sqliteStore } from '@laas/adapters-sqlite';
+import { createEngine, type Engine, type Store } from '@laas/core';
+import type { Logger } from 'pino';
+import { createServer, type LaasApp, type ServerExtension } from './app.js';
+import { parseRateLimit, type ServerConfig } from './config.js';
+import { createLogger } from './logging.js';
+
+export const DEFAULT_DATABASE_URL = './data/laas.sqlite';
+export const DEFAULT_PORT = 8787;
+
+function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+/**
+ * Opens the store a `LAAS_DATABASE_URL` names and migrates it: a `postgres://` URL (migrated
+ * with `migrateUrl` when given — the schema owner — else with the URL itself), or a SQLite file
+ * path (its directory is created).
+ */
+export async function openStore(
+  databaseUrl: string,
+  options: { migrate?: boolean; migrateUrl?: string; pgSchema?: string } = {},
+): Promise<{ store: Store; kind: 'postgres' | 'sqlite' }> {
+  const migrate = options.migrate ?? true;
+  if (isPostgresUrl(databaseUrl)) {
+    const schema = options.pgSchema;
+    if (migrate) {
+      await migratePg({ connectionString: options.migrateUrl ?? databaseUrl, ...(schema ? { schema } : {}) });
+    }
+    const store = pgStore({ connectionString: databaseUrl, ...(schema ? { schema } : {}) });
+    return { store, kind: 'postgres' };
+  }
+  const filename = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
+  const store = sqliteStore({ filename });
+  if (migrate) await store.migrate();
+  return { store, kind: 'sqlite' };
+}
+
+export interface StartServerOptions {
+  /** Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides `LAAS_DATABASE_URL`. */
+  databaseUrl?: string;
+  /** Overrides `PORT`; 0 picks a free port. */
+  port?: number;
+  /** Default `LAAS_HOST` or `0.0.0.0`. */
+  host?: string;
+  /** Overrides what the environment configures. */
+  config?: ServerConfig;
+  extensions?: readonly ServerExtension[];
+  /** Stop on SIGTERM and SIGINT (default true). */
+  handleSignals?: boolean;
+  /** Where the generated admin token is printed (default stdout). */
+  print?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly app: LaasApp;
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly url: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** The platform admin token in force (generated when `LAAS_ADMIN_TOKEN` was unset). */
+  readonly adminToken: string;
+  /** Stops accepting, waits for requests in flight (at most `timeoutMs`), closes the store. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Runs the server from the environment: `LAAS_DATABASE_URL` (a `postgres://` URL or a SQLite path,
+ * default `./data/laas.sqlite`), `PORT` (8787), `LAAS_ADMIN_TOKEN` (generated and printed once when
+ * unset), `LAAS_JWT_SECRET`, `LAAS_RATE_LIMIT`, `LAAS_MIGRATE_DATABASE_URL`, `LAAS_PG_SCHEMA`,
+ * `LAAS_LOG_LEVEL`. Migrates, listens, and shuts down gracefully on SIGTERM / SIGINT.
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const logger = options.config?.logger ?? createLogger(env.LAAS_LOG_LEVEL ?? 'info');
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const databaseUrl = options.databaseUrl ?? (env.LAAS_DATABASE_URL || DEFAULT_DATABASE_URL);
+  const port = options.port ?? (env.PORT ? Number(env.PORT) : DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be 0..65535, not ${port}`);
+  const host = options.host ?? (env.LAAS_HOST || '0.0.0.0');
+
+  let adminToken = options.config?.adminToken ?? (env.LAAS_ADMIN_TOKEN || undefined);
+  if (adminToken === undefined) {
+    adminToken = `laas-admin-${randomBytes(24).toString('base64url')}`;
+    print(`LAAS_ADMIN_TOKEN was not set; this run's platform admin token (shown once): ${adminToken}`);
+  }
+
+  const { store, kind } = await openStore(databaseUrl, {
+    ...(env.LAAS_MIGRATE_DATABASE_URL ? { migrateUrl: env.LAAS_MIGRATE_DATABASE_URL } : {}),
+    ...(env.LAAS_PG_SCHEMA ? { pgSchema: env.LAAS_PG_SCHEMA } : {}),
+  });
+  const engine = createEngine({ store });
+  const rateLimit = parseRateLimit(env.LAAS_RATE_LIMIT);
+  const app = createServer({
+    engine,
+    store,
+    config: {
+      jwtSecret: env.LAAS_JWT_SECRET || undefined,
+      defaultMetrics: true,
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(env.LAAS_API_KEY_CACHE_MS ? { apiKeyCacheMs: Number(env.LAAS_API_KEY_CACHE_MS) } : {}),
+      ...options.config,
+      adminToken,
+      logger,
+    },
+    ...(options.extensions ? { extensions: options.extensions } : {}),
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolveListen, reject) => {
+    const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveListen(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${shownHost}:${address.port}`;
+  logger.info({ url, database: kind }, 'laas server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (timeoutMs = 10_000): Promise<void> => {
+    closing ??= (async () => {
+      // Stop accepting; idle keep-alive sockets go now, busy ones after their answer.
+      const drained = new Promise<void>((done) => server.close(() => done()));
+      const http = server as unknown as {
+        closeIdleConnections?: () => void;
+        closeAllConnections?: () => void;
+      };
+      http.closeIdleConnections?.();
+      const idleSweep = setInterval(() => http.closeIdleConnections?.(), 100);
+      const timer = setTimeout(() => http.closeAllConnections?.(), timeoutMs);
+      await drained;
+      clearInterval(idleSweep);
+      clearTimeout(timer);
+      await store.close();
+      logger.info('laas server stopped');
+    })();
+    return closing;
+  };
+
+  if (options.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      close().then(
+        () => {
+          process.exitCode = 0;
+          // Everything is closed; a handle someone else left open must not keep the process up.
+          setTimeout(() => process.exit(), 2000).unref();
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+
+  return { app, engine, store, url, port: address.port, logger, adminToken, close };
+}

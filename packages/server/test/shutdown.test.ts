@@ -1,0 +1,132 @@
+/**
+ * Graceful shutdown of the real binary: `laas serve` in a child process (the BUILT cli: tsx is not
+ * a dependency). SIGTERM while a request is in flight: the request completes, new connections are
+ * refused, the process exits 0.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+const SERVER_DIST = join(ROOT, 'packages/server/dist/index.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the server and the cli when their dist is missing or older than their sources. */
+function ensureBuilt(): void {
+  const stale = (dist: string, src: string) => !existsSync(dist) || statSync(dist).mtimeMs < newestMtime(src);
+  const coreMissing = !existsSync(join(ROOT, 'packages/core/dist/index.js'));
+  if (coreMissing) {
+    execFileSync('pnpm', ['--filter', '@laas/cli...', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    return;
+  }
+  if (stale(SERVER_DIST, join(ROOT, 'packages/server/src'))) {
+    execFileSync('pnpm', ['--filter', '@laas/server', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  if (stale(BIN, join(ROOT, 'packages/cli/src'))) {
+    execFileSync('pnpm', ['--filter', '@laas/cli', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+}
+
+describe('graceful shutdown of `laas serve`', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'laas-serve-'));
+  }, 600_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finishes the request in flight, refuses new ones, closes the store and exits 0', async () => {
+    const token = 'shutdown-test-token';
+    child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--db', join(dir, 'db', 'laas.sqlite'), '--port', '0', '--host', '127.0.0.1'],
+      {
+        env: { ...process.env, LAAS_ADMIN_TOKEN: token, LAAS_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.on('data', (d) => {
+      output += String(d);
+    });
+    child.stderr?.on('data', (d) => {
+      output += String(d);
+    });
+    const exited = new Promise<number | null>((done) => child?.once('exit', (code) => done(code)));
+    const url = await new Promise<string>((done, fail) => {
+      const timer = setInterval(() => {
+        const m = /"url":"(http:\/\/[^"]+)"/.exec(output);
+        if (m) {
+          clearInterval(timer);
+          done(m[1] as string);
+        }
+      }, 50);
+      setTimeout(() => fail(new Error(`the server did not start: ${output}`)), 20_000);
+    });
+    const { hostname, port } = new URL(url);
+
+    // A request in flight: headers sent, half the body still to come.
+    const body = JSON.stringify({ name: 'Late but complete' });
+    const answer = new Promise<{ status: number; text: string }>((done, fail) => {
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: '/v1/tenants',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => {
+            text += String(d);
+          });
+          res.on('end', () => done({ status: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', fail);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        child?.kill('SIGTERM');
+        setTimeout(async () => {
+          // While it drains, the listener is closed: a new connection is refused.
+          const refused = await fetch(`${url}/health`).then(
+            () => false,
+            () => true,
+          );
+          expect(refused).toBe(true);
+          req.end(body.slice(10));
+        }, 500);
+      }, 300);
+    });
+
+    const { status, text } = await answer;
+    expect(status).toBe(201);
+    expect(JSON.parse(text).name).toBe('Late but complete');
+    expect(await exited).toBe(0);
+    expect(output).toContain('shutting down');
+    expect(output).toContain('laas server stopped');
+  }, 60_000);
+});
