@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: ['src/index.ts', 'src/bin.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { compilerOptions: { composite: false } },
   clean: true,
   target: 'node20',
 });
