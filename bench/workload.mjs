@@ -4,7 +4,7 @@
 const CHANNELS = ['pos', 'web', 'app', 'kiosk'];
 
 /** Creates the tenant, rewards, budget and the 20 rules; returns the tenant id. */
-export async function seedTenant(engine, { customers = 10_000 } = {}) {
+export async function seedTenant(engine, { customers = 10_000, concurrency = 1 } = {}) {
   const tenant = await engine.tenants.create({ name: 'Bench shop', timezone: 'Africa/Harare' });
   const t = tenant.id;
   const budget = await engine.budgets.create(t, { name: 'Monthly', limit: 1_000_000_000, period: 'month' });
@@ -53,9 +53,15 @@ export async function seedTenant(engine, { customers = 10_000 } = {}) {
       { budget_id: budget.id },
     );
   }
-  for (let i = 0; i < customers; i++) {
-    await engine.customers.create(t, { external_ref: `c-${i}`, tags: i % 10 === 0 ? ['vip'] : [] });
-  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < customers) {
+        const i = next++;
+        await engine.customers.create(t, { external_ref: `c-${i}`, tags: i % 10 === 0 ? ['vip'] : [] });
+      }
+    }),
+  );
   return t;
 }
 
@@ -80,18 +86,5 @@ export function* events(count, { customers = 10_000, seed = 42, prefix = 'e' } =
           }
         : { channel: 'pos' },
     };
-  }
-}
-
-export function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-export function peakRssMb() {
-  try {
-    const status = require('node:fs').readFileSync('/proc/self/status', 'utf8');
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  } catch {
-    return process.memoryUsage().rss / 1024 / 1024;
   }
 }

@@ -79,6 +79,7 @@ export interface EventRepository {
    * concurrent transaction that commits first (PostgreSQL waits on the unique index, then fails).
    */
   insert(event: LoyaltyEvent): Promise<void>;
+  /** Stores the outcome; it MUST come back with its keys in the same order (a replay is byte-identical). */
   setOutcome(id: string, outcome: EventOutcome): Promise<void>;
   get(id: string): Promise<LoyaltyEvent | null>;
   list(filter: EventListFilter, page: PageRequest): Promise<Page<LoyaltyEvent>>;
@@ -270,6 +271,12 @@ export interface ApiKeyRepository {
 }
 
 export interface IdempotencyRepository {
+  /**
+   * The stored record of `key`, or null. On a store with parallel transactions it MUST also hold
+   * the key until this transaction ends (PostgreSQL: a transaction-scoped advisory lock on tenant
+   * and key), so that a concurrent request with the same key waits and then finds the record
+   * instead of running its effects a second time.
+   */
   get(key: string): Promise<IdempotencyRecord | null>;
   /** Throws `UniqueViolationError` (field `key`) when the key is taken, as `events.insert` does. */
   put(record: IdempotencyRecord): Promise<void>;

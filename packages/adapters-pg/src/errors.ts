@@ -1,0 +1,76 @@
+import { TransientStoreError, UniqueViolationError } from '@laas/core';
+
+/** The unique constraints of the schema, by name: which entity and which field each protects. */
+const UNIQUE_CONSTRAINTS: Readonly<Record<string, readonly [entity: string, field: string]>> = {
+  tenants_pkey: ['tenant', 'id'],
+  customers_pkey: ['customer', 'id'],
+  customers_phone_key: ['customer', 'phone'],
+  customers_external_ref_key: ['customer', 'external_ref'],
+  events_pkey: ['event', 'id'],
+  events_idempotency_key_key: ['event', 'idempotency_key'],
+  rules_pkey: ['rule', 'id'],
+  rewards_pkey: ['reward', 'id'],
+  reward_codes_pkey: ['code', 'code'],
+  issuances_pkey: ['issuance', 'id'],
+  budgets_pkey: ['budget', 'id'],
+  budget_periods_pkey: ['budget period', 'period'],
+  budget_ledger_pkey: ['budget ledger entry', 'id'],
+  points_lots_pkey: ['points lot', 'id'],
+  points_ledger_pkey: ['points ledger entry', 'id'],
+  campaigns_pkey: ['campaign', 'id'],
+  cap_counters_pkey: ['cap counter', 'window_key'],
+  webhook_subscriptions_pkey: ['webhook subscription', 'id'],
+  outbox_pkey: ['outbox event', 'id'],
+  api_keys_pkey: ['api key', 'id'],
+  api_keys_key_hash_key: ['api key', 'key_hash'],
+  idempotency_keys_pkey: ['idempotency record', 'key'],
+};
+
+interface PgError {
+  code?: unknown;
+  constraint?: unknown;
+}
+
+function pgCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as PgError).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return pgCode(error) === '23505';
+}
+
+/**
+ * Turns a driver error into the error the ports promise: a unique violation (SQLSTATE 23505)
+ * becomes `UniqueViolationError` naming the field its constraint protects; a deadlock (40P01) or a
+ * serialization failure (40001) becomes `TransientStoreError`. Anything else is returned as is.
+ */
+export function translateError(error: unknown): unknown {
+  const code = pgCode(error);
+  if (code === '23505') {
+    const constraint = (error as PgError).constraint;
+    const known = typeof constraint === 'string' ? UNIQUE_CONSTRAINTS[constraint] : undefined;
+    const violation = new UniqueViolationError(known?.[0] ?? 'row', known?.[1] ?? 'id');
+    (violation as { cause?: unknown }).cause = error;
+    return violation;
+  }
+  if (code === '40P01' || code === '40001') {
+    return new TransientStoreError(
+      `PostgreSQL aborted the transaction (${code}); it may succeed if run again`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return error;
+}
+
+/** Runs `fn`, rethrowing its error through {@link translateError}. */
+export async function translated<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw translateError(error);
+  }
+}

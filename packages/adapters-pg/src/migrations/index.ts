@@ -1,0 +1,34 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_initial.js';
+import type { MigrationContext } from './context.js';
+
+interface VersionedMigration {
+  up(db: Kysely<unknown>, context: MigrationContext): Promise<void>;
+}
+
+/**
+ * Every migration this version knows, in order. Names sort in the order they apply. Append new
+ * modules here (never edit or remove an applied one); there is no file-system scanning, so the
+ * bundled build carries them.
+ */
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: VersionedMigration]> = [
+  ['0001_initial', m0001],
+];
+
+export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);
+
+/** Kysely's in-code provider, with each migration bound to the target schema. */
+export function migrationProvider(context: MigrationContext): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, migration] of MIGRATIONS) {
+        out[name] = { up: (db) => migration.up(db, context) };
+      }
+      return out;
+    },
+  };
+}
+
+export const MIGRATION_TABLE = 'laas_migration';
+export const MIGRATION_LOCK_TABLE = 'laas_migration_lock';

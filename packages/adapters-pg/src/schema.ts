@@ -1,0 +1,295 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * The tables as PostgreSQL stores them, for Kysely. Column names are the domain's field names
+ * (snake_case). What node-postgres hands back, and what it is given:
+ *
+ * - `timestamptz` is read as a `Date`, written as an ISO-8601 string;
+ * - `bigint` is read as a decimal string (node-postgres' default: no global type parser is set,
+ *   so a pool the user passes in keeps its own behaviour), written as a number;
+ * - `jsonb` (and `json`) is read parsed, written as a JSON string (`JSON.stringify`: node-postgres
+ *   would turn a JS array into a PostgreSQL array otherwise). `events.outcome` and
+ *   `idempotency_keys.body` are `json`, which keeps key order, so replays return the same bytes.
+ *
+ * `src/mapping.ts` converts between these rows and the domain types, and nothing else does.
+ */
+export type Timestamptz = ColumnType<Date, string, string>;
+export type NullableTimestamptz = ColumnType<Date | null, string | null, string | null>;
+export type Int8 = ColumnType<string, number, number>;
+export type NullableInt8 = ColumnType<string | null, number | null, number | null>;
+/** A jsonb column whose parsed value is `T`; written as `JSON.stringify(value)`. */
+export type Jsonb<T> = ColumnType<T, string, string>;
+export type NullableJsonb<T> = ColumnType<T | null, string | null, string | null>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  timezone: string;
+  settings: Jsonb<unknown>;
+  created_at: Timestamptz;
+}
+
+export interface CustomersTable {
+  tenant_id: string;
+  id: string;
+  phone: string | null;
+  external_ref: string | null;
+  name: string | null;
+  birthday: string | null;
+  attributes: Jsonb<unknown>;
+  tags: Jsonb<unknown>;
+  status: string;
+  enrolled_at: Timestamptz;
+  last_event_at: NullableTimestamptz;
+  /** `stats.counts`. */
+  stats_counts: Jsonb<unknown>;
+  total_spend: Int8;
+  points_balance: Int8;
+}
+
+export interface EventsTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  type: string;
+  occurred_at: Timestamptz;
+  data: Jsonb<unknown>;
+  idempotency_key: string;
+  payload_hash: string;
+  outcome: NullableJsonb<unknown>;
+  created_at: Timestamptz;
+}
+
+export interface RulesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  priority: number;
+  active: boolean;
+  event_types: Jsonb<unknown>;
+  condition: Jsonb<unknown>;
+  reward_id: string;
+  quantity: Jsonb<unknown>;
+  caps: Jsonb<unknown>;
+  cooldown: string | null;
+  stop_processing: boolean;
+  campaign_id: string | null;
+  budget_id: string | null;
+  valid_from: NullableTimestamptz;
+  valid_until: NullableTimestamptz;
+  version: number;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface RewardsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  type: string;
+  value: Int8;
+  cost: Int8;
+  issue_mode: string;
+  validity: string | null;
+  reservation_ttl: string;
+  points_price: NullableInt8;
+  active: boolean;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface RewardCodesTable {
+  tenant_id: string;
+  reward_id: string;
+  code: string;
+  issuance_id: string | null;
+  added_at: Timestamptz;
+}
+
+export interface IssuancesTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  reward_id: string;
+  rule_id: string | null;
+  event_id: string | null;
+  state: string;
+  quantity: Int8;
+  value: Int8;
+  cost: Int8;
+  code: string | null;
+  budget_id: string | null;
+  budget_period: string | null;
+  earned_at: Timestamptz;
+  created_at: Timestamptz;
+  issued_at: NullableTimestamptz;
+  expires_at: NullableTimestamptz;
+  reserve_deadline: NullableTimestamptz;
+  redeemed_at: NullableTimestamptz;
+  cancelled_at: NullableTimestamptz;
+  cancel_reason: string | null;
+}
+
+export interface BudgetsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  unit: string;
+  limit: Int8;
+  period: string;
+  hard_cap: boolean;
+  soft_cap_ratio: number | null;
+  active: boolean;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface BudgetPeriodsTable {
+  tenant_id: string;
+  budget_id: string;
+  period: string;
+  limit: Int8;
+  reserved: Int8;
+  utilized: Int8;
+  spent: Int8;
+  threshold_notified: boolean;
+  exhausted_notified: boolean;
+}
+
+export interface BudgetLedgerTable {
+  tenant_id: string;
+  id: string;
+  budget_id: string;
+  period: string;
+  issuance_id: string | null;
+  kind: string;
+  amount: Int8;
+  from: string | null;
+  to: string | null;
+  at: Timestamptz;
+}
+
+export interface PointsLotsTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  issuance_id: string | null;
+  earned_at: Timestamptz;
+  expires_at: NullableTimestamptz;
+  amount: Int8;
+  remaining: Int8;
+}
+
+export interface PointsLedgerTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  kind: string;
+  amount: Int8;
+  lot_id: string | null;
+  issuance_id: string | null;
+  at: Timestamptz;
+}
+
+export interface CampaignsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  starts_at: NullableTimestamptz;
+  ends_at: NullableTimestamptz;
+  status: string;
+  budget_id: string | null;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface CapCountersTable {
+  tenant_id: string;
+  rule_id: string;
+  cap_key: string;
+  window_key: string;
+  count: Int8;
+}
+
+export interface WebhookSubscriptionsTable {
+  tenant_id: string;
+  id: string;
+  url: string;
+  events: Jsonb<unknown>;
+  secret: string;
+  active: boolean;
+  disabled_reason: string | null;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface OutboxTable {
+  tenant_id: string;
+  id: string;
+  type: string;
+  data: Jsonb<unknown>;
+  created_at: Timestamptz;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  prefix: string;
+  created_at: Timestamptz;
+  revoked_at: NullableTimestamptz;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  fingerprint: string;
+  status: number;
+  body: NullableJsonb<unknown>;
+  created_at: Timestamptz;
+}
+
+export interface PgDatabase {
+  tenants: TenantsTable;
+  customers: CustomersTable;
+  events: EventsTable;
+  rules: RulesTable;
+  rewards: RewardsTable;
+  reward_codes: RewardCodesTable;
+  issuances: IssuancesTable;
+  budgets: BudgetsTable;
+  budget_periods: BudgetPeriodsTable;
+  budget_ledger: BudgetLedgerTable;
+  points_lots: PointsLotsTable;
+  points_ledger: PointsLedgerTable;
+  campaigns: CampaignsTable;
+  cap_counters: CapCountersTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  outbox: OutboxTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+/** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
+export const TABLES = [
+  'tenants',
+  'customers',
+  'events',
+  'rules',
+  'rewards',
+  'reward_codes',
+  'issuances',
+  'budgets',
+  'budget_periods',
+  'budget_ledger',
+  'points_lots',
+  'points_ledger',
+  'campaigns',
+  'cap_counters',
+  'webhook_subscriptions',
+  'outbox',
+  'api_keys',
+  'idempotency_keys',
+] as const satisfies ReadonlyArray<keyof PgDatabase>;

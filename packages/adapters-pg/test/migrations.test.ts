@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { MIGRATION_NAMES, migratePg, pgStore, TABLES } from '../src/index.js';
+import { APP_ROLE, pgTestDb } from './pg-test-db.js';
+
+const db = pgTestDb();
+const MIGRATION_TABLES = ['laas_migration', 'laas_migration_lock'];
+
+describe.skipIf(!db.available)('migrations', () => {
+  it('a second run is a no-op, and the store pings', async () => {
+    expect(await migratePg({ connectionString: db.ownerUrl, schema: db.schema, appRole: APP_ROLE })).toEqual({
+      applied: [],
+    });
+    const store = pgStore({ connectionString: db.appUrl, schema: db.schema });
+    try {
+      await expect(store.ping()).resolves.toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a fresh schema applies every migration; concurrent runs apply each once', async () => {
+    const schema = `${db.schema}_x`;
+    try {
+      const runs = await Promise.all(
+        [1, 2, 3].map(() => migratePg({ connectionString: db.ownerUrl, schema })),
+      );
+      expect(runs.flatMap((r) => r.applied).sort()).toEqual([...MIGRATION_NAMES].sort());
+    } finally {
+      await db.owner().query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+
+  it('ping rejects while migrations are pending', async () => {
+    const schema = `${db.schema}_empty`;
+    await db.owner().query(`CREATE SCHEMA "${schema}"`);
+    const store = pgStore({ connectionString: db.ownerUrl, schema });
+    try {
+      await expect(store.ping()).rejects.toThrow(/pending migrations/);
+    } finally {
+      await store.close();
+      await db.owner().query(`DROP SCHEMA "${schema}" CASCADE`);
+    }
+  });
+
+  it('refuses a database that has a migration this code does not know', async () => {
+    const owner = db.owner();
+    await owner.query(
+      `INSERT INTO "${db.schema}".laas_migration (name, timestamp) VALUES ('9999_from_the_future', now()::text)`,
+    );
+    const store = pgStore({ connectionString: db.appUrl, schema: db.schema });
+    try {
+      await expect(migratePg({ connectionString: db.ownerUrl, schema: db.schema })).rejects.toThrow(
+        /9999_from_the_future.*does not know|does not know.*9999_from_the_future/,
+      );
+      await expect(store.ping()).rejects.toThrow(/does not know/);
+    } finally {
+      await store.close();
+      await owner.query(`DELETE FROM "${db.schema}".laas_migration WHERE name = '9999_from_the_future'`);
+    }
+  });
+
+  it('the schema holds exactly the known tables (plus the migration tables)', async () => {
+    const { rows } = await db.owner().query<{ relname: string }>(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+      [db.schema],
+    );
+    expect(rows.map((r) => r.relname)).toEqual([...TABLES, ...MIGRATION_TABLES].sort());
+  });
+
+  it('every table has row-level security enabled and forced, with a tenant policy', async () => {
+    const { rows } = await db.owner().query<{
+      relname: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+      policies: string[] | null;
+    }>(
+      `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+              (SELECT array_agg(p.polname::text ORDER BY p.polname) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname <> ALL($2)`,
+      [db.schema, MIGRATION_TABLES],
+    );
+    expect(rows).toHaveLength(TABLES.length);
+    for (const row of rows) {
+      expect({ table: row.relname, enabled: row.relrowsecurity, forced: row.relforcerowsecurity }).toEqual({
+        table: row.relname,
+        enabled: true,
+        forced: true,
+      });
+      expect(row.policies, row.relname).toContain('tenant_isolation');
+    }
+  });
+
+  it('every primary key and unique index leads with tenant_id (tenants: with its id)', async () => {
+    const { rows } = await db
+      .owner()
+      .query<{ table: string; index: string; first: string; primary: boolean }>(
+        `SELECT t.relname AS table, i.relname AS index, a.attname AS first, x.indisprimary AS primary
+       FROM pg_index x
+       JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_class t ON t.oid = x.indrelid
+       JOIN pg_namespace n ON n.oid = t.relnamespace
+       JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = x.indkey[0]
+       WHERE n.nspname = $1 AND (x.indisunique OR x.indisprimary) AND t.relname <> ALL($2)`,
+        [db.schema, MIGRATION_TABLES],
+      );
+    // Every table has a primary key.
+    expect(new Set(rows.filter((r) => r.primary).map((r) => r.table))).toEqual(new Set(TABLES));
+    for (const row of rows) {
+      expect(`${row.index}: ${row.first}`).toBe(
+        `${row.index}: ${row.table === 'tenants' ? 'id' : 'tenant_id'}`,
+      );
+    }
+    // The unique keys the ports rely on.
+    expect(rows.map((r) => r.index)).toEqual(
+      expect.arrayContaining([
+        'customers_phone_key',
+        'customers_external_ref_key',
+        'events_idempotency_key_key',
+        'api_keys_key_hash_key',
+        'budget_periods_pkey',
+        'cap_counters_pkey',
+        'reward_codes_pkey',
+        'idempotency_keys_pkey',
+      ]),
+    );
+  });
+
+  it('the application role holds DML on the tables and nothing more', async () => {
+    const { rows } = await db.owner().query<{ table: string; privileges: string[] }>(
+      `SELECT table_name AS table, array_agg(privilege_type::text ORDER BY privilege_type) AS privileges
+       FROM information_schema.role_table_grants
+       WHERE table_schema = $1 AND grantee = $2 GROUP BY table_name`,
+      [db.schema, APP_ROLE],
+    );
+    const byTable = Object.fromEntries(rows.map((r) => [r.table, r.privileges]));
+    for (const table of TABLES)
+      expect(byTable[table], table).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
+    expect(byTable.laas_migration).toEqual(['SELECT']);
+    expect(byTable.laas_migration_lock).toBeUndefined();
+  });
+});
