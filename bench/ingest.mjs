@@ -149,7 +149,10 @@ const measured = {};
 for (const name of Object.keys(runs)) {
   const reps = [];
   for (let r = 0; r < REPS; r++) {
-    const child = spawnSync(process.execPath, [self, '--run', name], { encoding: 'utf8', cwd: process.cwd() });
+    const child = spawnSync(process.execPath, [self, '--run', name], {
+      encoding: 'utf8',
+      cwd: process.cwd(),
+    });
     if (child.status !== 0) {
       process.stderr.write(`${name} failed:\n${child.stderr}\n`);
       break;
@@ -158,12 +161,16 @@ for (const name of Object.keys(runs)) {
     process.stderr.write(`  ${name} run ${r + 1}/${REPS}: ${reps.at(-1).perSecond.toFixed(0)}/s\n`);
   }
   if (reps.length === 0) continue;
-  measured[name] = Object.fromEntries(['perSecond', 'p50', 'p99', 'rssMb'].map((k) => [k, median(reps.map((x) => x[k]))]));
+  measured[name] = Object.fromEntries(
+    ['perSecond', 'p50', 'p99', 'rssMb'].map((k) => [k, median(reps.map((x) => x[k]))]),
+  );
 }
 
 const row = (name, m) =>
   `${name.padEnd(16)} ${m.perSecond.toFixed(0).padStart(9)}/s  p50 ${m.p50.toFixed(2).padStart(7)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  peak RSS ${m.rssMb.toFixed(0).padStart(4)} MB`;
-console.log(`\ningest benchmark: 20 rules, ${CUSTOMERS} customers; medians of ${REPS} runs, each in its own process\n`);
+console.log(
+  `\ningest benchmark: 20 rules, ${CUSTOMERS} customers; medians of ${REPS} runs, each in its own process\n`,
+);
 for (const [name, m] of Object.entries(measured)) console.log(row(name, m));
 for (const db of ['sqlite', 'pg']) {
   const bare = measured[`${db}-bare`];

@@ -10,15 +10,33 @@ export async function seedTenant(engine, { customers = 10_000, concurrency = 1 }
   const budget = await engine.budgets.create(t, { name: 'Monthly', limit: 1_000_000_000, period: 'month' });
   const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1 });
   const coffee = await engine.rewards.create(t, { name: 'Coffee', type: 'item', cost: 250 });
-  const discount = await engine.rewards.create(t, { name: '10% off', type: 'discount_percent', value: 10, cost: 100 });
-  const hamper = await engine.rewards.create(t, { name: 'Hamper', type: 'item', cost: 2000, issue_mode: 'manual' });
+  const discount = await engine.rewards.create(t, {
+    name: '10% off',
+    type: 'discount_percent',
+    value: 10,
+    cost: 100,
+  });
+  const hamper = await engine.rewards.create(t, {
+    name: 'Hamper',
+    type: 'item',
+    cost: 2000,
+    issue_mode: 'manual',
+  });
   const rule = (name, event_types, condition, reward_id, extra = {}) =>
     engine.rules.create(t, { name, event_types, condition, reward_id, ...extra });
   const amount = { var: 'event.amount' };
-  await rule('Points per dollar', ['purchase'], true, points.id, { quantity: { floor: [{ '/': [amount, 100] }] } });
-  await rule('Stamp card', ['visit'], { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 5] }, 0] }, coffee.id, {
-    budget_id: budget.id,
+  await rule('Points per dollar', ['purchase'], true, points.id, {
+    quantity: { floor: [{ '/': [amount, 100] }] },
   });
+  await rule(
+    'Stamp card',
+    ['visit'],
+    { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 5] }, 0] },
+    coffee.id,
+    {
+      budget_id: budget.id,
+    },
+  );
   await rule('Big basket', ['purchase'], { '>=': [amount, 20_000] }, hamper.id, {
     budget_id: budget.id,
     caps: [{ scope: 'customer', max: 1, window: 'month' }],
@@ -28,7 +46,12 @@ export async function seedTenant(engine, { customers = 10_000, concurrency = 1 }
     caps: [{ scope: 'customer', max: 2, window: 'week' }],
     cooldown: '1d',
   });
-  await rule('Tenth purchase', ['purchase'], { '==': [{ var: 'customer.stats.counts.purchase' }, 10] }, coffee.id);
+  await rule(
+    'Tenth purchase',
+    ['purchase'],
+    { '==': [{ var: 'customer.stats.counts.purchase' }, 10] },
+    coffee.id,
+  );
   await rule(
     'Coffee lover',
     ['purchase'],

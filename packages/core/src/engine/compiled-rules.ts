@@ -1,5 +1,6 @@
 import type { CompiledRule, RulesEngine } from '@laas/rules';
 import type { Rule } from '../domain/rule.js';
+import type { Tx } from '../ports/store.js';
 
 export interface CompiledRuleLogic {
   condition: CompiledRule;
@@ -34,5 +35,35 @@ export class CompiledRuleCache {
       this.#entries.set(key, entry);
     }
     return entry;
+  }
+}
+
+/**
+ * Each tenant's active rules per event type, as of the tenant's rules `version()`: an ingest reads
+ * that one cheap value instead of loading and parsing every rule. Any change to a tenant's rules,
+ * by any process, changes the version, and the next ingest reloads them.
+ */
+export class ActiveRuleCache {
+  readonly #tenants = new Map<string, { version: string; byType: Map<string, Rule[]> }>();
+  readonly #maxTenants: number;
+
+  constructor(maxTenants = 1_000) {
+    this.#maxTenants = maxTenants;
+  }
+
+  async activeFor(tx: Tx, type: string): Promise<readonly Rule[]> {
+    const version = await tx.rules.version();
+    let entry = this.#tenants.get(tx.tenantId);
+    if (entry === undefined || entry.version !== version) {
+      entry = { version, byType: new Map() };
+      if (this.#tenants.size >= this.#maxTenants) this.#tenants.clear();
+      this.#tenants.set(tx.tenantId, entry);
+    }
+    let rules = entry.byType.get(type);
+    if (rules === undefined) {
+      rules = await tx.rules.listActiveForEventType(type);
+      entry.byType.set(type, rules);
+    }
+    return rules;
   }
 }

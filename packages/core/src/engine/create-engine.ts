@@ -39,7 +39,7 @@ import { isUuid, newId as uuidv7 } from '../ids.js';
 import { TransientStoreError, UniqueViolationError } from '../ports/store.js';
 import { periodKey } from '../time.js';
 import { topUpBudget } from './budget-ops.js';
-import { CompiledRuleCache } from './compiled-rules.js';
+import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
 import { ingestInTransaction } from './ingest.js';
 import { applyTransition, expiryOf, issuancePayload, loadReward } from './issuance-ops.js';
 import type { Operation } from './operation.js';
@@ -99,6 +99,7 @@ export function createEngine(options: EngineOptions): Engine {
   const clock = options.clock ?? (() => new Date());
   const newId = options.ids ?? uuidv7;
   const compiled = new CompiledRuleCache(logic);
+  const activeRules = new ActiveRuleCache();
 
   /** The operation whose transaction engine calls made inside `engine.idempotent` join. */
   const ambient = new AsyncLocalStorage<Operation>();
@@ -139,7 +140,7 @@ export function createEngine(options: EngineOptions): Engine {
     if (dryRun && ambient.getStore() !== undefined)
       throw new Error('a dry run cannot join another operation');
     const input = parseInput(ingestEventSchema, raw, 'event');
-    const run = { input, payloadHash: payloadHash(input), dryRun, compiled };
+    const run = { input, payloadHash: payloadHash(input), dryRun, compiled, activeRules };
     for (let attempt = 1; ; attempt++) {
       try {
         return await inTenant(tenantId, async (op) => {

@@ -11,7 +11,7 @@ import { IdempotencyKeyReusedError, NotFoundError, StateConflictError } from '..
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import { addMs, periodKey, startOfUnit, type Timestamp } from '../time.js';
 import { reserveBudget } from './budget-ops.js';
-import type { CompiledRuleCache } from './compiled-rules.js';
+import type { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
 import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
 import { creditPoints } from './points-ops.js';
@@ -23,6 +23,7 @@ export interface IngestRun {
   payloadHash: string;
   dryRun: boolean;
   compiled: CompiledRuleCache;
+  activeRules: ActiveRuleCache;
 }
 
 /** Ingest steps 2–7 of DESIGN.md inside the operation's transaction. */
@@ -62,7 +63,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
 
   const context = buildRuleContext(op.tenant, customer, event);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
-  const rules = await tx.rules.listActiveForEventType(input.type);
+  const rules = await run.activeRules.activeFor(tx, input.type);
   for (const rule of rules) {
     if (!withinValidity(rule, occurredAt)) continue;
     const decision = await evaluation.decide(rule);

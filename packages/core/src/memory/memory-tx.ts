@@ -369,6 +369,12 @@ function ruleRepository(ctx: Ctx): RuleRepository {
       matching.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return matching.map(copy);
     },
+    async version() {
+      ctx.live();
+      const parts: string[] = [];
+      for (const rule of table.rows.values()) parts.push(`${rule.id}:${rule.version}`);
+      return parts.sort().join(',');
+    },
   };
 }
 

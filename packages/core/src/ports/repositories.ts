@@ -94,6 +94,13 @@ export interface RuleRepository {
   list(page: PageRequest): Promise<Page<Rule>>;
   /** Active rules whose `event_types` include `type`, by priority ascending then id ascending. */
   listActiveForEventType(type: string): Promise<Rule[]>;
+  /**
+   * A value that MUST change whenever a rule of the tenant is inserted, updated or deleted, by
+   * any process (e.g. the ids and versions of all its rules, concatenated in id order), and is
+   * cheap to read. The engine caches the tenant's compiled rules and re-reads them only when it
+   * changes.
+   */
+  version(): Promise<string>;
 }
 
 export interface RewardRepository {

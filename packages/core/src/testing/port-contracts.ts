@@ -2021,6 +2021,40 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       expect((await run(tenantId, (tx) => tx.rules.get(rule.id)))?.version).toBe(3);
     });
 
+    test('version changes with every insert, update and delete of a rule, and only then', async () => {
+      const tenantId = await newTenant();
+      const otherTenant = await newTenant();
+      const reward = rewardRow(tenantId);
+      await run(tenantId, (tx) => tx.rewards.insert(reward));
+      const version = (t: string) => run(t, (tx) => tx.rules.version());
+      const seen = new Set<string>([await version(tenantId)]);
+      const changed = async () => {
+        const v = await version(tenantId);
+        expect(seen.has(v), 'a new version').toBe(false);
+        seen.add(v);
+        expect(await version(tenantId), 'stable while nothing changes').toBe(v);
+      };
+      const a = ruleRow(tenantId, reward.id);
+      const b = ruleRow(tenantId, reward.id);
+      await run(tenantId, (tx) => tx.rules.insert(a));
+      await changed();
+      await run(tenantId, (tx) => tx.rules.insert(b));
+      await changed();
+      const otherBefore = await version(otherTenant);
+      await run(tenantId, (tx) => tx.rules.update({ ...a, active: false, version: 2 }, 1));
+      await changed();
+      await run(tenantId, (tx) => tx.rules.delete(b.id));
+      await changed();
+      // Delete one rule and insert another in one transaction: still a new version.
+      const c = ruleRow(tenantId, reward.id);
+      await run(tenantId, async (tx) => {
+        await tx.rules.delete(a.id);
+        await tx.rules.insert(c);
+      });
+      await changed();
+      expect(await version(otherTenant)).toBe(otherBefore);
+    });
+
     test('listActiveForEventType filters by type and activity, by priority then id', async () => {
       const tenantId = await newTenant();
       const reward = rewardRow(tenantId);

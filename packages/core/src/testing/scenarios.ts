@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import { createEngine } from '../engine/create-engine.js';
 import type { IngestResult } from '../engine/types.js';
 import { LaasError } from '../errors.js';
 import type { Store } from '../ports/store.js';
@@ -401,6 +402,30 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
         }),
       );
       expect(retried).toEqual({ status: 201, body: 'ok', replayed: false });
+    });
+
+    test('a rule changed by another engine (another process) applies to the next event', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const other = createEngine({ store: getStore() });
+      const coffee = await engine.rewards.create(tenant.id, { name: 'Coffee', type: 'item' });
+      const rule = await engine.rules.create(tenant.id, {
+        name: 'Every visit',
+        event_types: ['visit'],
+        reward_id: coffee.id,
+      });
+      const visit = async () =>
+        (
+          await engine.ingest(tenant.id, {
+            idempotency_key: uniqueKey(),
+            type: 'visit',
+            customer: { phone: uniquePhone() },
+          })
+        ).decisions;
+      expect((await visit())[0]?.outcome).toBe('issued');
+      await other.rules.update(tenant.id, rule.id, { active: false });
+      expect(await visit()).toEqual([]);
+      await other.rules.update(tenant.id, rule.id, { active: true, condition: false });
+      expect((await visit())[0]?.outcome).toBe('not_matched');
     });
   });
 }
