@@ -25,6 +25,9 @@ import type {
   Rule,
   Tenant,
   TenantSettings,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
   WebhookSubscription,
 } from '@laas/core';
 import type { Insertable, Selectable } from 'kysely';
@@ -462,8 +465,11 @@ export function toWebhook(r: Row<'webhook_subscriptions'>): WebhookSubscription 
     url: r.url,
     events: r.events as string[],
     secret: r.secret,
+    previous_secret: r.previous_secret,
+    previous_secret_expires_at: tsOrNull(r.previous_secret_expires_at),
     active: r.active,
     disabled_reason: r.disabled_reason,
+    failure_count: r.failure_count,
     created_at: ts(r.created_at),
     updated_at: ts(r.updated_at),
   };
@@ -475,8 +481,11 @@ export function fromWebhook(w: WebhookSubscription): NewRow<'webhook_subscriptio
     url: w.url,
     events: json(w.events),
     secret: w.secret,
+    previous_secret: w.previous_secret ?? null,
+    previous_secret_expires_at: w.previous_secret_expires_at ?? null,
     active: w.active,
     disabled_reason: w.disabled_reason,
+    failure_count: w.failure_count ?? 0,
     created_at: w.created_at,
     updated_at: w.updated_at,
   };
@@ -492,6 +501,67 @@ export function toOutboxEvent(r: Row<'outbox'>): OutboxEvent {
 }
 export function fromOutboxEvent(e: OutboxEvent): NewRow<'outbox'> {
   return { tenant_id: e.tenant_id, id: e.id, type: e.type, data: json(e.data), created_at: e.created_at };
+}
+
+export function toDelivery(r: Row<'webhook_deliveries'>): WebhookDelivery {
+  return {
+    id: r.id,
+    tenant_id: r.tenant_id,
+    subscription_id: r.subscription_id,
+    outbox_id: r.outbox_id,
+    event_type: r.event_type,
+    payload: r.payload,
+    status: r.status as WebhookDeliveryStatus,
+    attempts: r.attempts,
+    next_attempt_at: tsOrNull(r.next_attempt_at),
+    locked_until: tsOrNull(r.locked_until),
+    last_status: r.last_status,
+    last_error: r.last_error,
+    created_at: ts(r.created_at),
+    updated_at: ts(r.updated_at),
+  };
+}
+export function fromDelivery(d: WebhookDelivery): NewRow<'webhook_deliveries'> {
+  return {
+    tenant_id: d.tenant_id,
+    id: d.id,
+    subscription_id: d.subscription_id,
+    outbox_id: d.outbox_id,
+    event_type: d.event_type,
+    payload: d.payload,
+    status: d.status,
+    attempts: d.attempts,
+    next_attempt_at: d.next_attempt_at,
+    locked_until: d.locked_until,
+    last_status: d.last_status,
+    last_error: d.last_error,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+  };
+}
+export function toAttempt(r: Row<'webhook_attempts'>): WebhookAttempt {
+  return {
+    id: r.id,
+    tenant_id: r.tenant_id,
+    delivery_id: r.delivery_id,
+    at: ts(r.at),
+    status_code: r.status_code,
+    duration_ms: r.duration_ms,
+    response_excerpt: r.response_excerpt,
+    error: r.error,
+  };
+}
+export function fromAttempt(a: WebhookAttempt): NewRow<'webhook_attempts'> {
+  return {
+    tenant_id: a.tenant_id,
+    id: a.id,
+    delivery_id: a.delivery_id,
+    at: a.at,
+    status_code: a.status_code,
+    duration_ms: a.duration_ms,
+    response_excerpt: a.response_excerpt,
+    error: a.error,
+  };
 }
 
 // ---- api keys, idempotency ---------------------------------------------------------------------
@@ -548,3 +618,5 @@ export type BudgetPeriodRow = Row<'budget_periods'>;
 export type PointsLotRow = Row<'points_lots'>;
 export type TenantRow = Row<'tenants'>;
 export type ApiKeyRow = Row<'api_keys'>;
+export type OutboxRow = Row<'outbox'>;
+export type DeliveryRow = Row<'webhook_deliveries'>;

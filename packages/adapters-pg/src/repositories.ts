@@ -46,6 +46,9 @@ import {
   type Tx,
   UniqueViolationError,
   ValidationError,
+  type WebhookAttempt,
+  type WebhookDelivery,
+  type WebhookDeliveryRepository,
   type WebhookRepository,
   type WebhookSubscription,
 } from '@laas/core';
@@ -82,6 +85,7 @@ export function createTx(ctx: TxContext): Tx {
     caps: capRepository(ctx),
     webhooks: webhookRepository(ctx),
     outbox: outboxRepository(ctx),
+    deliveries: deliveryRepository(ctx),
     apiKeys: apiKeyRepository(ctx),
     idempotency: idempotencyRepository(ctx),
   };
@@ -308,6 +312,42 @@ function customerRepository(ctx: TxContext): CustomerRepository {
           let q = ctx.db.selectFrom('customers').selectAll().where('tenant_id', '=', ctx.tenantId);
           if (filter.status !== undefined) q = q.where('status', '=', filter.status);
           if (filter.tag !== undefined) q = q.where(sql<boolean>`tags @> ${m.json([filter.tag])}::jsonb`);
+          if (after !== undefined) q = q.where('id', '<', after);
+          return q.orderBy('id', 'desc').limit(limit).execute();
+        },
+        m.toCustomer,
+      );
+    },
+    async listBirthdays(monthDay, page) {
+      return paginate(
+        page,
+        (after, limit) => {
+          // `substr(birthday, 6)` is the expression of customers_birthday_idx.
+          let q = ctx.db
+            .selectFrom('customers')
+            .selectAll()
+            .where('tenant_id', '=', ctx.tenantId)
+            .where('status', '=', 'active')
+            .where('birthday', 'is not', null)
+            .where(sql<boolean>`substr(birthday, 6) = ${monthDay}`);
+          if (after !== undefined) q = q.where('id', '<', after);
+          return q.orderBy('id', 'desc').limit(limit).execute();
+        },
+        m.toCustomer,
+      );
+    },
+    async listInactive(before, page) {
+      return paginate(
+        page,
+        (after, limit) => {
+          let q = ctx.db
+            .selectFrom('customers')
+            .selectAll()
+            .where('tenant_id', '=', ctx.tenantId)
+            .where('status', '=', 'active')
+            .where(
+              sql<boolean>`(last_event_at < ${before}::timestamptz OR (last_event_at IS NULL AND enrolled_at < ${before}::timestamptz))`,
+            );
           if (after !== undefined) q = q.where('id', '<', after);
           return q.orderBy('id', 'desc').limit(limit).execute();
         },
@@ -1043,6 +1083,30 @@ function webhookRepository(ctx: TxContext): WebhookRepository {
         m.toWebhook,
       );
     },
+    async disable(id, reason, at) {
+      if (!validId(id)) return false;
+      const result = await ctx.db
+        .updateTable('webhook_subscriptions')
+        .set({ active: false, disabled_reason: reason, updated_at: at })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', id)
+        .where('active', '=', true)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+    async countDelivery(id, failed) {
+      if (!validId(id)) return null;
+      const row = await ctx.db
+        .updateTable('webhook_subscriptions')
+        .set({
+          failure_count: failed ? sql<number>`failure_count + 1` : 0,
+        })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', id)
+        .returning('failure_count')
+        .executeTakeFirst();
+      return row === undefined ? null : row.failure_count;
+    },
   };
 }
 
@@ -1062,6 +1126,142 @@ function outboxRepository(ctx: TxContext): OutboxRepository {
         },
         m.toOutboxEvent,
       );
+    },
+    async claimUndispatched(limit) {
+      // SKIP LOCKED: concurrent fan-outs take different rows; the caller marks them in this transaction.
+      const { rows } = await sql<m.OutboxRow>`
+        SELECT * FROM ${table(ctx, 'outbox')}
+        WHERE tenant_id = ${ctx.tenantId}::uuid AND dispatched_at IS NULL
+        ORDER BY id
+        LIMIT ${Math.max(0, Math.trunc(limit))}
+        FOR UPDATE SKIP LOCKED`.execute(ctx.db);
+      return rows.map(m.toOutboxEvent);
+    },
+    async markDispatched(ids, at) {
+      const valid = ids.filter(validId);
+      if (valid.length === 0) return;
+      await ctx.db
+        .updateTable('outbox')
+        .set({ dispatched_at: at })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', 'in', valid)
+        .where('dispatched_at', 'is', null)
+        .execute();
+    },
+  };
+}
+
+function deliveryRepository(ctx: TxContext): WebhookDeliveryRepository {
+  return {
+    async insert(delivery: WebhookDelivery) {
+      ownRow(ctx, delivery.tenant_id, 'webhook delivery');
+      await translated(() =>
+        ctx.db.insertInto('webhook_deliveries').values(m.fromDelivery(delivery)).execute(),
+      );
+    },
+    async get(id) {
+      if (!validId(id)) return null;
+      const row = await ctx.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? m.toDelivery(row) : null;
+    },
+    async claimDue(now, limit, leaseMs) {
+      // The inner SELECT locks what it picks and skips what another worker is picking; the UPDATE
+      // sets the lease, so once committed the rows are invisible to the next claim until it ends.
+      const until = new Date(Date.parse(now) + leaseMs).toISOString();
+      const { rows } = await sql<m.DeliveryRow>`
+        UPDATE ${table(ctx, 'webhook_deliveries')} SET locked_until = ${until}::timestamptz
+        WHERE tenant_id = ${ctx.tenantId}::uuid AND id IN (
+          SELECT id FROM ${table(ctx, 'webhook_deliveries')}
+          WHERE tenant_id = ${ctx.tenantId}::uuid AND status = 'pending'
+            AND next_attempt_at <= ${now}::timestamptz
+            AND (locked_until IS NULL OR locked_until < ${now}::timestamptz)
+          ORDER BY next_attempt_at, id
+          LIMIT ${Math.max(0, Math.trunc(limit))}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING *`.execute(ctx.db);
+      return rows
+        .map(m.toDelivery)
+        .sort((a, b) =>
+          (a.next_attempt_at ?? '') < (b.next_attempt_at ?? '')
+            ? -1
+            : (a.next_attempt_at ?? '') > (b.next_attempt_at ?? '')
+              ? 1
+              : a.id < b.id
+                ? -1
+                : 1,
+        );
+    },
+    async update(delivery) {
+      ownRow(ctx, delivery.tenant_id, 'webhook delivery');
+      await ctx.db
+        .updateTable('webhook_deliveries')
+        .set({
+          status: delivery.status,
+          attempts: delivery.attempts,
+          next_attempt_at: delivery.next_attempt_at,
+          locked_until: delivery.locked_until,
+          last_status: delivery.last_status,
+          last_error: delivery.last_error,
+          updated_at: delivery.updated_at,
+        })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', delivery.id)
+        .execute();
+    },
+    async failPending(subscriptionId, reason, at) {
+      if (!validId(subscriptionId)) return 0;
+      const result = await ctx.db
+        .updateTable('webhook_deliveries')
+        .set({
+          status: 'failed',
+          next_attempt_at: null,
+          locked_until: null,
+          last_error: reason,
+          updated_at: at,
+        })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('subscription_id', '=', subscriptionId)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async listForSubscription(subscriptionId, page) {
+      if (!validId(subscriptionId)) return { items: [], next_cursor: null };
+      return paginate(
+        page,
+        (after, limit) => {
+          let q = ctx.db
+            .selectFrom('webhook_deliveries')
+            .selectAll()
+            .where('tenant_id', '=', ctx.tenantId)
+            .where('subscription_id', '=', subscriptionId);
+          if (after !== undefined) q = q.where('id', '<', after);
+          return q.orderBy('id', 'desc').limit(limit).execute();
+        },
+        m.toDelivery,
+      );
+    },
+    async appendAttempt(attempt: WebhookAttempt) {
+      ownRow(ctx, attempt.tenant_id, 'webhook attempt');
+      await translated(() => ctx.db.insertInto('webhook_attempts').values(m.fromAttempt(attempt)).execute());
+    },
+    async listAttempts(deliveryIds) {
+      const valid = [...new Set(deliveryIds.filter(validId))];
+      if (valid.length === 0) return [];
+      const rows = await ctx.db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('delivery_id', 'in', valid)
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
+      return rows.map(m.toAttempt);
     },
   };
 }

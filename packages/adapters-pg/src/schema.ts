@@ -217,8 +217,11 @@ export interface WebhookSubscriptionsTable {
   url: string;
   events: Jsonb<unknown>;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: NullableTimestamptz;
   active: boolean;
   disabled_reason: string | null;
+  failure_count: number;
   created_at: Timestamptz;
   updated_at: Timestamptz;
 }
@@ -229,6 +232,36 @@ export interface OutboxTable {
   type: string;
   data: Jsonb<unknown>;
   created_at: Timestamptz;
+  /** Null until the worker fans the event out (written by `markDispatched` only). */
+  dispatched_at: ColumnType<Date | null, string | null | undefined, string | null>;
+}
+
+export interface WebhookDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  subscription_id: string;
+  outbox_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: NullableTimestamptz;
+  locked_until: NullableTimestamptz;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface WebhookAttemptsTable {
+  tenant_id: string;
+  id: string;
+  delivery_id: string;
+  at: Timestamptz;
+  status_code: number | null;
+  duration_ms: number;
+  response_excerpt: string;
+  error: string | null;
 }
 
 export interface ApiKeysTable {
@@ -268,6 +301,8 @@ export interface PgDatabase {
   cap_counters: CapCountersTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   outbox: OutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
 }
@@ -290,6 +325,8 @@ export const TABLES = [
   'cap_counters',
   'webhook_subscriptions',
   'outbox',
+  'webhook_deliveries',
+  'webhook_attempts',
   'api_keys',
   'idempotency_keys',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

@@ -3,39 +3,21 @@
  * invariants hold and no event is half-applied: an event has its outcome, issuances, ledger rows
  * and outbox rows, or none of them.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '@laas/core';
 import { expectInvariants } from '@laas/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pgStore } from '../src/index.js';
 // @ts-expect-error plain JavaScript fixture shared with the child process
 import { scarceEvent, seedScarceWorld } from './fixtures/world.mjs';
 import { pgTestDb } from './pg-test-db.js';
 
 const db = pgTestDb();
-const root = fileURLToPath(new URL('../../..', import.meta.url));
+const _root = fileURLToPath(new URL('../../..', import.meta.url));
 const loop = fileURLToPath(new URL('./fixtures/ingest-loop.mjs', import.meta.url));
 
 describe.skipIf(!db.available)('postgres crash', () => {
-  beforeAll(() => {
-    // The child runs the built packages, as a user's process would (.ci/run builds before testing).
-    const built = ['packages/rules', 'packages/core', 'packages/adapters-pg'].every((p) =>
-      existsSync(`${root}/${p}/dist/index.js`),
-    );
-    if (!built) {
-      execFileSync(
-        'pnpm',
-        ['--filter', '@laas/rules', '--filter', '@laas/core', '--filter', '@laas/adapters-pg', 'build'],
-        {
-          cwd: root,
-          stdio: 'ignore',
-        },
-      );
-    }
-  }, 300_000);
-
   it('SIGKILL mid-run loses no state change and half-applies no event', async () => {
     const store = pgStore({ connectionString: db.appUrl, schema: db.schema });
     const engine = createEngine({ store });

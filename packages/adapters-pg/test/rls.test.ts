@@ -29,6 +29,7 @@ function valueFor(table: string, column: Column, tenantId: string): unknown {
   if (column.column_name === tenantColumn(table)) return tenantId;
   if (table === 'customers' && column.column_name === 'status') return 'active';
   if (table === 'issuances' && column.column_name === 'state') return 'issued';
+  if (table === 'webhook_deliveries' && column.column_name === 'status') return 'pending';
   switch (column.data_type) {
     case 'uuid':
       return randomUUID();

@@ -209,8 +209,11 @@ export interface WebhookSubscriptionsTable {
   url: string;
   events: JsonText;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Ts | null;
   active: Bool;
   disabled_reason: string | null;
+  failure_count: number;
   created_at: Ts;
   updated_at: Ts;
 }
@@ -221,6 +224,36 @@ export interface OutboxTable {
   type: string;
   data: JsonText;
   created_at: Ts;
+  /** Null until the worker fans the event out to deliveries (written by `markDispatched` only). */
+  dispatched_at?: Ts | null;
+}
+
+export interface WebhookDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  subscription_id: string;
+  outbox_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: Ts | null;
+  locked_until: Ts | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface WebhookAttemptsTable {
+  tenant_id: string;
+  id: string;
+  delivery_id: string;
+  at: Ts;
+  status_code: number | null;
+  duration_ms: number;
+  response_excerpt: string;
+  error: string | null;
 }
 
 export interface ApiKeysTable {
@@ -261,6 +294,8 @@ export interface SqliteDatabase {
   cap_counters: CapCountersTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   outbox: OutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
 }

@@ -50,6 +50,8 @@ describe('migrations', () => {
         'cap_counters',
         'webhook_subscriptions',
         'outbox',
+        'webhook_deliveries',
+        'webhook_attempts',
         'api_keys',
         'idempotency_keys',
       ].sort(),
@@ -83,7 +85,9 @@ describe('migrations', () => {
 
   it('ping rejects while migrations are pending', async () => {
     const { store } = fileStore();
-    await expect(store.ping()).rejects.toThrow(/pending migrations \(0001-initial\).*migrate\(\)/);
+    await expect(store.ping()).rejects.toThrow(
+      /pending migrations \(0001-initial, 0002-webhook-deliveries\).*migrate\(\)/,
+    );
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();
   });

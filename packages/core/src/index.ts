@@ -14,3 +14,4 @@ export type * from './ports/repositories.js';
 export type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from './ports/store.js';
 export { TransientStoreError, UniqueViolationError } from './ports/store.js';
 export * from './time.js';
+export * from './worker/index.js';

@@ -23,4 +23,14 @@ export { purgeIdempotencyKeys } from './maintenance.js';
 export { type Permission, ROLE_PERMISSIONS, roleAllows } from './permissions.js';
 export type { HttpMethod, Reply, RouteContext, RouteSpec, ServerDeps } from './routes/define.js';
 export { API_ROUTES } from './routes/index.js';
-export { openStore, type RunningServer, type StartServerOptions, startServer } from './start.js';
+export {
+  openStore,
+  type RunningServer,
+  type RunningWorker,
+  type StartServerOptions,
+  type StartWorkerOptions,
+  startServer,
+  startWorker,
+  workerEnabled,
+  workerFromEnv,
+} from './start.js';

@@ -3,8 +3,8 @@ import { DEFAULT_IDEMPOTENCY_RETENTION_HOURS } from './config.js';
 
 /**
  * Forgets stored Idempotency-Key responses older than `retentionHours` (default 24) in every
- * tenant, and returns how many went. The background worker calls it; nothing calls it on a timer
- * yet, so until then keys are kept forever (which satisfies "at least 24 hours").
+ * tenant, and returns how many went. The background worker (`createWorker`) purges each tenant's
+ * keys once an hour by itself; this is for a one-off run (e.g. a cron job when the worker is off).
  */
 export async function purgeIdempotencyKeys(
   engine: Engine,

@@ -5,7 +5,14 @@ import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { migratePg, pgStore } from '@laas/adapters-pg';
 import { sqliteStore } from '@laas/adapters-sqlite';
-import { createEngine, type Engine, type Store } from '@laas/core';
+import {
+  createEngine,
+  createWorker,
+  type Engine,
+  type Store,
+  type Worker,
+  type WorkerOptions,
+} from '@laas/core';
 import type { Logger } from 'pino';
 import { createServer, type LaasApp, type ServerExtension } from './app.js';
 import { parseRateLimit, type ServerConfig } from './config.js';
@@ -59,6 +66,11 @@ export interface StartServerOptions {
   handleSignals?: boolean;
   /** Where the generated admin token is printed (default stdout). */
   print?: (line: string) => void;
+  /**
+   * The background worker (webhook deliveries, expiry, scheduled events) in this process: on by
+   * default unless `LAAS_WORKER=off`; `false` turns it off, an object sets its options.
+   */
+  worker?: boolean | Omit<WorkerOptions, 'engine' | 'store'>;
 }
 
 export interface RunningServer {
@@ -70,7 +82,12 @@ export interface RunningServer {
   readonly logger: Logger;
   /** The platform admin token in force (generated when `LAAS_ADMIN_TOKEN` was unset). */
   readonly adminToken: string;
-  /** Stops accepting, waits for requests in flight (at most `timeoutMs`), closes the store. */
+  /** The background worker running in this process, or null when it is off. */
+  readonly worker: Worker | null;
+  /**
+   * Stops accepting, waits for requests in flight (at most `timeoutMs`) and the worker's running
+   * tick, closes the store.
+   */
   close(timeoutMs?: number): Promise<void>;
 }
 
@@ -78,7 +95,9 @@ export interface RunningServer {
  * Runs the server from the environment: `LAAS_DATABASE_URL` (a `postgres://` URL or a SQLite path,
  * default `./data/laas.sqlite`), `PORT` (8787), `LAAS_ADMIN_TOKEN` (generated and printed once when
  * unset), `LAAS_JWT_SECRET`, `LAAS_RATE_LIMIT`, `LAAS_MIGRATE_DATABASE_URL`, `LAAS_PG_SCHEMA`,
- * `LAAS_LOG_LEVEL`. Migrates, listens, and shuts down gracefully on SIGTERM / SIGINT.
+ * `LAAS_LOG_LEVEL`, and the worker's `LAAS_WORKER` (`off` disables it), `LAAS_WORKER_INTERVAL_MS`,
+ * `LAAS_WEBHOOK_TIMEOUT_MS`. Migrates, starts the background worker, listens, and shuts down
+ * gracefully on SIGTERM / SIGINT.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
@@ -121,10 +140,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveListen(s));
     s.once('error', reject);
   });
+  const worker = workerFromEnv(engine, env, logger, options.worker);
+  worker?.start();
+
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `http://${shownHost}:${address.port}`;
-  logger.info({ url, database: kind }, 'laas server listening');
+  logger.info({ url, database: kind, worker: worker !== null }, 'laas server listening');
 
   let closing: Promise<void> | undefined;
   const close = (timeoutMs = 10_000): Promise<void> => {
@@ -141,6 +163,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await drained;
       clearInterval(idleSweep);
       clearTimeout(timer);
+      await worker?.stop();
       await store.close();
       logger.info('laas server stopped');
     })();
@@ -166,5 +189,112 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     process.once('SIGINT', onSignal);
   }
 
-  return { app, engine, store, url, port: address.port, logger, adminToken, close };
+  return { app, engine, store, url, port: address.port, logger, adminToken, worker, close };
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, not ${value}`);
+  return n;
+}
+
+/** True unless `LAAS_WORKER` says off (`off`, `false`, `0`, `no`). */
+export function workerEnabled(env: NodeJS.ProcessEnv): boolean {
+  return !/^(off|false|0|no)$/i.test((env.LAAS_WORKER ?? '').trim());
+}
+
+/**
+ * The worker a process runs from its environment (`LAAS_WORKER_INTERVAL_MS`,
+ * `LAAS_WEBHOOK_TIMEOUT_MS`), its errors logged; null when `LAAS_WORKER=off` or `setting` is false.
+ */
+export function workerFromEnv(
+  engine: Engine,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+  setting: StartServerOptions['worker'] = true,
+): Worker | null {
+  if (setting === false || (setting === true && !workerEnabled(env))) return null;
+  const intervalMs = positiveInt('LAAS_WORKER_INTERVAL_MS', env.LAAS_WORKER_INTERVAL_MS);
+  const timeoutMs = positiveInt('LAAS_WEBHOOK_TIMEOUT_MS', env.LAAS_WEBHOOK_TIMEOUT_MS);
+  return createWorker({
+    engine,
+    ...(intervalMs === undefined ? {} : { intervalMs }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    onError: (error, context) => {
+      const err = error instanceof Error ? error : new Error(String(error));
+      logger.error({ ...context, err: { type: err.name, message: err.message } }, 'worker error');
+    },
+    ...(typeof setting === 'object' ? setting : {}),
+  });
+}
+
+export interface StartWorkerOptions {
+  /** Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides `LAAS_DATABASE_URL`. */
+  databaseUrl?: string;
+  /** Overrides what the environment configures. */
+  worker?: Omit<WorkerOptions, 'engine' | 'store'>;
+  logger?: Logger;
+  /** Stop on SIGTERM and SIGINT (default true). */
+  handleSignals?: boolean;
+}
+
+export interface RunningWorker {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly worker: Worker;
+  readonly logger: Logger;
+  /** Stops the loop, waits for the running tick, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Runs the background worker alone (`laas worker`): the database of `LAAS_DATABASE_URL`,
+ * migrated, and the worker ticking until SIGTERM / SIGINT. Run several against one PostgreSQL to
+ * share the work; on SQLite run one (the server's own worker counts: start the server with
+ * `LAAS_WORKER=off` then).
+ */
+export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger(env.LAAS_LOG_LEVEL ?? 'info');
+  const databaseUrl = options.databaseUrl ?? (env.LAAS_DATABASE_URL || DEFAULT_DATABASE_URL);
+  const { store, kind } = await openStore(databaseUrl, {
+    ...(env.LAAS_MIGRATE_DATABASE_URL ? { migrateUrl: env.LAAS_MIGRATE_DATABASE_URL } : {}),
+    ...(env.LAAS_PG_SCHEMA ? { pgSchema: env.LAAS_PG_SCHEMA } : {}),
+  });
+  const engine = createEngine({ store });
+  const worker = workerFromEnv(engine, { ...env, LAAS_WORKER: 'on' }, logger, options.worker ?? true);
+  if (worker === null) throw new Error('unreachable: the worker was requested');
+  worker.start();
+  logger.info({ database: kind }, 'laas worker running');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await worker.stop();
+      await store.close();
+      logger.info('laas worker stopped');
+    })();
+    return closing;
+  };
+  if (options.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping the worker: finishing the running tick');
+      close().then(
+        () => {
+          process.exitCode = 0;
+          setTimeout(() => process.exit(), 2000).unref();
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { engine, store, worker, logger, close };
 }

@@ -109,7 +109,8 @@ export function useServer(
       throw new Error(`PostgreSQL at ${TEST_PG_URL} is not reachable: ${unreachable}`);
     }
     let databaseUrl: string;
-    const env: NodeJS.ProcessEnv = {};
+    // The black-box suites count rows exactly: no background worker ingesting scheduled events.
+    const env: NodeJS.ProcessEnv = { LAAS_WORKER: 'off' };
     if (kind === 'sqlite') {
       dir = mkdtempSync(join(tmpdir(), 'laas-server-'));
       databaseUrl = join(dir, 'laas.sqlite');

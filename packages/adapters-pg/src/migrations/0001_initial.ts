@@ -347,7 +347,7 @@ export function statements({ schema: s }: MigrationContext): string[] {
 }
 
 /** Row-level security on one table: a row is visible and writable only in its tenant's transaction. */
-function rls(s: string, table: string, column: string): string[] {
+export function rls(s: string, table: string, column: string): string[] {
   const predicate = `${column} = nullif(current_setting('laas.tenant_id', true), '')::uuid`;
   return [
     `ALTER TABLE ${s}.${table} ENABLE ROW LEVEL SECURITY`,

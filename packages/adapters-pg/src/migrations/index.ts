@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_webhook_deliveries.js';
 import type { MigrationContext } from './context.js';
 
 interface VersionedMigration {
@@ -13,6 +14,7 @@ interface VersionedMigration {
  */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: VersionedMigration]> = [
   ['0001_initial', m0001],
+  ['0002_webhook_deliveries', m0002],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

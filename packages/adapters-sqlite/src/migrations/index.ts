@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-webhook-deliveries.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -7,6 +8,7 @@ import * as m0001 from './0001-initial.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
+  '0002-webhook-deliveries': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -151,4 +151,21 @@ export class SqliteCustomerRepository implements CustomerRepository {
       return q;
     });
   }
+
+  async listBirthdays(monthDay: string, page: PageRequest): Promise<Page<Customer>> {
+    return listPage(this.s, 'customers', page, customerFromRow, (q) =>
+      q.where('status', '=', 'active').where(sql<boolean>`substr(birthday, 6) = ${monthDay}`),
+    );
+  }
+
+  async listInactive(before: Timestamp, page: PageRequest): Promise<Page<Customer>> {
+    const cutoff = toTs(before);
+    return listPage(this.s, 'customers', page, customerFromRow, (q) =>
+      q
+        .where('status', '=', 'active')
+        .where(
+          sql<boolean>`(last_event_at < ${cutoff} OR (last_event_at IS NULL AND enrolled_at < ${cutoff}))`,
+        ),
+    );
+  }
 }

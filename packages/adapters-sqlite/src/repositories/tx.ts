@@ -14,6 +14,7 @@ import type {
   RuleRepository,
   TenantRepository,
   Tx,
+  WebhookDeliveryRepository,
   WebhookRepository,
 } from '@laas/core';
 import { SqliteApiKeyRepository, SqliteIdempotencyRepository } from './api-keys.js';
@@ -28,7 +29,7 @@ import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
 import { SqliteTenantRepository } from './tenants.js';
-import { SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
+import { SqliteDeliveryRepository, SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
 
 /** The repositories of one transaction, created when first used. */
 export class SqliteTx implements Tx {
@@ -45,6 +46,7 @@ export class SqliteTx implements Tx {
   private _caps?: CapRepository;
   private _webhooks?: WebhookRepository;
   private _outbox?: OutboxRepository;
+  private _deliveries?: WebhookDeliveryRepository;
   private _apiKeys?: ApiKeyRepository;
   private _idempotency?: IdempotencyRepository;
 
@@ -104,6 +106,10 @@ export class SqliteTx implements Tx {
   get outbox(): OutboxRepository {
     this._outbox ??= new SqliteOutboxRepository(this.scope);
     return this._outbox;
+  }
+  get deliveries(): WebhookDeliveryRepository {
+    this._deliveries ??= new SqliteDeliveryRepository(this.scope);
+    return this._deliveries;
   }
   get apiKeys(): ApiKeyRepository {
     this._apiKeys ??= new SqliteApiKeyRepository(this.scope);

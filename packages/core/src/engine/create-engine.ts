@@ -27,7 +27,12 @@ import {
   type Tenant,
   updateTenantSchema,
 } from '../domain/tenant.js';
-import { createWebhookSchema, updateWebhookSchema, type WebhookSubscription } from '../domain/webhook.js';
+import {
+  createWebhookSchema,
+  updateWebhookSchema,
+  type WebhookDelivery,
+  type WebhookSubscription,
+} from '../domain/webhook.js';
 import {
   type FieldIssue,
   IdempotencyKeyReusedError,
@@ -59,6 +64,40 @@ class DryRunRollback extends Error {
   constructor(readonly result: IngestResult) {
     super('dry run: rolled back');
   }
+}
+
+/** How long a rotated-out webhook secret keeps signing deliveries next to the new one. */
+const SECRET_OVERLAP_MS = 24 * 3_600_000;
+
+/** `whsec_` + 32 random bytes in base64 (Standard Webhooks). */
+function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** A delivery due at once. */
+function pendingDelivery(
+  op: Operation,
+  subscriptionId: string,
+  messageId: string,
+  type: string,
+  payload: string,
+): WebhookDelivery {
+  return {
+    id: op.newId(),
+    tenant_id: op.tenant.id,
+    subscription_id: subscriptionId,
+    outbox_id: messageId,
+    event_type: type,
+    payload,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: op.now,
+    locked_until: null,
+    last_status: null,
+    last_error: null,
+    created_at: op.now,
+    updated_at: op.now,
+  };
 }
 
 function requireId(id: string, entity: string): string {
@@ -783,8 +822,11 @@ export function createEngine(options: EngineOptions): Engine {
             ...input,
             id: input.id ?? op.newId(),
             tenant_id: op.tenant.id,
-            secret: `whsec_${randomBytes(32).toString('base64')}`,
+            secret: newWebhookSecret(),
+            previous_secret: null,
+            previous_secret_expires_at: null,
             disabled_reason: null,
+            failure_count: 0,
             created_at: op.now,
             updated_at: op.now,
           };
@@ -804,7 +846,7 @@ export function createEngine(options: EngineOptions): Engine {
           const next: WebhookSubscription = {
             ...current,
             ...input,
-            ...(input.active === true ? { disabled_reason: null } : {}),
+            ...(input.active === true ? { disabled_reason: null, failure_count: 0 } : {}),
             updated_at: op.now,
           } as WebhookSubscription;
           await op.tx.webhooks.update(next);
@@ -816,6 +858,60 @@ export function createEngine(options: EngineOptions): Engine {
             throw new NotFoundError('webhook', id);
         }),
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.webhooks.list(pageOf(page)), true),
+      rotateSecret: (tenantId, id) =>
+        inTenant(tenantId, async (op) => {
+          const current = orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id);
+          const next: WebhookSubscription = {
+            ...current,
+            secret: newWebhookSecret(),
+            previous_secret: current.secret,
+            previous_secret_expires_at: new Date(Date.parse(op.now) + SECRET_OVERLAP_MS).toISOString(),
+            updated_at: op.now,
+          };
+          await op.tx.webhooks.update(next);
+          return next;
+        }),
+      deliveries: (tenantId, id, page) =>
+        inTenant(
+          tenantId,
+          async (op) => {
+            orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id);
+            const found = await op.tx.deliveries.listForSubscription(id, pageOf(page));
+            const attempts = await op.tx.deliveries.listAttempts(found.items.map((d) => d.id));
+            return {
+              items: found.items.map((d) => ({
+                ...d,
+                attempt_log: attempts.filter((a) => a.delivery_id === d.id),
+              })),
+              next_cursor: found.next_cursor,
+            };
+          },
+          true,
+        ),
+      replay: (tenantId, id, deliveryId) =>
+        inTenant(tenantId, async (op) => {
+          orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id);
+          const original = await op.tx.deliveries.get(requireId(deliveryId, 'delivery'));
+          if (original === null || original.subscription_id !== id)
+            throw new NotFoundError('delivery', deliveryId);
+          const delivery = pendingDelivery(op, id, original.outbox_id, original.event_type, original.payload);
+          await op.tx.deliveries.insert(delivery);
+          return delivery;
+        }),
+      test: (tenantId, id) =>
+        inTenant(tenantId, async (op) => {
+          orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id);
+          const messageId = op.newId();
+          const payload = JSON.stringify({
+            type: 'webhook.test',
+            tenant_id: op.tenant.id,
+            data: { webhook_id: id, message: 'A test delivery from LaaS' },
+            timestamp: op.now,
+          });
+          const delivery = pendingDelivery(op, id, messageId, 'webhook.test', payload);
+          await op.tx.deliveries.insert(delivery);
+          return delivery;
+        }),
     },
 
     apiKeys: {

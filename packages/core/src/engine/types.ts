@@ -18,7 +18,13 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
 import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
 import type { CreateTenantInput, Tenant, UpdateTenantInput } from '../domain/tenant.js';
-import type { CreateWebhookInput, UpdateWebhookInput, WebhookSubscription } from '../domain/webhook.js';
+import type {
+  CreateWebhookInput,
+  UpdateWebhookInput,
+  WebhookDelivery,
+  WebhookDeliveryWithAttempts,
+  WebhookSubscription,
+} from '../domain/webhook.js';
 import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '../ports/repositories.js';
 import type { Store } from '../ports/store.js';
 
@@ -209,6 +215,21 @@ export interface Engine {
     update(tenantId: string, id: string, input: UpdateWebhookInput): Promise<WebhookSubscription>;
     delete(tenantId: string, id: string): Promise<void>;
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<WebhookSubscription>>;
+    /**
+     * A new secret (returned in the subscription; show it once); the old one keeps signing
+     * deliveries as a second `v1,` entry for 24 hours.
+     */
+    rotateSecret(tenantId: string, id: string): Promise<WebhookSubscription>;
+    /** The subscription's deliveries, newest first, each with its attempts. */
+    deliveries(
+      tenantId: string,
+      id: string,
+      page?: Partial<PageRequest>,
+    ): Promise<Page<WebhookDeliveryWithAttempts>>;
+    /** A new pending delivery of the same message (same `webhook-id`, same body). */
+    replay(tenantId: string, id: string, deliveryId: string): Promise<WebhookDelivery>;
+    /** Queues a `webhook.test` message to the subscription. */
+    test(tenantId: string, id: string): Promise<WebhookDelivery>;
   };
   readonly apiKeys: {
     create(tenantId: string, input: { name: string; role: ApiKeyRole }): Promise<CreatedApiKey>;

@@ -11,7 +11,7 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
-import type { WebhookSubscription } from '../domain/webhook.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import { LaasError, NotFoundError } from '../errors.js';
 import type {
   ApiKeyRepository,
@@ -33,6 +33,7 @@ import type {
   RewardRepository,
   RuleRepository,
   TenantRepository,
+  WebhookDeliveryRepository,
   WebhookRepository,
 } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
@@ -64,6 +65,7 @@ export class MemoryTx implements Tx {
   readonly caps: CapRepository;
   readonly webhooks: WebhookRepository;
   readonly outbox: OutboxRepository;
+  readonly deliveries: WebhookDeliveryRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
 
@@ -98,6 +100,7 @@ export class MemoryTx implements Tx {
     this.caps = capRepository(ctx);
     this.webhooks = webhookRepository(ctx);
     this.outbox = outboxRepository(ctx);
+    this.deliveries = deliveryRepository(ctx);
     this.apiKeys = apiKeyRepository(ctx);
     this.idempotency = idempotencyRepository(ctx);
   }
@@ -284,6 +287,15 @@ function customerRepository(ctx: Ctx): CustomerRepository {
         page,
         (c) => (status === undefined || c.status === status) && (tag === undefined || c.tags.includes(tag)),
       );
+    },
+    async listBirthdays(monthDay, page) {
+      ctx.live();
+      return table.page(page, (c) => c.status === 'active' && c.birthday?.slice(5) === monthDay);
+    },
+    async listInactive(before, page) {
+      ctx.live();
+      const cutoff = ms(before);
+      return table.page(page, (c) => c.status === 'active' && ms(c.last_event_at ?? c.enrolled_at) < cutoff);
     },
   };
 }
@@ -927,6 +939,21 @@ function webhookRepository(ctx: Ctx): WebhookRepository {
       ctx.live();
       return table.page(page);
     },
+    async disable(id, reason, at) {
+      ctx.live();
+      const before = table.get(id);
+      if (before === undefined || !before.active) return false;
+      table.replace(log, { ...before, active: false, disabled_reason: reason, updated_at: at });
+      return true;
+    },
+    async countDelivery(id, failed) {
+      ctx.live();
+      const before = table.get(id);
+      if (before === undefined) return null;
+      const failure_count = failed ? before.failure_count + 1 : 0;
+      if (failure_count !== before.failure_count) table.replace(log, { ...before, failure_count });
+      return failure_count;
+    },
   };
 }
 
@@ -938,10 +965,134 @@ function outboxRepository(ctx: Ctx): OutboxRepository {
       own(ctx, event, 'outbox event');
       if (data.outbox.has(event.id)) throw new UniqueViolationError('outbox event', 'id', event.id);
       data.outbox.insert(log, copy(event));
+      log.insertSorted(data.undispatched, event.id);
     },
     async list(page) {
       ctx.live();
       return data.outbox.page(page);
+    },
+    async claimUndispatched(limit) {
+      // One transaction at a time: the rows are this transaction's until it marks them.
+      ctx.live();
+      const out: OutboxEvent[] = [];
+      const n = Math.min(Math.max(0, Math.floor(limit)), data.undispatched.size);
+      for (let i = 0; i < n; i++) {
+        const row = data.outbox.get(data.undispatched.at(i) as string);
+        if (row !== undefined) out.push(copy(row));
+      }
+      return out;
+    },
+    async markDispatched(ids, at) {
+      ctx.live();
+      for (const id of ids) {
+        if (!data.outbox.has(id) || !log.removeSorted(data.undispatched, id)) continue;
+        log.set(data.dispatchedAt, id, at);
+      }
+    },
+  };
+}
+
+function deliveryRepository(ctx: Ctx): WebhookDeliveryRepository {
+  const { data, log } = ctx;
+  const table = data.deliveries;
+  const write = (row: WebhookDelivery): void => {
+    table.replace(log, row);
+    if (row.status === 'pending') log.set(data.pendingDeliveries, row.id, true);
+    else log.delete(data.pendingDeliveries, row.id);
+  };
+  return {
+    async insert(delivery) {
+      ctx.live();
+      own(ctx, delivery, 'webhook delivery');
+      if (table.has(delivery.id)) throw new UniqueViolationError('webhook delivery', 'id', delivery.id);
+      table.insert(log, copy(delivery));
+      if (delivery.status === 'pending') log.set(data.pendingDeliveries, delivery.id, true);
+    },
+    async get(id) {
+      ctx.live();
+      return orNull(table.get(id));
+    },
+    async claimDue(now, limit, leaseMs) {
+      ctx.live();
+      const cutoff = ms(now);
+      const due: WebhookDelivery[] = [];
+      for (const id of data.pendingDeliveries.keys()) {
+        const row = table.get(id);
+        if (row === undefined || row.next_attempt_at === null || ms(row.next_attempt_at) > cutoff) continue;
+        if (row.locked_until !== null && ms(row.locked_until) >= cutoff) continue;
+        due.push(row);
+      }
+      due.sort(
+        (a, b) => ms(a.next_attempt_at as string) - ms(b.next_attempt_at as string) || (a.id < b.id ? -1 : 1),
+      );
+      const lockedUntil = new Date(cutoff + leaseMs).toISOString();
+      return due.slice(0, Math.max(0, Math.floor(limit))).map((row) => {
+        const after = { ...row, locked_until: lockedUntil };
+        write(after);
+        return copy(after);
+      });
+    },
+    async update(delivery) {
+      ctx.live();
+      const before = table.get(delivery.id);
+      if (before === undefined) return;
+      own(ctx, delivery, 'webhook delivery');
+      write({
+        ...before,
+        status: delivery.status,
+        attempts: delivery.attempts,
+        next_attempt_at: delivery.next_attempt_at,
+        locked_until: delivery.locked_until,
+        last_status: delivery.last_status,
+        last_error: delivery.last_error,
+        updated_at: delivery.updated_at,
+      });
+    },
+    async failPending(subscriptionId, reason, at) {
+      ctx.live();
+      let n = 0;
+      for (const id of [...data.pendingDeliveries.keys()]) {
+        const row = table.get(id);
+        if (row === undefined || row.subscription_id !== subscriptionId) continue;
+        write({
+          ...row,
+          status: 'failed',
+          next_attempt_at: null,
+          locked_until: null,
+          last_error: reason,
+          updated_at: at,
+        });
+        n++;
+      }
+      return n;
+    },
+    async listForSubscription(subscriptionId, page) {
+      ctx.live();
+      return table.page(page, (row) => row.subscription_id === subscriptionId);
+    },
+    async appendAttempt(attempt: WebhookAttempt) {
+      ctx.live();
+      own(ctx, attempt, 'webhook attempt');
+      if (data.attempts.has(attempt.id)) throw new UniqueViolationError('webhook attempt', 'id', attempt.id);
+      log.set(data.attempts, attempt.id, copy(attempt));
+      let keys = data.attemptsByDelivery.get(attempt.delivery_id);
+      if (keys === undefined) {
+        keys = new SortedKeys();
+        log.set(data.attemptsByDelivery, attempt.delivery_id, keys);
+      }
+      log.insertSorted(keys, attempt.id);
+    },
+    async listAttempts(deliveryIds) {
+      ctx.live();
+      const out: WebhookAttempt[] = [];
+      for (const deliveryId of new Set(deliveryIds)) {
+        const keys = data.attemptsByDelivery.get(deliveryId);
+        for (let i = 0; i < (keys?.size ?? 0); i++) {
+          const row = data.attempts.get(keys?.at(i) as string);
+          if (row !== undefined) out.push(copy(row));
+        }
+      }
+      return out.sort((a, b) => ms(a.at) - ms(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   };
 }

@@ -10,7 +10,7 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
-import type { WebhookSubscription } from '../domain/webhook.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import type { UndoLog } from './undo-log.js';
@@ -178,6 +178,16 @@ export class TenantData {
   readonly capCounters = new Map<string, number>();
   readonly webhooks = new Table<WebhookSubscription>();
   readonly outbox = new Table<OutboxEvent>();
+  /** Outbox ids not yet fanned out, ascending (oldest first). */
+  readonly undispatched = new SortedKeys();
+  /** outbox id → when it was fanned out. */
+  readonly dispatchedAt = new Map<string, string>();
+  readonly deliveries = new Table<WebhookDelivery>();
+  /** Ids of the deliveries with status `pending`. */
+  readonly pendingDeliveries = new Map<string, true>();
+  readonly attempts = new Map<string, WebhookAttempt>();
+  /** delivery id → ids of its attempts. */
+  readonly attemptsByDelivery = new Map<string, SortedKeys>();
   readonly apiKeys = new Table<ApiKey>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
 }

@@ -20,7 +20,7 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
-import type { WebhookSubscription } from '../domain/webhook.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import type { Timestamp } from '../time.js';
 
 export interface TenantRepository {
@@ -65,6 +65,16 @@ export interface CustomerRepository {
    */
   adjustPointsBalance(id: string, delta: number): Promise<number | null>;
   list(filter: CustomerListFilter, page: PageRequest): Promise<Page<Customer>>;
+  /**
+   * Active customers whose `birthday` has month and day `monthDay` (`MM-DD`), newest first. An
+   * exact match only: the caller asks for `02-29` on Feb 28 of a non-leap year.
+   */
+  listBirthdays(monthDay: string, page: PageRequest): Promise<Page<Customer>>;
+  /**
+   * Active customers without an event since `before`: `last_event_at < before`, or no event ever
+   * and `enrolled_at < before`. Newest first.
+   */
+  listInactive(before: Timestamp, page: PageRequest): Promise<Page<Customer>>;
 }
 
 export interface EventListFilter {
@@ -261,11 +271,62 @@ export interface WebhookRepository {
   update(subscription: WebhookSubscription): Promise<void>;
   delete(id: string): Promise<boolean>;
   list(page: PageRequest): Promise<Page<WebhookSubscription>>;
+  /**
+   * Sets `active = false` and `disabled_reason`, only while the subscription is active (a guarded
+   * `UPDATE ... WHERE active`); true when this call disabled it. MUST NOT touch any other column,
+   * so that it never undoes a concurrent change of the URL or the secret.
+   */
+  disable(id: string, reason: string, at: Timestamp): Promise<boolean>;
+  /**
+   * Counts one finished delivery, atomically (`failure_count = CASE WHEN failed THEN
+   * failure_count + 1 ELSE 0 END ... RETURNING`): concurrent workers MUST NOT lose a count.
+   * Returns the new `failure_count`, or null when the subscription does not exist.
+   */
+  countDelivery(id: string, failed: boolean): Promise<number | null>;
 }
 
 export interface OutboxRepository {
+  /** Stores the event undispatched (`dispatched_at` null). */
   append(event: OutboxEvent): Promise<void>;
   list(page: PageRequest): Promise<Page<OutboxEvent>>;
+  /**
+   * Up to `limit` events not yet fanned out to deliveries (`dispatched_at` null), oldest first
+   * (id ascending), locked until the transaction ends. A row returned to one transaction MUST NOT
+   * be returned to a concurrent one (PostgreSQL: `FOR UPDATE SKIP LOCKED`); the caller marks the
+   * rows dispatched in the same transaction, so each event is fanned out exactly once.
+   */
+  claimUndispatched(limit: number): Promise<OutboxEvent[]>;
+  /** Sets `dispatched_at = at` on the given events (of this tenant; unknown ids are ignored). */
+  markDispatched(ids: readonly string[], at: Timestamp): Promise<void>;
+}
+
+export interface WebhookDeliveryRepository {
+  /** Throws `UniqueViolationError` (field `id`) when the id is taken. */
+  insert(delivery: WebhookDelivery): Promise<void>;
+  get(id: string): Promise<WebhookDelivery | null>;
+  /**
+   * Leases up to `limit` deliveries due at `now`: `status = 'pending'`, `next_attempt_at <= now`
+   * and `locked_until` null or `< now`, the earliest due first; sets `locked_until = now +
+   * leaseMs` and returns the rows after. Atomic: a delivery returned by one call MUST NOT be
+   * returned by any other call, concurrent or later, before its lease ends (PostgreSQL:
+   * `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`).
+   */
+  claimDue(now: Timestamp, limit: number, leaseMs: number): Promise<WebhookDelivery[]>;
+  /**
+   * Writes the delivery's progress: `status, attempts, next_attempt_at, locked_until, last_status,
+   * last_error, updated_at` (never its payload or references).
+   */
+  update(delivery: WebhookDelivery): Promise<void>;
+  /**
+   * Gives up every pending delivery of the subscription: `status = 'failed'`, `next_attempt_at`
+   * and `locked_until` null, `last_error = reason`. Returns how many.
+   */
+  failPending(subscriptionId: string, reason: string, at: Timestamp): Promise<number>;
+  /** The subscription's deliveries, newest first. */
+  listForSubscription(subscriptionId: string, page: PageRequest): Promise<Page<WebhookDelivery>>;
+  appendAttempt(attempt: WebhookAttempt): Promise<void>;
+  /** The attempts of the given deliveries, oldest first (by `at`, then id). */
+  listAttempts(deliveryIds: readonly string[]): Promise<WebhookAttempt[]>;
 }
 
 export interface ApiKeyRepository {

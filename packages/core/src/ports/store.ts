@@ -17,6 +17,7 @@ import type {
   RewardRepository,
   RuleRepository,
   TenantRepository,
+  WebhookDeliveryRepository,
   WebhookRepository,
 } from './repositories.js';
 
@@ -39,6 +40,7 @@ export interface Tx {
   readonly caps: CapRepository;
   readonly webhooks: WebhookRepository;
   readonly outbox: OutboxRepository;
+  readonly deliveries: WebhookDeliveryRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
 }

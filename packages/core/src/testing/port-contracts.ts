@@ -18,7 +18,7 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
-import type { WebhookSubscription } from '../domain/webhook.js';
+import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import { newId } from '../ids.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
@@ -269,8 +269,11 @@ function webhookRow(tenantId: string, over: Partial<WebhookSubscription> = {}): 
     url: 'https://example.com/hooks/laas',
     events: [],
     secret: `whsec_${unique('s')}`,
+    previous_secret: null,
+    previous_secret_expires_at: null,
     active: true,
     disabled_reason: null,
+    failure_count: 0,
     created_at: at(),
     updated_at: at(),
     ...over,
@@ -284,6 +287,49 @@ function outboxRow(tenantId: string, over: Partial<OutboxEvent> = {}): OutboxEve
     type: 'reward.issued',
     data: { n: 1 },
     created_at: at(),
+    ...over,
+  };
+}
+
+function deliveryRow(
+  tenantId: string,
+  subscriptionId: string,
+  over: Partial<WebhookDelivery> = {},
+): WebhookDelivery {
+  const outboxId = newId();
+  return {
+    id: newId(),
+    tenant_id: tenantId,
+    subscription_id: subscriptionId,
+    outbox_id: outboxId,
+    event_type: 'reward.issued',
+    payload: `{"type":"reward.issued","tenant_id":"${tenantId}","data":{"b":1,"a":[2]},"timestamp":"${at()}"}`,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: at(),
+    locked_until: null,
+    last_status: null,
+    last_error: null,
+    created_at: at(),
+    updated_at: at(),
+    ...over,
+  };
+}
+
+function attemptRow(
+  tenantId: string,
+  deliveryId: string,
+  over: Partial<WebhookAttempt> = {},
+): WebhookAttempt {
+  return {
+    id: newId(),
+    tenant_id: tenantId,
+    delivery_id: deliveryId,
+    at: at(),
+    status_code: 500,
+    duration_ms: 12,
+    response_excerpt: 'oops',
+    error: null,
     ...over,
   };
 }
@@ -2220,6 +2266,250 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       expect(first.items.length).toBeLessThanOrEqual(200);
       await run(id, (tx) => tx.tenants.update({ ...tenant, name: 'Renamed shop' }));
       expect((await platform.getTenant(id))?.name).toBe('Renamed shop');
+    });
+  });
+
+  describe('outbox dispatch and webhook deliveries', () => {
+    test('outbox: claimUndispatched returns undispatched rows oldest first; markDispatched takes them out', async () => {
+      const tenantId = await newTenant();
+      const rows = ascendingIds(5).map((id) => outboxRow(tenantId, { id }));
+      await run(tenantId, async (tx) => {
+        for (const r of [...rows].reverse()) await tx.outbox.append(r);
+      });
+      await run(tenantId, async (tx) => {
+        expect(await tx.outbox.claimUndispatched(3)).toEqual(rows.slice(0, 3));
+        await tx.outbox.markDispatched([rows[0]!.id, rows[2]!.id, newId()], at());
+        expect(ids(await tx.outbox.claimUndispatched(10))).toEqual(ids([rows[1]!, rows[3]!, rows[4]!]));
+      });
+      // A rolled-back mark leaves the rows undispatched.
+      await attempt(
+        run(tenantId, async (tx) => {
+          await tx.outbox.markDispatched([rows[1]!.id], at());
+          throw new Error('roll back');
+        }),
+      );
+      expect(ids(await run(tenantId, (tx) => tx.outbox.claimUndispatched(10)))).toEqual(
+        ids([rows[1]!, rows[3]!, rows[4]!]),
+      );
+      // Dispatching changes nothing the list shows.
+      expect((await run(tenantId, (tx) => tx.outbox.list({ limit: 10 }))).items).toHaveLength(5);
+    });
+
+    test('outbox: concurrent claimUndispatched never returns a row twice', async () => {
+      const tenantId = await newTenant();
+      const rows = Array.from({ length: 24 }, () => outboxRow(tenantId));
+      await run(tenantId, async (tx) => {
+        for (const r of rows) await tx.outbox.append(r);
+      });
+      const claimed = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          run(tenantId, async (tx) => {
+            const batch = await tx.outbox.claimUndispatched(10);
+            await tx.outbox.markDispatched(ids(batch), at());
+            return ids(batch);
+          }),
+        ),
+      );
+      const all = claimed.flat();
+      expect(new Set(all).size).toBe(all.length);
+      // Whatever the interleaving, a last pass finds exactly the rows nobody took.
+      const rest = await run(tenantId, (tx) => tx.outbox.claimUndispatched(100));
+      expect(new Set([...all, ...ids(rest)])).toEqual(new Set(ids(rows)));
+      expect(all.length + rest.length).toBe(rows.length);
+    });
+
+    test('deliveries: insert, get, update, list per subscription newest first, attempts oldest first', async () => {
+      const tenantId = await newTenant();
+      const hook = webhookRow(tenantId);
+      const other = webhookRow(tenantId);
+      const [d1, d2, d3] = ascendingIds(3).map((id, i) =>
+        deliveryRow(tenantId, i === 2 ? other.id : hook.id, { id }),
+      ) as [WebhookDelivery, WebhookDelivery, WebhookDelivery];
+      await run(tenantId, async (tx) => {
+        await tx.webhooks.insert(hook);
+        await tx.webhooks.insert(other);
+        for (const d of [d1, d2, d3]) await tx.deliveries.insert(d);
+      });
+      await expectUniqueViolation(
+        run(tenantId, (tx) => tx.deliveries.insert(d1)),
+        'id',
+      );
+      const late = attemptRow(tenantId, d1.id, { at: at(2 * HOUR), status_code: 200, error: null });
+      const early = attemptRow(tenantId, d1.id, { at: at(HOUR), status_code: null, error: 'timeout' });
+      const elsewhere = attemptRow(tenantId, d2.id);
+      await run(tenantId, async (tx) => {
+        for (const a of [late, early, elsewhere]) await tx.deliveries.appendAttempt(a);
+        await tx.deliveries.update({
+          ...d1,
+          payload: 'must not change',
+          status: 'delivered',
+          attempts: 2,
+          next_attempt_at: null,
+          locked_until: null,
+          last_status: 200,
+          last_error: null,
+          updated_at: at(2 * HOUR),
+        });
+      });
+      await run(tenantId, async (tx) => {
+        expect(await tx.deliveries.get(d1.id)).toEqual({
+          ...d1,
+          status: 'delivered',
+          attempts: 2,
+          next_attempt_at: null,
+          last_status: 200,
+          updated_at: at(2 * HOUR),
+        });
+        expect(await tx.deliveries.get(newId())).toBeNull();
+        const pages = await allPages((cursor) =>
+          tx.deliveries.listForSubscription(hook.id, { limit: 1, cursor }),
+        );
+        expect(pages.flat().map((d) => d.id)).toEqual([d2.id, d1.id]);
+        expect(await tx.deliveries.listAttempts([d1.id])).toEqual([early, late]);
+        expect(ids(await tx.deliveries.listAttempts([d1.id, d2.id]))).toEqual(ids([elsewhere, early, late]));
+        expect(await tx.deliveries.listAttempts([])).toEqual([]);
+      });
+      // Another tenant sees none of it.
+      const b = await newTenant();
+      await run(b, async (tx) => {
+        expect(await tx.deliveries.get(d1.id)).toBeNull();
+        expect((await tx.deliveries.listForSubscription(hook.id, { limit: 10 })).items).toEqual([]);
+        expect(await tx.deliveries.listAttempts([d1.id])).toEqual([]);
+        expect(await tx.deliveries.claimDue(at(DAY), 10, 60_000)).toEqual([]);
+        expect(await tx.deliveries.failPending(hook.id, 'x', at())).toBe(0);
+      });
+    });
+
+    test('deliveries: claimDue leases due pending rows, earliest first, until the lease ends', async () => {
+      const tenantId = await newTenant();
+      const hook = webhookRow(tenantId);
+      const soon = deliveryRow(tenantId, hook.id, { next_attempt_at: at(-HOUR) });
+      const now = deliveryRow(tenantId, hook.id, { next_attempt_at: at() });
+      const later = deliveryRow(tenantId, hook.id, { next_attempt_at: at(HOUR) });
+      const done = deliveryRow(tenantId, hook.id, { status: 'delivered', next_attempt_at: null });
+      const leased = deliveryRow(tenantId, hook.id, { next_attempt_at: at(-DAY), locked_until: at(1000) });
+      await run(tenantId, async (tx) => {
+        await tx.webhooks.insert(hook);
+        for (const d of [soon, now, later, done, leased]) await tx.deliveries.insert(d);
+      });
+      const first = await run(tenantId, (tx) => tx.deliveries.claimDue(at(), 10, 30_000));
+      expect(first).toEqual([
+        { ...soon, locked_until: at(30_000) },
+        { ...now, locked_until: at(30_000) },
+      ]);
+      // Leased: nobody gets them again before the lease ends; the other lease has ended by then.
+      expect(await run(tenantId, (tx) => tx.deliveries.claimDue(at(500), 10, 30_000))).toEqual([]);
+      expect(ids(await run(tenantId, (tx) => tx.deliveries.claimDue(at(2000), 10, 30_000)))).toEqual([
+        leased.id,
+      ]);
+      expect(ids(await run(tenantId, (tx) => tx.deliveries.claimDue(at(HOUR), 1, 30_000)))).toEqual([
+        leased.id,
+      ]);
+      // failPending gives up every pending delivery of the subscription.
+      expect(await run(tenantId, (tx) => tx.deliveries.failPending(hook.id, 'gone', at(HOUR)))).toBe(4);
+      await run(tenantId, async (tx) => {
+        expect(await tx.deliveries.get(later.id)).toEqual({
+          ...later,
+          status: 'failed',
+          next_attempt_at: null,
+          locked_until: null,
+          last_error: 'gone',
+          updated_at: at(HOUR),
+        });
+        expect(await tx.deliveries.get(done.id)).toEqual(done);
+        expect(await tx.deliveries.claimDue(at(2 * DAY), 10, 1000)).toEqual([]);
+      });
+    });
+
+    test('deliveries: two concurrent claimDue never return the same delivery', async () => {
+      const tenantId = await newTenant();
+      const hook = webhookRow(tenantId);
+      const rows = Array.from({ length: 30 }, () => deliveryRow(tenantId, hook.id));
+      await run(tenantId, async (tx) => {
+        await tx.webhooks.insert(hook);
+        for (const d of rows) await tx.deliveries.insert(d);
+      });
+      const claimed = await Promise.all(
+        Array.from({ length: 4 }, () => run(tenantId, (tx) => tx.deliveries.claimDue(at(), 12, 60_000))),
+      );
+      const all = claimed.flat().map((d) => d.id);
+      expect(new Set(all).size).toBe(all.length);
+      const rest = await run(tenantId, (tx) => tx.deliveries.claimDue(at(), 100, 60_000));
+      expect(all.length + rest.length).toBe(rows.length);
+      expect(new Set([...all, ...ids(rest)])).toEqual(new Set(ids(rows)));
+    });
+
+    test('webhooks: disable once; countDelivery counts failures and resets on success, atomically', async () => {
+      const tenantId = await newTenant();
+      const hook = webhookRow(tenantId, {
+        previous_secret: 'whsec_old',
+        previous_secret_expires_at: at(DAY),
+      });
+      await run(tenantId, (tx) => tx.webhooks.insert(hook));
+      expect(await run(tenantId, (tx) => tx.webhooks.get(hook.id))).toEqual(hook);
+      const counts = await Promise.all(
+        Array.from({ length: 6 }, () => run(tenantId, (tx) => tx.webhooks.countDelivery(hook.id, true))),
+      );
+      expect([...counts].sort()).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(await run(tenantId, (tx) => tx.webhooks.countDelivery(hook.id, false))).toBe(0);
+      expect(await run(tenantId, (tx) => tx.webhooks.countDelivery(newId(), true))).toBeNull();
+      const disabled = await Promise.all(
+        [1, 2, 3].map(() =>
+          run(tenantId, (tx) => tx.webhooks.disable(hook.id, 'answered 410 Gone', at(HOUR))),
+        ),
+      );
+      expect(count(disabled, (d) => d)).toBe(1);
+      expect(await run(tenantId, (tx) => tx.webhooks.get(hook.id))).toEqual({
+        ...hook,
+        active: false,
+        disabled_reason: 'answered 410 Gone',
+        updated_at: at(HOUR),
+      });
+      const b = await newTenant();
+      expect(await run(b, (tx) => tx.webhooks.disable(hook.id, 'x', at()))).toBe(false);
+      expect(await run(b, (tx) => tx.webhooks.countDelivery(hook.id, true))).toBeNull();
+    });
+  });
+
+  describe('scheduled-event queries', () => {
+    test('customers: listBirthdays matches month and day of active customers', async () => {
+      const tenantId = await newTenant();
+      const a = customerRow(tenantId, { birthday: '1990-03-14' });
+      const b = customerRow(tenantId, { birthday: '2001-03-14' });
+      const blocked = customerRow(tenantId, { birthday: '1985-03-14', status: 'blocked' });
+      const other = customerRow(tenantId, { birthday: '1990-03-15' });
+      const none = customerRow(tenantId);
+      const leap = customerRow(tenantId, { birthday: '2000-02-29' });
+      await run(tenantId, async (tx) => {
+        for (const c of [a, b, blocked, other, none, leap]) await tx.customers.insert(c);
+      });
+      await run(tenantId, async (tx) => {
+        const pages = await allPages((cursor) => tx.customers.listBirthdays('03-14', { limit: 1, cursor }));
+        expect(pages.flat().map((c) => c.id)).toEqual(descending([a.id, b.id]));
+        expect(ids((await tx.customers.listBirthdays('02-29', { limit: 10 })).items)).toEqual([leap.id]);
+        expect((await tx.customers.listBirthdays('12-25', { limit: 10 })).items).toEqual([]);
+      });
+      const other2 = await newTenant();
+      expect((await run(other2, (tx) => tx.customers.listBirthdays('03-14', { limit: 10 }))).items).toEqual(
+        [],
+      );
+    });
+
+    test('customers: listInactive finds active customers without an event since the instant', async () => {
+      const tenantId = await newTenant();
+      const stale = customerRow(tenantId, { last_event_at: at(-40 * DAY), enrolled_at: at(-100 * DAY) });
+      const fresh = customerRow(tenantId, { last_event_at: at(-DAY), enrolled_at: at(-100 * DAY) });
+      const neverOld = customerRow(tenantId, { last_event_at: null, enrolled_at: at(-50 * DAY) });
+      const neverNew = customerRow(tenantId, { last_event_at: null, enrolled_at: at(-2 * DAY) });
+      const blocked = customerRow(tenantId, { last_event_at: at(-90 * DAY), status: 'blocked' });
+      const boundary = customerRow(tenantId, { last_event_at: at(-30 * DAY), enrolled_at: at(-100 * DAY) });
+      await run(tenantId, async (tx) => {
+        for (const c of [stale, fresh, neverOld, neverNew, blocked, boundary]) await tx.customers.insert(c);
+      });
+      const pages = await allPages((cursor) =>
+        run(tenantId, (tx) => tx.customers.listInactive(at(-30 * DAY), { limit: 1, cursor })),
+      );
+      expect(pages.flat().map((c) => c.id)).toEqual(descending([stale.id, neverOld.id]));
     });
   });
 }

@@ -18,6 +18,9 @@ import type {
   Reward,
   Rule,
   Tenant,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookDeliveryWithAttempts,
   WebhookSubscription,
 } from '@laas/core';
 import { z } from 'zod';
@@ -313,15 +316,58 @@ const webhookFields = {
   url: z.string(),
   events: z.array(z.string()),
   active: z.boolean(),
-  disabled_reason: z.string().nullable(),
+  disabled_reason: z
+    .string()
+    .nullable()
+    .meta({ description: 'Why the worker disabled it (410 Gone, too many failed deliveries)' }),
+  failure_count: z.number().int().meta({ description: 'Consecutive deliveries that gave up' }),
+  previous_secret_expires_at: ts
+    .nullable()
+    .meta({ description: 'Until then the secret before the last rotation also signs deliveries' }),
   created_at: ts,
   updated_at: ts,
 };
-/** A subscription as listed: the signing secret is shown once, at creation. */
+/** A subscription as listed: the signing secret is shown once, at creation (and at a rotation). */
 export const webhookSchema = z.object(webhookFields).meta({ id: 'Webhook' });
 export const createdWebhookSchema = z
-  .object({ ...webhookFields, secret: z.string().meta({ description: 'whsec_..., shown only here' }) })
+  .object({
+    ...webhookFields,
+    secret: z.string().meta({ description: 'whsec_..., shown only in this answer' }),
+  })
   .meta({ id: 'CreatedWebhook' });
+
+const deliveryFields = {
+  id: z.string(),
+  tenant_id: z.string(),
+  subscription_id: z.string(),
+  outbox_id: z.string().meta({ description: 'The webhook-id header: the same on every retry and replay' }),
+  event_type: z.string(),
+  payload: z.string().meta({ description: 'The exact JSON body sent' }),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  next_attempt_at: ts.nullable(),
+  locked_until: ts.nullable(),
+  last_status: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  created_at: ts,
+  updated_at: ts,
+};
+export const webhookDeliverySchema = z.object(deliveryFields).meta({ id: 'WebhookDelivery' });
+export const webhookAttemptSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    delivery_id: z.string(),
+    at: ts,
+    status_code: z.number().int().nullable(),
+    duration_ms: z.number().int(),
+    response_excerpt: z.string().meta({ description: 'The start of the answer, at most 1 KB' }),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookAttempt' });
+export const webhookDeliveryWithAttemptsSchema = z
+  .object({ ...deliveryFields, attempt_log: z.array(webhookAttemptSchema) })
+  .meta({ id: 'WebhookDeliveryWithAttempts' });
 
 /** An API key as listed: neither the key nor its hash. */
 export const apiKeySchema = z
@@ -412,6 +458,9 @@ export type SchemaChecks = [
   Check<Same<z.infer<typeof campaignSchema>, Campaign>>,
   Check<Same<z.infer<typeof pointsLotSchema>, PointsLot>>,
   Check<Same<z.infer<typeof pointsLedgerEntrySchema>, PointsLedgerEntry>>,
-  Check<Same<z.infer<typeof createdWebhookSchema>, WebhookSubscription>>,
+  Check<Same<z.infer<typeof createdWebhookSchema>, Omit<WebhookSubscription, 'previous_secret'>>>,
+  Check<Same<z.infer<typeof webhookDeliverySchema>, WebhookDelivery>>,
+  Check<Same<z.infer<typeof webhookAttemptSchema>, WebhookAttempt>>,
+  Check<Same<z.infer<typeof webhookDeliveryWithAttemptsSchema>, WebhookDeliveryWithAttempts>>,
   Check<Same<z.infer<typeof apiKeySchema>, Omit<ApiKey, 'key_hash'>>>,
 ];

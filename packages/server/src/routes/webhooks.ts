@@ -4,19 +4,30 @@ import {
   updateWebhookSchema,
   type WebhookSubscription,
 } from '@laas/core';
-import { createdWebhookSchema, pageSchema, webhookSchema } from '../openapi/schemas.js';
+import {
+  createdWebhookSchema,
+  pageSchema,
+  webhookDeliverySchema,
+  webhookDeliveryWithAttemptsSchema,
+  webhookSchema,
+} from '../openapi/schemas.js';
 import { noContent, ok, type RouteSpec, route, T } from './define.js';
 
 const id = (p: Readonly<Record<string, string>>) => p.id as string;
 
-/** The signing secret is shown once, when the subscription is created. */
-function withoutSecret({ secret: _secret, ...rest }: WebhookSubscription) {
+/** The signing secrets are shown once, when the subscription is created or its secret rotated. */
+function withoutSecret({ secret: _secret, previous_secret: _previous, ...rest }: WebhookSubscription) {
+  return rest;
+}
+
+/** With the current secret (creation, rotation), never the previous one. */
+function withSecret({ previous_secret: _previous, ...rest }: WebhookSubscription) {
   return rest;
 }
 
 /**
- * Subscriptions only. Deliveries (the outbox worker) and `POST .../webhooks/:id/test` belong to
- * the channels issue; they mount through `createServer({ extensions })`.
+ * Subscriptions, their deliveries (sent by the background worker, `createWorker`), replays,
+ * secret rotation and test messages.
  */
 export const webhookRoutes: RouteSpec[] = [
   route({
@@ -29,7 +40,8 @@ export const webhookRoutes: RouteSpec[] = [
     body: createWebhookSchema,
     idempotency: 'stored',
     response: { status: 201, description: 'The subscription with its secret', schema: createdWebhookSchema },
-    handler: async ({ engine, tenantId, body }) => ok(await engine.webhooks.create(tenantId, body), 201),
+    handler: async ({ engine, tenantId, body }) =>
+      ok(withSecret(await engine.webhooks.create(tenantId, body)), 201),
   }),
   route({
     operationId: 'listWebhooks',
@@ -80,5 +92,61 @@ export const webhookRoutes: RouteSpec[] = [
       await engine.webhooks.delete(tenantId, id(params));
       return noContent();
     },
+  }),
+  route({
+    operationId: 'listWebhookDeliveries',
+    method: 'get',
+    path: `${T}/webhooks/:id/deliveries`,
+    tag: 'webhooks',
+    summary: 'Deliveries of a subscription, newest first, each with every attempt',
+    permission: 'webhooks',
+    query: pageRequestSchema,
+    response: {
+      status: 200,
+      description: 'A page of deliveries',
+      schema: pageSchema(webhookDeliveryWithAttemptsSchema),
+    },
+    handler: async ({ engine, tenantId, params, query }) =>
+      ok(await engine.webhooks.deliveries(tenantId, id(params), query)),
+  }),
+  route({
+    operationId: 'replayWebhookDelivery',
+    method: 'post',
+    path: `${T}/webhooks/:id/deliveries/:deliveryId/replay`,
+    tag: 'webhooks',
+    summary: 'Send a delivery again: a new pending delivery of the same message (same webhook-id and body)',
+    permission: 'webhooks',
+    idempotency: 'stored',
+    response: { status: 202, description: 'The new delivery, queued', schema: webhookDeliverySchema },
+    handler: async ({ engine, tenantId, params }) =>
+      ok(await engine.webhooks.replay(tenantId, id(params), params.deliveryId as string), 202),
+  }),
+  route({
+    operationId: 'rotateWebhookSecret',
+    method: 'post',
+    path: `${T}/webhooks/:id/rotate-secret`,
+    tag: 'webhooks',
+    summary: 'A new signing secret (in this answer only); the old one keeps signing for 24 hours',
+    permission: 'webhooks',
+    idempotency: 'stored',
+    response: {
+      status: 200,
+      description: 'The subscription with its new secret',
+      schema: createdWebhookSchema,
+    },
+    handler: async ({ engine, tenantId, params }) =>
+      ok(withSecret(await engine.webhooks.rotateSecret(tenantId, id(params)))),
+  }),
+  route({
+    operationId: 'testWebhook',
+    method: 'post',
+    path: `${T}/webhooks/:id/test`,
+    tag: 'webhooks',
+    summary: 'Queue a `webhook.test` message to the subscription',
+    permission: 'webhooks',
+    idempotency: 'stored',
+    response: { status: 202, description: 'The queued delivery', schema: webhookDeliverySchema },
+    handler: async ({ engine, tenantId, params }) =>
+      ok(await engine.webhooks.test(tenantId, id(params)), 202),
   }),
 ];

@@ -1,0 +1,311 @@
+import type { Tenant } from '../domain/tenant.js';
+import type { WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
+import type { Engine } from '../engine/types.js';
+import { newId as uuidv7 } from '../ids.js';
+import { type Store, TransientStoreError, type Tx } from '../ports/store.js';
+import { localNow } from '../time.js';
+import { type DeliveryPolicy, type DeliveryResult, recordAttempt, sendDelivery } from './deliver.js';
+import { fanOutOutbox } from './fan-out.js';
+import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.js';
+import { runScheduledEvents } from './scheduled-events.js';
+
+/** Options of {@link createWorker}. */
+export interface WorkerOptions {
+  engine: Engine;
+  /** Default `engine.store`. */
+  store?: Store;
+  /** What the worker calls "now" (due deliveries, expiry, the local day). Default the real time. */
+  clock?: () => Date;
+  /** Default the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Waits after each failed attempt, in ms; default {@link DEFAULT_RETRY_SCHEDULE}. */
+  schedule?: readonly number[];
+  /** Spread of each wait, 0..1 (default 0.1: ±10 %). */
+  jitter?: number;
+  /** Default `Math.random`. */
+  random?: () => number;
+  /** Per-request timeout, default 15 000 ms. */
+  timeoutMs?: number;
+  /** How long a claimed delivery stays this worker's (default `2 × timeoutMs + 30 s`). */
+  leaseMs?: number;
+  /** Pause between two ticks of `start()`, default 1 000 ms. */
+  intervalMs?: number;
+  /** Deliveries sent per batch and outbox rows fanned out per transaction, default 50. */
+  batchSize?: number;
+  /** Consecutive failed deliveries after which a subscription is disabled, default 5. */
+  disableAfterFailures?: number;
+  /** Idempotency keys older than this are purged (at least 24, default 24), once an hour. */
+  idempotencyRetentionHours?: number;
+  /** Run the daily scheduled events (default true). */
+  scheduledEvents?: boolean;
+  /** Told about every error of a tick (which carries on with the next tenant). */
+  onError?: (error: unknown, context: { tenantId?: string; job: string }) => void;
+  /** Ids of deliveries and attempts; default UUIDv7. */
+  ids?: () => string;
+}
+
+/** What one {@link Worker.tick} did, summed over the tenants. */
+export interface TickResult {
+  tenants: number;
+  /** Outbox events fanned out. */
+  dispatched: number;
+  /** HTTP attempts made, and how they ended. */
+  attempts: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+  disabled: number;
+  expired: number;
+  birthdays: number;
+  inactive: number;
+  purged: number;
+  errors: number;
+}
+
+export interface Worker {
+  /**
+   * One pass over every tenant: fan the outbox out to deliveries, send the due deliveries (HTTP
+   * outside any transaction: claim with a lease, send, record in a new transaction), expire due
+   * rewards, reservations and points, run the day's scheduled events once per local day, and purge
+   * old idempotency keys. Concurrent calls of one worker share the running pass.
+   */
+  tick(): Promise<TickResult>;
+  /** Ticks every `intervalMs` (the pause starts when a tick ends). */
+  start(): void;
+  /** Stops the loop and waits for the running tick. */
+  stop(): Promise<void>;
+  readonly running: boolean;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The background worker: outbound webhooks (Standard Webhooks signatures, retries with backoff,
+ * every attempt recorded), expiry and the daily scheduled events. Several workers may run against
+ * one PostgreSQL: claims use `FOR UPDATE SKIP LOCKED` and leases, so nothing is done twice.
+ *
+ * @example
+ * const worker = createWorker({ engine });
+ * worker.start();
+ * // ... on shutdown:
+ * await worker.stop();
+ */
+export function createWorker(options: WorkerOptions): Worker {
+  const { engine } = options;
+  const store = options.store ?? engine.store;
+  const clock = options.clock ?? (() => new Date());
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const newId = options.ids ?? uuidv7;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const leaseMs = options.leaseMs ?? 2 * timeoutMs + 30_000;
+  const intervalMs = options.intervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 50;
+  const retentionHours = options.idempotencyRetentionHours ?? 24;
+  if (!(retentionHours >= 24)) throw new Error('Idempotency keys are kept at least 24 hours');
+  const policy: DeliveryPolicy = Object.freeze({
+    schedule: options.schedule ?? DEFAULT_RETRY_SCHEDULE,
+    jitter: options.jitter ?? 0.1,
+    random: options.random ?? Math.random,
+    timeoutMs,
+    disableAfterFailures: options.disableAfterFailures ?? 5,
+  });
+  const onError = options.onError ?? (() => {});
+  /** tenant id → the local date whose scheduled events this worker ran. */
+  const scheduledDay = new Map<string, string>();
+  /** tenant id → when this worker last purged its idempotency keys. */
+  const purgedAt = new Map<string, number>();
+
+  async function inTx<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.transaction(tenantId, fn);
+      } catch (error) {
+        if (error instanceof TransientStoreError && attempt < 4) continue;
+        throw error;
+      }
+    }
+  }
+
+  async function job<T>(
+    result: TickResult,
+    tenantId: string,
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      result.errors++;
+      onError(error, { tenantId, job: name });
+      return undefined;
+    }
+  }
+
+  async function deliverDue(tenantId: string, result: TickResult): Promise<void> {
+    for (;;) {
+      const now = clock();
+      const claimed = await inTx(tenantId, async (tx) => {
+        const deliveries = await tx.deliveries.claimDue(now.toISOString(), batchSize, leaseMs);
+        const subscriptions = new Map<string, WebhookSubscription | null>();
+        for (const d of deliveries) {
+          if (!subscriptions.has(d.subscription_id))
+            subscriptions.set(d.subscription_id, await tx.webhooks.get(d.subscription_id));
+        }
+        return deliveries.map((delivery) => ({
+          delivery,
+          subscription: subscriptions.get(delivery.subscription_id) ?? null,
+        }));
+      });
+      await Promise.all(claimed.map((c) => deliverOne(tenantId, c.delivery, c.subscription, result)));
+      if (claimed.length < batchSize) return;
+    }
+  }
+
+  async function deliverOne(
+    tenantId: string,
+    delivery: WebhookDelivery,
+    subscription: WebhookSubscription | null,
+    result: TickResult,
+  ): Promise<void> {
+    await job(result, tenantId, 'webhook delivery', async () => {
+      if (subscription === null || !subscription.active) {
+        // Deleted or disabled meanwhile: give the delivery up without sending it.
+        const reason =
+          subscription === null
+            ? 'subscription deleted'
+            : `subscription disabled${subscription.disabled_reason ? `: ${subscription.disabled_reason}` : ''}`;
+        const at = clock().toISOString();
+        await inTx(tenantId, (tx) =>
+          tx.deliveries.update({
+            ...delivery,
+            status: 'failed',
+            next_attempt_at: null,
+            locked_until: null,
+            last_error: reason,
+            updated_at: at,
+          }),
+        );
+        result.failed++;
+        return;
+      }
+      const outcome = await sendDelivery(delivery, subscription, { fetch: fetchImpl, timeoutMs, clock });
+      result.attempts++;
+      const decided: DeliveryResult = await inTx(tenantId, (tx) =>
+        recordAttempt(tx, delivery, outcome, policy, { now: clock(), newId }),
+      );
+      if (decided === 'delivered') result.delivered++;
+      else if (decided === 'retry') result.retried++;
+      else if (decided === 'failed') result.failed++;
+      else result.disabled++;
+    });
+  }
+
+  async function tenantPass(tenant: Tenant, result: TickResult): Promise<void> {
+    const id = tenant.id;
+    await job(result, id, 'outbox fan-out', async () => {
+      for (;;) {
+        const n = await inTx(id, (tx) =>
+          fanOutOutbox(tx, { now: clock().toISOString(), limit: batchSize, newId }),
+        );
+        result.dispatched += n;
+        if (n < batchSize) return;
+      }
+    });
+    await job(result, id, 'webhook deliveries', () => deliverDue(id, result));
+    await job(result, id, 'expiry', async () => {
+      const expired = await engine.expireDue(id, clock());
+      result.expired += expired.expired + expired.cancelled + expired.points_expired;
+    });
+    if (options.scheduledEvents ?? true) {
+      const now = clock();
+      const day = localNow(now.toISOString(), tenant.timezone).date;
+      if (scheduledDay.get(id) !== day) {
+        await job(result, id, 'scheduled events', async () => {
+          const r = await runScheduledEvents(engine, tenant, now, (error) =>
+            onError(error, { tenantId: id, job: 'scheduled events' }),
+          );
+          result.birthdays += r.birthdays;
+          result.inactive += r.inactive;
+          result.errors += r.errors;
+          // Refused ingests were reported; the day is done (a restart re-runs it harmlessly).
+          scheduledDay.set(id, day);
+        });
+      }
+    }
+    const now = clock().getTime();
+    if (now - (purgedAt.get(id) ?? Number.NEGATIVE_INFINITY) >= HOUR) {
+      await job(result, id, 'idempotency purge', async () => {
+        result.purged += await engine.purgeIdempotencyKeys(id, new Date(now - retentionHours * HOUR));
+        purgedAt.set(id, now);
+      });
+    }
+  }
+
+  async function pass(): Promise<TickResult> {
+    const result: TickResult = {
+      tenants: 0,
+      dispatched: 0,
+      attempts: 0,
+      delivered: 0,
+      retried: 0,
+      failed: 0,
+      disabled: 0,
+      expired: 0,
+      birthdays: 0,
+      inactive: 0,
+      purged: 0,
+      errors: 0,
+    };
+    let cursor: string | undefined;
+    do {
+      const page = await store.platform.listTenants({
+        limit: 200,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      for (const tenant of page.items) {
+        result.tenants++;
+        await tenantPass(tenant, result);
+      }
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+    return result;
+  }
+
+  let current: Promise<TickResult> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+
+  const tick = (): Promise<TickResult> => {
+    current ??= pass().finally(() => {
+      current = undefined;
+    });
+    return current;
+  };
+
+  const loop = (): void => {
+    if (!running) return;
+    tick()
+      .catch((error: unknown) => onError(error, { job: 'tick' }))
+      .finally(() => {
+        if (running) timer = setTimeout(loop, intervalMs);
+      });
+  };
+
+  return {
+    tick,
+    start() {
+      if (running) return;
+      running = true;
+      loop();
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await current?.catch(() => {});
+    },
+    get running() {
+      return running;
+    },
+  };
+}
