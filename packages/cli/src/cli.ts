@@ -1,10 +1,13 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './commands/admin.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDryRunCommand } from './commands/dry-run.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerPullCommand, registerPushCommand } from './commands/sync.js';
 import { registerTestCommand } from './commands/test.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { UsageError } from './usage.js';
 
 /** Exit codes: 0 success, 1 the input has errors (findings, failures), 2 the command was used wrongly. */
@@ -15,7 +18,7 @@ export function createCli(): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 findings or failures, 2 usage. Colour only on a terminal (never with NO_COLOR).\n\nExamples:\n  $ laas validate examples/coffee-shop\n  $ laas dry-run --rules examples/coffee-shop --events examples/coffee-shop/events/january.jsonl\n  $ laas test examples/coffee-shop\n',
+      '\nExit codes: 0 ok, 1 findings or failures, 2 usage. Colour only on a terminal (never with NO_COLOR).\n\nExamples:\n  $ laas validate examples/coffee-shop\n  $ laas dry-run --rules examples/coffee-shop --events examples/coffee-shop/events/january.jsonl\n  $ laas test examples/coffee-shop\n  $ laas serve --demo\n  $ laas push --server http://localhost:8787 --tenant $TID --key $KEY examples/coffee-shop\n',
     );
   program.configureHelp({ sortSubcommands: false });
 
@@ -25,8 +28,18 @@ export function createCli(): Command {
   registerTestCommand(program);
   registerDiffCommand(program);
   registerServeCommand(program);
-  // Sub-commands inherit the program's error handling: usage errors exit 2.
-  for (const command of program.commands) command.exitOverride().showHelpAfterError();
+  registerWorkerCommand(program);
+  registerAdminCommands(program);
+  registerPushCommand(program);
+  registerPullCommand(program);
+  // Sub-commands (and theirs: `tenant create`) inherit the program's error handling: usage errors exit 2.
+  const inherit = (parent: Command) => {
+    for (const command of parent.commands) {
+      command.exitOverride().showHelpAfterError();
+      inherit(command);
+    }
+  };
+  inherit(program);
   return program;
 }
 

@@ -1,7 +1,9 @@
 export { createCli, runCli } from './cli.js';
 export { replay } from './commands/dry-run.js';
 export { type ExplainedRule, explainFile } from './commands/explain.js';
+export { canonical, planPush, Remote, slug } from './commands/sync.js';
 export { type ValidateReport, validateFiles, validateRuleFiles } from './commands/validate.js';
+export { DEMO_TENANT_ID, demoInstructions, seedDemo } from './demo.js';
 export { csvRecordToEvent, readEvents } from './events.js';
 export { type FileProblem, loadProject, type Project } from './project.js';
 export { projectBudgets } from './report.js';

@@ -1,10 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, laas } from './helpers.js';
-
-beforeAll(() => ensureBuilt(), 180_000);
+import { describe, expect, it } from 'vitest';
+import { laas } from './helpers.js';
 
 const COMMANDS = ['validate', 'explain', 'dry-run', 'test', 'diff'];
 

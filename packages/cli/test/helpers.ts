@@ -1,63 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = join(ROOT, 'packages/cli/dist/bin.js');
-
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
-    const s = statSync(join(dir, name));
-    if (s.isFile()) t = Math.max(t, s.mtimeMs);
-  }
-  return t;
-}
-
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/**
- * Builds what the tests spawn when it is missing: the packages' dist (once, all of them) and the
- * CLI's dist when older than its sources. A lock directory keeps parallel test files from building
- * at the same time.
- */
-export function ensureBuilt(): void {
-  const depsBuilt = ['rules', 'core', 'adapters-sqlite'].every((p) =>
-    existsSync(join(ROOT, 'packages', p, 'dist/index.js')),
-  );
-  const cliFresh = existsSync(BIN) && statSync(BIN).mtimeMs >= newest(join(ROOT, 'packages/cli/src'));
-  if (depsBuilt && cliFresh) return;
-  const lock = join(ROOT, 'packages/cli/.build-lock');
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}; remove it if no build runs`);
-      sleep(500);
-    }
-  }
-  try {
-    if (
-      !['rules', 'core', 'adapters-sqlite'].every((p) =>
-        existsSync(join(ROOT, 'packages', p, 'dist/index.js')),
-      )
-    ) {
-      for (const p of ['@laas/rules', '@laas/core', '@laas/adapters-sqlite']) {
-        execFileSync('pnpm', ['--filter', p, 'build'], { cwd: ROOT, stdio: 'ignore' });
-      }
-    }
-    if (!(existsSync(BIN) && statSync(BIN).mtimeMs >= newest(join(ROOT, 'packages/cli/src')))) {
-      execFileSync('pnpm', ['--filter', '@laas/cli', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 export interface Run {
   code: number;
@@ -86,4 +32,98 @@ export function laas(
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+export interface Served {
+  url: string;
+  port: number;
+  /** Everything the server printed on stdout so far. */
+  output(): string;
+  /** Waits until stdout contains `text`. */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `laas serve` (the built binary) in a child process and waits until it listens. */
+export function serve(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '', LAAS_LOG_LEVEL: 'info', LAAS_RATE_LIMIT: 'off', ...options.env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number>((done) => child.on('close', (code) => done(code ?? -1)));
+  const waitFor = (text: string | RegExp, timeoutMs = options.timeoutMs ?? 30_000) =>
+    new Promise<void>((resolveWait, reject) => {
+      const deadline = Date.now() + timeoutMs;
+      const tick = () => {
+        if (typeof text === 'string' ? stdout.includes(text) : text.test(stdout)) return resolveWait();
+        if (child.exitCode !== null || Date.now() > deadline) {
+          return reject(
+            new Error(`laas serve did not print ${String(text)}\nstdout: ${stdout}\nstderr: ${stderr}`),
+          );
+        }
+        setTimeout(tick, 50);
+      };
+      tick();
+    });
+  return waitFor(/"url":"(http:\/\/[^"]+)"/).then(() => {
+    const url = (/"url":"(http:\/\/[^"]+)"/.exec(stdout) as RegExpExecArray)[1] as string;
+    return {
+      url,
+      port: Number(new URL(url).port),
+      output: () => stdout,
+      waitFor,
+      async stop() {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  });
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** JSON over HTTP with a bearer token; throws on a non-2xx answer. */
+export async function api(
+  url: string,
+  token: string,
+  method = 'GET',
+  body?: unknown,
+  headers: Record<string, string> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read answers of every shape
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  const json = text === '' ? null : JSON.parse(text);
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return { status: res.status, body: json };
 }

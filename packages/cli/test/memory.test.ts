@@ -1,10 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, laas } from './helpers.js';
-
-beforeAll(() => ensureBuilt(), 180_000);
+import { describe, expect, it } from 'vitest';
+import { laas } from './helpers.js';
 
 /** Peak RSS bound of a 40,000-event dry-run on the SQLite scratch store. */
 const PEAK_RSS_MB = 250;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, laas } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { laas } from './helpers.js';
 
 const CHROMIUM = process.env.LAAS_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -15,8 +15,6 @@ if (!available && !required) {
     `skipping the HTML report rendering test: no Chromium at ${CHROMIUM} (apt-get install chromium)`,
   );
 }
-
-beforeAll(() => ensureBuilt(), 180_000);
 
 describe.skipIf(!available && !required)('dry-run --report out.html in headless Chromium', () => {
   it('renders the burn chart: one polyline per budget, axis labels, the projection table', async () => {

@@ -1,5 +1,6 @@
 import { startServer } from '@laas/server';
 import { type Command, InvalidArgumentError } from 'commander';
+import { demoInstructions, seedDemo } from '../demo.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -24,6 +25,10 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--port <n>', 'the port to listen on (default: $PORT or 8787)', parsePort)
     .option('--host <host>', 'the address to listen on (default: $LAAS_HOST or 0.0.0.0)')
+    .option(
+      '--demo',
+      'seed a demo coffee-shop tenant (once per database), create an admin API key for it and print example curl commands',
+    )
     .addHelpText(
       'after',
       [
@@ -34,14 +39,33 @@ export function registerServeCommand(program: Command): void {
         '',
         'Example:',
         '  $ laas serve --db ./data/laas.sqlite --port 8787',
+        '  $ laas serve --demo --db /tmp/demo.sqlite     # a demo tenant, its API key and three curl commands',
         '',
       ].join('\n'),
     )
-    .action(async (opts: { db?: string; port?: number; host?: string }) => {
-      await startServer({
+    .action(async (opts: { db?: string; port?: number; host?: string; demo?: boolean }) => {
+      const running = await startServer({
         ...(opts.db === undefined ? {} : { databaseUrl: opts.db }),
         ...(opts.port === undefined ? {} : { port: opts.port }),
         ...(opts.host === undefined ? {} : { host: opts.host }),
       });
+      if (opts.demo) {
+        try {
+          // Seeded through the engine the server runs on: the same database, no HTTP round trips.
+          const seed = await seedDemo(running.engine);
+          const created = await running.engine.apiKeys.create(seed.tenantId, {
+            name: `demo ${new Date().toISOString()}`,
+            role: 'admin',
+          });
+          const lines = demoInstructions(running.url, seed.tenantId, created.key);
+          if (!seed.created)
+            lines.splice(1, 0, '(the demo tenant was already in this database: nothing duplicated)');
+          process.stdout.write(`${lines.join('\n')}\n`);
+        } catch (error) {
+          process.stderr.write(`laas serve --demo: seeding failed: ${(error as Error).message}\n`);
+          await running.close();
+          process.exitCode = 1;
+        }
+      }
     });
 }
