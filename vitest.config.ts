@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 // One config for the whole workspace. Tests import the packages' TypeScript sources through the
-// "@laas/source" export condition, so no build is needed before `vitest run`.
+// "@laas/source" export condition; the few that spawn built code get it from vitest.build.ts.
 export default defineConfig({
   resolve: { conditions: ['@laas/source'] },
   ssr: { resolve: { conditions: ['@laas/source'] } },
@@ -10,5 +10,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    globalSetup: ['./vitest.build.ts'],
   },
 });

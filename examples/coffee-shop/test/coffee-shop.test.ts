@@ -1,7 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, laas } from '../../../packages/cli/test/helpers.js';
-
-beforeAll(() => ensureBuilt(), 180_000);
+import { describe, expect, it } from 'vitest';
+import { laas } from '../../../packages/cli/test/helpers.js';
 
 const SHOP = 'examples/coffee-shop';
 

@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../../../packages/cli/test/helpers.js';
+import { describe, expect, it } from 'vitest';
 
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The example imports the packages as a user would: through its own node_modules (pnpm install).
@@ -14,8 +13,6 @@ const installed = ['@laas/core', '@laas/adapters-sqlite', 'better-sqlite3'].ever
 const required = process.env.CI === 'true';
 if (!installed && !required)
   console.warn('skipping examples/pos-integration: run pnpm install to link its dependencies');
-
-beforeAll(() => ensureBuilt(), 180_000);
 
 function demo(db: string) {
   const r = spawnSync(process.execPath, ['src/demo.mjs', '--db', db], { cwd: HERE, encoding: 'utf8' });

@@ -1,10 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, laas } from '../../../packages/cli/test/helpers.js';
-
-beforeAll(() => ensureBuilt(), 180_000);
+import { describe, expect, it } from 'vitest';
+import { laas } from '../../../packages/cli/test/helpers.js';
 
 const SHOP = 'examples/retail-points';
 

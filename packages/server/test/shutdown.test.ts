@@ -1,10 +1,10 @@
 /**
  * Graceful shutdown of the real binary: `laas serve` in a child process (the BUILT cli: tsx is not
- * a dependency). SIGTERM while a request is in flight: the request completes, new connections are
+ * a dependency; vitest.build.ts builds it). SIGTERM while a request is in flight: the request completes, new connections are
  * refused, the process exits 0.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,42 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'packages/cli/dist/bin.js');
-const SERVER_DIST = join(ROOT, 'packages/server/dist/index.js');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the server and the cli when their dist is missing or older than their sources. */
-function ensureBuilt(): void {
-  const stale = (dist: string, src: string) => !existsSync(dist) || statSync(dist).mtimeMs < newestMtime(src);
-  const coreMissing = !existsSync(join(ROOT, 'packages/core/dist/index.js'));
-  if (coreMissing) {
-    execFileSync('pnpm', ['--filter', '@laas/cli...', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    return;
-  }
-  if (stale(SERVER_DIST, join(ROOT, 'packages/server/src'))) {
-    execFileSync('pnpm', ['--filter', '@laas/server', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }
-  if (stale(BIN, join(ROOT, 'packages/cli/src'))) {
-    execFileSync('pnpm', ['--filter', '@laas/cli', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }
-}
-
 describe('graceful shutdown of `laas serve`', () => {
   let dir: string;
   let child: ChildProcess | undefined;
   let output = '';
 
   beforeAll(() => {
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'laas-serve-'));
-  }, 600_000);
+  });
 
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
