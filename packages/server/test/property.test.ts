@@ -155,7 +155,11 @@ describe.each(STORE_KINDS)('random bodies to every POST/PATCH route (%s)', (kind
         .map(([k, v]) => ({ ...valid, [k]: v }));
       const body = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.object({ maxDepth: 3 }), mutated, extraKey);
       const raw = fc.oneof(
-        body.map((b) => ({ raw: JSON.stringify(b), parsed: b as unknown, json: true })),
+        // What the server receives is the JSON text: `{ k: undefined }` reaches it as `{}`.
+        body.map((b) => {
+          const text = JSON.stringify(b);
+          return { raw: text, parsed: JSON.parse(text) as unknown, json: true };
+        }),
         fc.string({ maxLength: 40 }).map((s) => ({ raw: s, parsed: undefined as unknown, json: false })),
       );
       await fc.assert(
