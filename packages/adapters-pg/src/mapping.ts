@@ -25,10 +25,17 @@ import type {
   Rule,
   Tenant,
   TenantSettings,
+  UssdSettings,
   WebhookAttempt,
   WebhookDelivery,
   WebhookDeliveryStatus,
   WebhookSubscription,
+  WhatsAppConversation,
+  WhatsAppDirection,
+  WhatsAppMessage,
+  WhatsAppMessageKind,
+  WhatsAppMessageStatus,
+  WhatsAppSettings,
 } from '@laas/core';
 import type { Insertable, Selectable } from 'kysely';
 import type { PgDatabase } from './schema.js';
@@ -611,6 +618,31 @@ export function fromIdempotencyRecord(r: IdempotencyRecord): NewRow<'idempotency
   };
 }
 
+// ---- ussd --------------------------------------------------------------------------------------
+
+export function toUssdSettings(r: Row<'ussd_settings'>): UssdSettings {
+  return {
+    tenant_id: r.tenant_id,
+    service_code: r.service_code,
+    language: r.language,
+    strings: r.strings as Record<string, string>,
+    allow_join: r.allow_join,
+    created_at: ts(r.created_at),
+    updated_at: ts(r.updated_at),
+  };
+}
+export function fromUssdSettings(u: UssdSettings): NewRow<'ussd_settings'> {
+  return {
+    tenant_id: u.tenant_id,
+    service_code: u.service_code,
+    language: u.language,
+    strings: json(u.strings ?? {}),
+    allow_join: u.allow_join,
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+  };
+}
+
 // Row types for raw `sql<...>` queries.
 export type CustomerRow = Row<'customers'>;
 export type IssuanceRow = Row<'issuances'>;
@@ -620,3 +652,100 @@ export type TenantRow = Row<'tenants'>;
 export type ApiKeyRow = Row<'api_keys'>;
 export type OutboxRow = Row<'outbox'>;
 export type DeliveryRow = Row<'webhook_deliveries'>;
+export type UssdSettingsRow = Row<'ussd_settings'>;
+
+// ---- whatsapp ----------------------------------------------------------------------------------
+
+export function toWhatsAppSettings(r: Row<'whatsapp_settings'>): WhatsAppSettings {
+  return {
+    tenant_id: r.tenant_id,
+    phone_number_id: r.phone_number_id,
+    display_phone_number: r.display_phone_number,
+    access_token_encrypted: r.access_token_encrypted,
+    app_secret_encrypted: r.app_secret_encrypted,
+    verify_token: r.verify_token,
+    enrollment_code: r.enrollment_code,
+    language: r.language,
+    strings: r.strings as Record<string, string>,
+    template_name: r.template_name,
+    template_language: r.template_language,
+    created_at: ts(r.created_at),
+    updated_at: ts(r.updated_at),
+  };
+}
+export function fromWhatsAppSettings(w: WhatsAppSettings): NewRow<'whatsapp_settings'> {
+  return {
+    tenant_id: w.tenant_id,
+    phone_number_id: w.phone_number_id,
+    display_phone_number: w.display_phone_number,
+    access_token_encrypted: w.access_token_encrypted,
+    app_secret_encrypted: w.app_secret_encrypted,
+    verify_token: w.verify_token,
+    enrollment_code: w.enrollment_code,
+    language: w.language,
+    strings: json(w.strings ?? {}),
+    template_name: w.template_name ?? null,
+    template_language: w.template_language ?? null,
+    created_at: ts(w.created_at),
+    updated_at: ts(w.updated_at),
+  };
+}
+
+export function toWhatsAppMessage(r: Row<'whatsapp_messages'>): WhatsAppMessage {
+  return {
+    id: r.id,
+    tenant_id: r.tenant_id,
+    direction: r.direction as WhatsAppDirection,
+    wa_message_id: r.wa_message_id,
+    phone: r.phone,
+    kind: r.kind as WhatsAppMessageKind,
+    body: r.body,
+    status: r.status as WhatsAppMessageStatus,
+    error: r.error,
+    attempts: r.attempts,
+    next_attempt_at: tsOrNull(r.next_attempt_at),
+    locked_until: tsOrNull(r.locked_until),
+    created_at: ts(r.created_at),
+    updated_at: ts(r.updated_at),
+  };
+}
+export function fromWhatsAppMessage(w: WhatsAppMessage): NewRow<'whatsapp_messages'> {
+  return {
+    tenant_id: w.tenant_id,
+    id: w.id,
+    direction: w.direction,
+    wa_message_id: w.wa_message_id ?? null,
+    phone: w.phone,
+    kind: w.kind,
+    body: json(w.body),
+    status: w.status,
+    error: w.error ?? null,
+    attempts: w.attempts,
+    next_attempt_at: w.next_attempt_at == null ? null : ts(w.next_attempt_at),
+    locked_until: w.locked_until == null ? null : ts(w.locked_until),
+    created_at: ts(w.created_at),
+    updated_at: ts(w.updated_at),
+  };
+}
+
+export function toWhatsAppConversation(r: Row<'whatsapp_conversations'>): WhatsAppConversation {
+  return {
+    tenant_id: r.tenant_id,
+    phone: r.phone,
+    last_inbound_at: tsOrNull(r.last_inbound_at),
+    pending: (r.pending ?? null) as WhatsAppConversation['pending'],
+    updated_at: ts(r.updated_at),
+  };
+}
+export function fromWhatsAppConversation(c: WhatsAppConversation): NewRow<'whatsapp_conversations'> {
+  return {
+    tenant_id: c.tenant_id,
+    phone: c.phone,
+    last_inbound_at: c.last_inbound_at == null ? null : ts(c.last_inbound_at),
+    pending: c.pending == null ? null : json({ ...c.pending, expires_at: ts(c.pending.expires_at) }),
+    updated_at: ts(c.updated_at),
+  };
+}
+
+export type WhatsAppSettingsRow = Row<'whatsapp_settings'>;
+export type WhatsAppMessageRow = Row<'whatsapp_messages'>;

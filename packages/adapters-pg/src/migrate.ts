@@ -50,7 +50,7 @@ export function refuseUnknown(applied: readonly string[], schema: string): void 
  * Migrates `schema` to the latest version, as the owner, then makes sure the application role
  * exists (LOGIN, NOSUPERUSER, NOBYPASSRLS) and holds exactly the privileges the store needs:
  * USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on the tables, SELECT on the migration table
- * (for `ping`), EXECUTE on the three platform functions. Safe to run concurrently and repeatedly.
+ * (for `ping`), EXECUTE on the platform functions. Safe to run concurrently and repeatedly.
  */
 export async function migratePg(options: PgMigrateOptions): Promise<{ applied: string[] }> {
   const schema = checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA);
@@ -124,7 +124,8 @@ async function ensureAppRole(
     await sql
       .raw(
         `GRANT EXECUTE ON FUNCTION ${s}.laas_find_api_key(text), ${s}.laas_get_tenant(uuid),
-          ${s}.laas_list_tenants(uuid, integer) TO ${r}`,
+          ${s}.laas_list_tenants(uuid, integer), ${s}.laas_find_ussd_settings(text),
+          ${s}.laas_find_whatsapp_by_phone_number_id(text), ${s}.laas_find_whatsapp_by_verify_token(text) TO ${r}`,
       )
       .execute(trx);
   });

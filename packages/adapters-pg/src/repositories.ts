@@ -56,6 +56,8 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
 import type { PgDatabase } from './schema.js';
+import { ussdRepository } from './ussd-repository.js';
+import { whatsappRepository } from './whatsapp-repository.js';
 
 /**
  * The repositories of one transaction. `db` is bound to the transaction's single connection, on
@@ -88,6 +90,8 @@ export function createTx(ctx: TxContext): Tx {
     deliveries: deliveryRepository(ctx),
     apiKeys: apiKeyRepository(ctx),
     idempotency: idempotencyRepository(ctx),
+    ussd: ussdRepository(ctx),
+    whatsapp: whatsappRepository(ctx),
   };
 }
 
@@ -1170,20 +1174,25 @@ function deliveryRepository(ctx: TxContext): WebhookDeliveryRepository {
       return row ? m.toDelivery(row) : null;
     },
     async claimDue(now, limit, leaseMs) {
-      // The inner SELECT locks what it picks and skips what another worker is picking; the UPDATE
-      // sets the lease, so once committed the rows are invisible to the next claim until it ends.
+      // The CTE locks what it picks and skips what another worker is picking; the UPDATE sets the
+      // lease, so once committed the rows are invisible to the next claim until it ends. The CTE is
+      // MATERIALIZED so the rows are picked exactly once: as `id IN (subquery)` the planner may
+      // rescan the subquery for the UPDATE and claim more than `limit` rows.
       const until = new Date(Date.parse(now) + leaseMs).toISOString();
+      const deliveries = table(ctx, 'webhook_deliveries');
       const { rows } = await sql<m.DeliveryRow>`
-        UPDATE ${table(ctx, 'webhook_deliveries')} SET locked_until = ${until}::timestamptz
-        WHERE tenant_id = ${ctx.tenantId}::uuid AND id IN (
-          SELECT id FROM ${table(ctx, 'webhook_deliveries')}
+        WITH picked AS MATERIALIZED (
+          SELECT id FROM ${deliveries}
           WHERE tenant_id = ${ctx.tenantId}::uuid AND status = 'pending'
             AND next_attempt_at <= ${now}::timestamptz
             AND (locked_until IS NULL OR locked_until < ${now}::timestamptz)
           ORDER BY next_attempt_at, id
           LIMIT ${Math.max(0, Math.trunc(limit))}
           FOR UPDATE SKIP LOCKED)
-        RETURNING *`.execute(ctx.db);
+        UPDATE ${deliveries} AS d SET locked_until = ${until}::timestamptz
+        FROM picked
+        WHERE d.tenant_id = ${ctx.tenantId}::uuid AND d.id = picked.id
+        RETURNING d.*`.execute(ctx.db);
       return rows
         .map(m.toDelivery)
         .sort((a, b) =>

@@ -284,6 +284,57 @@ export interface IdempotencyKeysTable {
   created_at: Timestamptz;
 }
 
+export interface UssdSettingsTable {
+  tenant_id: string;
+  service_code: string;
+  language: string;
+  strings: Jsonb<unknown>;
+  allow_join: boolean;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface WhatsAppSettingsTable {
+  tenant_id: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  access_token_encrypted: string;
+  app_secret_encrypted: string;
+  verify_token: string;
+  enrollment_code: string;
+  language: string;
+  strings: Jsonb<unknown>;
+  template_name: string | null;
+  template_language: string | null;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface WhatsAppMessagesTable {
+  tenant_id: string;
+  id: string;
+  direction: string;
+  wa_message_id: string | null;
+  phone: string;
+  kind: string;
+  body: Jsonb<unknown>;
+  status: string;
+  error: string | null;
+  attempts: number;
+  next_attempt_at: NullableTimestamptz;
+  locked_until: NullableTimestamptz;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface WhatsAppConversationsTable {
+  tenant_id: string;
+  phone: string;
+  last_inbound_at: NullableTimestamptz;
+  pending: NullableJsonb<unknown>;
+  updated_at: Timestamptz;
+}
+
 export interface PgDatabase {
   tenants: TenantsTable;
   customers: CustomersTable;
@@ -305,6 +356,10 @@ export interface PgDatabase {
   webhook_attempts: WebhookAttemptsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  ussd_settings: UssdSettingsTable;
+  whatsapp_settings: WhatsAppSettingsTable;
+  whatsapp_messages: WhatsAppMessagesTable;
+  whatsapp_conversations: WhatsAppConversationsTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
@@ -329,4 +384,8 @@ export const TABLES = [
   'webhook_attempts',
   'api_keys',
   'idempotency_keys',
+  'ussd_settings',
+  'whatsapp_settings',
+  'whatsapp_messages',
+  'whatsapp_conversations',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

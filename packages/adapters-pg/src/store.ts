@@ -11,7 +11,9 @@ import {
   type Tenant,
   type TransactionOptions,
   type Tx,
+  type UssdSettings,
   ValidationError,
+  type WhatsAppSettings,
 } from '@laas/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -98,6 +100,21 @@ export function pgStore(
       const { rows } =
         await sql<m.TenantRow>`SELECT * FROM ${fn('laas_get_tenant')}(${tenantId}::uuid)`.execute(root);
       return rows[0] ? m.toTenant(rows[0]) : null;
+    },
+    async findUssdByServiceCode(serviceCode: string): Promise<UssdSettings | null> {
+      const { rows } = await sql<m.UssdSettingsRow>`
+        SELECT * FROM ${fn('laas_find_ussd_settings')}(${serviceCode})`.execute(root);
+      return rows[0] ? m.toUssdSettings(rows[0]) : null;
+    },
+    async findWhatsAppByPhoneNumberId(phoneNumberId: string): Promise<WhatsAppSettings | null> {
+      const { rows } = await sql<m.WhatsAppSettingsRow>`
+        SELECT * FROM ${fn('laas_find_whatsapp_by_phone_number_id')}(${phoneNumberId})`.execute(root);
+      return rows[0] ? m.toWhatsAppSettings(rows[0]) : null;
+    },
+    async findWhatsAppByVerifyToken(verifyToken: string): Promise<WhatsAppSettings | null> {
+      const { rows } = await sql<m.WhatsAppSettingsRow>`
+        SELECT * FROM ${fn('laas_find_whatsapp_by_verify_token')}(${verifyToken})`.execute(root);
+      return rows[0] ? m.toWhatsAppSettings(rows[0]) : null;
     },
     async listTenants(page: PageRequest): Promise<Page<Tenant>> {
       const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));

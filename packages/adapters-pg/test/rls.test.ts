@@ -16,6 +16,10 @@ const ROWS_PER_TENANT = 2;
 
 /** The tenant column of a table: `id` for tenants, `tenant_id` everywhere else. */
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id' : 'tenant_id');
+/** Tables whose primary key is the tenant alone (one row per tenant: the tenant, its settings). */
+const ONE_ROW_TABLES = new Set(['tenants', 'ussd_settings', 'whatsapp_settings']);
+/** Rows seeded per tenant. */
+const rowsOf = (table: string) => (ONE_ROW_TABLES.has(table) ? 1 : ROWS_PER_TENANT);
 
 interface Column {
   column_name: string;
@@ -30,6 +34,8 @@ function valueFor(table: string, column: Column, tenantId: string): unknown {
   if (table === 'customers' && column.column_name === 'status') return 'active';
   if (table === 'issuances' && column.column_name === 'state') return 'issued';
   if (table === 'webhook_deliveries' && column.column_name === 'status') return 'pending';
+  if (table === 'whatsapp_messages' && column.column_name === 'direction') return 'out';
+  if (table === 'whatsapp_messages' && column.column_name === 'status') return 'queued';
   switch (column.data_type) {
     case 'uuid':
       return randomUUID();
@@ -57,7 +63,7 @@ async function seed(owner: pg.Client, schema: string, table: string, tenantId: s
     [schema, table],
   );
   const required = columns.filter((c) => c.is_nullable === 'NO' && c.column_default === null);
-  const count = table === 'tenants' ? 1 : ROWS_PER_TENANT;
+  const count = rowsOf(table);
   for (let i = 0; i < count; i++) {
     const names = required.map((c) => `"${c.column_name}"`).join(', ');
     const params = required.map((_, j) => `$${j + 1}`).join(', ');
@@ -118,7 +124,7 @@ describe.skipIf(!db.available)('row-level security (raw SQL as the application r
           `SELECT count(*) AS n FROM "${db.schema}"."${table}" WHERE ${tenantColumn(table)} IN ($1, $2)`,
           [A, B],
         );
-      expect(Number(rows[0]?.n), table).toBe(table === 'tenants' ? 2 : 2 * ROWS_PER_TENANT);
+      expect(Number(rows[0]?.n), table).toBe(2 * rowsOf(table));
     }
   });
 
@@ -127,7 +133,7 @@ describe.skipIf(!db.available)('row-level security (raw SQL as the application r
       const column = tenantColumn(table);
       await asTenant(A, async () => {
         const all = await app.query<Record<string, unknown>>(`SELECT * FROM "${db.schema}"."${table}"`);
-        expect(all.rows.length).toBe(table === 'tenants' ? 1 : ROWS_PER_TENANT);
+        expect(all.rows.length).toBe(rowsOf(table));
         expect(all.rows.every((r) => r[column] === A)).toBe(true);
         const ofB = await app.query(`SELECT * FROM "${db.schema}"."${table}" WHERE ${column} = $1`, [B]);
         expect(ofB.rows).toEqual([]);
@@ -192,6 +198,62 @@ describe.skipIf(!db.available)('row-level security (raw SQL as the application r
         `SELECT * FROM "${db.schema}".laas_list_tenants(NULL, 10)`,
       );
       expect(list.rows.map((r) => r.id).sort()).toEqual([A, B].sort());
+    });
+  });
+
+  it('the USSD platform function finds one tenant\u2019s settings by service code, nothing else', async () => {
+    const code = await db
+      .owner()
+      .query<{ service_code: string }>(
+        `SELECT service_code FROM "${db.schema}".ussd_settings WHERE tenant_id = $1`,
+        [B],
+      );
+    const serviceCode = code.rows[0]!.service_code;
+    await asTenant(null, async () => {
+      const direct = await app.query(`SELECT * FROM "${db.schema}".ussd_settings WHERE service_code = $1`, [
+        serviceCode,
+      ]);
+      expect(direct.rows).toEqual([]);
+      const viaFn = await app.query(`SELECT * FROM "${db.schema}".laas_find_ussd_settings($1)`, [
+        serviceCode,
+      ]);
+      expect(viaFn.rows).toMatchObject([{ tenant_id: B, service_code: serviceCode }]);
+      const none = await app.query(`SELECT * FROM "${db.schema}".laas_find_ussd_settings($1)`, ['*0#']);
+      expect(none.rows).toEqual([]);
+    });
+  });
+
+  it('the WhatsApp platform functions find one tenant\u2019s settings by phone number id or verify token, nothing else', async () => {
+    const settings = await db
+      .owner()
+      .query<{ phone_number_id: string; verify_token: string }>(
+        `SELECT phone_number_id, verify_token FROM "${db.schema}".whatsapp_settings WHERE tenant_id = $1`,
+        [B],
+      );
+    const { phone_number_id: phoneNumberId, verify_token: verifyToken } = settings.rows[0]!;
+    await asTenant(null, async () => {
+      const direct = await app.query(
+        `SELECT * FROM "${db.schema}".whatsapp_settings WHERE phone_number_id = $1 OR verify_token = $2`,
+        [phoneNumberId, verifyToken],
+      );
+      expect(direct.rows).toEqual([]);
+      const byId = await app.query(`SELECT * FROM "${db.schema}".laas_find_whatsapp_by_phone_number_id($1)`, [
+        phoneNumberId,
+      ]);
+      expect(byId.rows).toMatchObject([{ tenant_id: B, phone_number_id: phoneNumberId }]);
+      const byToken = await app.query(`SELECT * FROM "${db.schema}".laas_find_whatsapp_by_verify_token($1)`, [
+        verifyToken,
+      ]);
+      expect(byToken.rows).toMatchObject([{ tenant_id: B, verify_token: verifyToken }]);
+      // Each function matches its own column only.
+      const crossed = await app.query(`SELECT * FROM "${db.schema}".laas_find_whatsapp_by_verify_token($1)`, [
+        phoneNumberId,
+      ]);
+      expect(crossed.rows).toEqual([]);
+      const none = await app.query(`SELECT * FROM "${db.schema}".laas_find_whatsapp_by_phone_number_id($1)`, [
+        '000',
+      ]);
+      expect(none.rows).toEqual([]);
     });
   });
 

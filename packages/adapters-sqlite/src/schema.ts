@@ -276,6 +276,58 @@ export interface IdempotencyKeysTable {
   created_at: Ts;
 }
 
+export interface UssdSettingsTable {
+  tenant_id: string;
+  service_code: string;
+  language: string;
+  strings: JsonText;
+  allow_join: Bool;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface WhatsAppSettingsTable {
+  tenant_id: string;
+  phone_number_id: string;
+  display_phone_number: string;
+  access_token_encrypted: string;
+  app_secret_encrypted: string;
+  verify_token: string;
+  enrollment_code: string;
+  language: string;
+  strings: JsonText;
+  template_name: string | null;
+  template_language: string | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface WhatsAppMessagesTable {
+  tenant_id: string;
+  id: string;
+  direction: string;
+  wa_message_id: string | null;
+  phone: string;
+  kind: string;
+  body: JsonText;
+  status: string;
+  error: string | null;
+  attempts: number;
+  next_attempt_at: Ts | null;
+  locked_until: Ts | null;
+  created_at: Ts;
+  updated_at: Ts;
+}
+
+export interface WhatsAppConversationsTable {
+  tenant_id: string;
+  phone: string;
+  last_inbound_at: Ts | null;
+  /** The pending confirmation as JSON, or null. */
+  pending: JsonText | null;
+  updated_at: Ts;
+}
+
 /** The database as Kysely sees it (`SqliteStore.db`). */
 export interface SqliteDatabase {
   tenants: TenantsTable;
@@ -298,6 +350,10 @@ export interface SqliteDatabase {
   webhook_attempts: WebhookAttemptsTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  ussd_settings: UssdSettingsTable;
+  whatsapp_settings: WhatsAppSettingsTable;
+  whatsapp_messages: WhatsAppMessagesTable;
+  whatsapp_conversations: WhatsAppConversationsTable;
 }
 
 export type TableName = keyof SqliteDatabase;

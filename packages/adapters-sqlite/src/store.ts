@@ -9,17 +9,27 @@ import {
   type TransactionOptions,
   TransientStoreError,
   type Tx,
+  type UssdSettings,
+  type WhatsAppSettings,
 } from '@laas/core';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { apiKeyFromRow } from './mapping/api-key.js';
 import { tenantFromRow } from './mapping/tenant.js';
+import { ussdFromRow } from './mapping/ussd.js';
+import { whatsappSettingsFromRow } from './mapping/whatsapp.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS, migrationProvider } from './migrations/index.js';
 import { Mutex } from './mutex.js';
 import { defineQuery, p, Runner } from './query.js';
 import { type LooseSelect, loose, runPage, Scope } from './repositories/scope.js';
 import { SqliteTx } from './repositories/tx.js';
-import type { ApiKeysTable, SqliteDatabase, TenantsTable } from './schema.js';
+import type {
+  ApiKeysTable,
+  SqliteDatabase,
+  TenantsTable,
+  UssdSettingsTable,
+  WhatsAppSettingsTable,
+} from './schema.js';
 
 export interface SqlitePragmas {
   /**
@@ -99,6 +109,15 @@ const apiKeyByHash = defineQuery((db) =>
 );
 const tenantById = defineQuery((db) =>
   db.selectFrom('tenants').selectAll().where('tenant_id', '=', p('tenant_id')),
+);
+const ussdByServiceCode = defineQuery((db) =>
+  db.selectFrom('ussd_settings').selectAll().where('service_code', '=', p('service_code')),
+);
+const whatsappByPhoneNumberId = defineQuery((db) =>
+  db.selectFrom('whatsapp_settings').selectAll().where('phone_number_id', '=', p('value')),
+);
+const whatsappByVerifyToken = defineQuery((db) =>
+  db.selectFrom('whatsapp_settings').selectAll().where('verify_token', '=', p('value')),
 );
 
 /**
@@ -311,6 +330,27 @@ class SqlitePlatformRepository implements PlatformRepository {
     return this.read(() => {
       const row = this.runner.get<TenantsTable>(tenantById, { tenant_id: tenantId });
       return row === undefined ? null : tenantFromRow(row);
+    });
+  }
+
+  findUssdByServiceCode(serviceCode: string): Promise<UssdSettings | null> {
+    return this.read(() => {
+      const row = this.runner.get<UssdSettingsTable>(ussdByServiceCode, { service_code: serviceCode });
+      return row === undefined ? null : ussdFromRow(row);
+    });
+  }
+
+  findWhatsAppByPhoneNumberId(phoneNumberId: string): Promise<WhatsAppSettings | null> {
+    return this.read(() => {
+      const row = this.runner.get<WhatsAppSettingsTable>(whatsappByPhoneNumberId, { value: phoneNumberId });
+      return row === undefined ? null : whatsappSettingsFromRow(row);
+    });
+  }
+
+  findWhatsAppByVerifyToken(verifyToken: string): Promise<WhatsAppSettings | null> {
+    return this.read(() => {
+      const row = this.runner.get<WhatsAppSettingsTable>(whatsappByVerifyToken, { value: verifyToken });
+      return row === undefined ? null : whatsappSettingsFromRow(row);
     });
   }
 

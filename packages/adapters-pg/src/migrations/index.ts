@@ -1,6 +1,8 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_webhook_deliveries.js';
+import * as m0003 from './0003_whatsapp.js';
+import * as m0004 from './0004_ussd.js';
 import type { MigrationContext } from './context.js';
 
 interface VersionedMigration {
@@ -15,6 +17,8 @@ interface VersionedMigration {
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: VersionedMigration]> = [
   ['0001_initial', m0001],
   ['0002_webhook_deliveries', m0002],
+  ['0003_whatsapp', m0003],
+  ['0004_ussd', m0004],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-webhook-deliveries.js';
+import * as m0003 from './0003-whatsapp.js';
+import * as m0004 from './0004-ussd.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -9,6 +11,8 @@ import * as m0002 from './0002-webhook-deliveries.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': m0001,
   '0002-webhook-deliveries': m0002,
+  '0003-whatsapp': m0003,
+  '0004-ussd': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,8 +14,10 @@ import type {
   RuleRepository,
   TenantRepository,
   Tx,
+  UssdRepository,
   WebhookDeliveryRepository,
   WebhookRepository,
+  WhatsAppRepository,
 } from '@laas/core';
 import { SqliteApiKeyRepository, SqliteIdempotencyRepository } from './api-keys.js';
 import { SqliteBudgetRepository } from './budgets.js';
@@ -29,7 +31,9 @@ import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
 import { SqliteTenantRepository } from './tenants.js';
+import { SqliteUssdRepository } from './ussd.js';
 import { SqliteDeliveryRepository, SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
+import { SqliteWhatsAppRepository } from './whatsapp.js';
 
 /** The repositories of one transaction, created when first used. */
 export class SqliteTx implements Tx {
@@ -49,6 +53,8 @@ export class SqliteTx implements Tx {
   private _deliveries?: WebhookDeliveryRepository;
   private _apiKeys?: ApiKeyRepository;
   private _idempotency?: IdempotencyRepository;
+  private _whatsapp?: WhatsAppRepository;
+  private _ussd?: UssdRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -118,5 +124,13 @@ export class SqliteTx implements Tx {
   get idempotency(): IdempotencyRepository {
     this._idempotency ??= new SqliteIdempotencyRepository(this.scope);
     return this._idempotency;
+  }
+  get whatsapp(): WhatsAppRepository {
+    this._whatsapp ??= new SqliteWhatsAppRepository(this.scope);
+    return this._whatsapp;
+  }
+  get ussd(): UssdRepository {
+    this._ussd ??= new SqliteUssdRepository(this.scope);
+    return this._ussd;
   }
 }

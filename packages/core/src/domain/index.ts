@@ -11,4 +11,6 @@ export * from './points.js';
 export * from './reward.js';
 export * from './rule.js';
 export * from './tenant.js';
+export * from './ussd.js';
 export * from './webhook.js';
+export * from './whatsapp.js';

@@ -140,7 +140,10 @@ export function createEngine(options: EngineOptions): Engine {
   const compiled = new CompiledRuleCache(logic);
   const activeRules = new ActiveRuleCache();
 
-  /** The operation whose transaction engine calls made inside `engine.idempotent` join. */
+  /**
+   * The operation whose transaction engine calls made inside `engine.idempotent` or
+   * `engine.transaction` join.
+   */
   const ambient = new AsyncLocalStorage<Operation>();
 
   /**
@@ -155,7 +158,7 @@ export function createEngine(options: EngineOptions): Engine {
     requireId(tenantId, 'tenant');
     const joined = ambient.getStore();
     if (joined !== undefined) {
-      if (joined.tenant.id !== tenantId) throw new Error('an idempotent operation cannot span two tenants');
+      if (joined.tenant.id !== tenantId) throw new Error('a joined transaction cannot span two tenants');
       return fn(joined);
     }
     for (let attempt = 1; ; attempt++) {
@@ -281,6 +284,8 @@ export function createEngine(options: EngineOptions): Engine {
         }
       }
     },
+
+    transaction: (tenantId, fn) => inTenant(tenantId, (op) => ambient.run(op, () => fn(op.tx))),
 
     purgeIdempotencyKeys: (tenantId, before) =>
       inTenant(tenantId, async (op) => op.tx.idempotency.purge(before.toISOString())),
@@ -537,6 +542,8 @@ export function createEngine(options: EngineOptions): Engine {
             status: 'erased',
           };
           await op.tx.customers.updateProfile(erased);
+          // WhatsApp knows the customer by phone (Meta's wa_id: E.164 digits without `+`).
+          if (current.phone !== null) await op.tx.whatsapp.forgetPhone(current.phone.replace(/^\+/, ''));
           await emit(op, 'customer.erased', { customer_id: erased.id });
           return erased;
         }),

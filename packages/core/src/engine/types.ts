@@ -26,7 +26,7 @@ import type {
   WebhookSubscription,
 } from '../domain/webhook.js';
 import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '../ports/repositories.js';
-import type { Store } from '../ports/store.js';
+import type { Store, Tx } from '../ports/store.js';
 
 export interface EngineOptions {
   store: Store;
@@ -122,6 +122,21 @@ export interface Engine {
     request: IdempotentRequest,
     fn: () => Promise<StoredResponse>,
   ): Promise<StoredResponse & { replayed: boolean }>;
+  /**
+   * Runs `fn` in ONE transaction of the tenant; the engine calls of the same tenant made inside
+   * `fn` join it (as in `idempotent`), so `fn` may mix its own repository writes through `tx` with
+   * engine operations and have them commit or roll back together. When `fn` throws, everything —
+   * the engine's writes included — is rolled back and the error rethrown. A transaction the
+   * database aborted (deadlock, busy) runs `fn` again, a bounded number of times: keep side
+   * effects outside the store (HTTP, timers) out of `fn`.
+   *
+   * @example
+   * await engine.transaction(tenantId, async (tx) => {
+   *   const customer = await engine.customers.create(tenantId, { phone: '+263771234567' });
+   *   await tx.outbox.append({ ... }); // commits with the customer, or not at all
+   * });
+   */
+  transaction<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Forgets idempotency keys stored before `before` (keep them at least 24 hours). */
   purgeIdempotencyKeys(tenantId: string, before: Date): Promise<number>;
   /** `ingest` rolled back, with explanations. */

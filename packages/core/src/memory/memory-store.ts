@@ -2,12 +2,16 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApiKey } from '../domain/api-key.js';
 import type { Page, PageRequest } from '../domain/common.js';
 import type { Tenant } from '../domain/tenant.js';
+import type { UssdSettings } from '../domain/ussd.js';
+import type { WhatsAppSettings } from '../domain/whatsapp.js';
 import { LaasError } from '../errors.js';
 import type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from '../ports/store.js';
 import { copy } from './copy.js';
 import { MemoryTx } from './memory-tx.js';
 import { pageOf, StoreState } from './state.js';
 import { UndoLog } from './undo-log.js';
+import { findUssdSettings } from './ussd-repository.js';
+import { findWhatsAppSettings } from './whatsapp-repository.js';
 
 /** Options of {@link memoryStore}; none are needed today. */
 export interface MemoryStoreOptions {
@@ -65,6 +69,12 @@ class MemoryStore implements Store {
         }),
       listTenants: (page: PageRequest): Promise<Page<Tenant>> =>
         read(() => pageOf(state.tenantOrder, (id) => state.tenants.get(id), page)),
+      findUssdByServiceCode: (serviceCode: string): Promise<UssdSettings | null> =>
+        read(() => findUssdSettings(state, serviceCode)),
+      findWhatsAppByPhoneNumberId: (phoneNumberId: string): Promise<WhatsAppSettings | null> =>
+        read(() => findWhatsAppSettings(state, state.whatsappByPhoneNumberId, phoneNumberId)),
+      findWhatsAppByVerifyToken: (verifyToken: string): Promise<WhatsAppSettings | null> =>
+        read(() => findWhatsAppSettings(state, state.whatsappByVerifyToken, verifyToken)),
     };
   }
 

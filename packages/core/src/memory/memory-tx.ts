@@ -33,8 +33,10 @@ import type {
   RewardRepository,
   RuleRepository,
   TenantRepository,
+  UssdRepository,
   WebhookDeliveryRepository,
   WebhookRepository,
+  WhatsAppRepository,
 } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
@@ -42,6 +44,8 @@ import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import { CodePool, earnedKey, earnedKeyId, ms, pageOf, type StoreState, type TenantData } from './state.js';
 import type { UndoLog } from './undo-log.js';
+import { ussdRepository } from './ussd-repository.js';
+import { whatsappRepository } from './whatsapp-repository.js';
 
 const SEP = '\u0000';
 
@@ -68,6 +72,8 @@ export class MemoryTx implements Tx {
   readonly deliveries: WebhookDeliveryRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly ussd: UssdRepository;
+  readonly whatsapp: WhatsAppRepository;
 
   #active = true;
 
@@ -103,6 +109,8 @@ export class MemoryTx implements Tx {
     this.deliveries = deliveryRepository(ctx);
     this.apiKeys = apiKeyRepository(ctx);
     this.idempotency = idempotencyRepository(ctx);
+    this.ussd = ussdRepository(ctx);
+    this.whatsapp = whatsappRepository(ctx);
   }
 
   get active(): boolean {

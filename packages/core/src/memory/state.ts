@@ -10,7 +10,9 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
+import type { UssdSettings } from '../domain/ussd.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
+import type { WhatsAppConversation, WhatsAppMessage, WhatsAppSettings } from '../domain/whatsapp.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import type { UndoLog } from './undo-log.js';
@@ -190,13 +192,35 @@ export class TenantData {
   readonly attemptsByDelivery = new Map<string, SortedKeys>();
   readonly apiKeys = new Table<ApiKey>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  readonly whatsappMessages = new Table<WhatsAppMessage>();
+  /** wa_message_id → message id (unique per tenant). */
+  readonly whatsappByWaId = new Map<string, string>();
+  /** phone → ids of its messages. */
+  readonly whatsappByPhone = new Map<string, SortedKeys>();
+  /** Ids of the outbound messages with status `queued`. */
+  readonly whatsappQueued = new Map<string, true>();
+  /** phone → its conversation. */
+  readonly whatsappConversations = new Map<string, WhatsAppConversation>();
 }
 
-/** The whole store: tenants and the one cross-tenant index (API keys by hash, for authentication). */
+/**
+ * The whole store: tenants and the cross-tenant indexes (API keys by hash, for authentication;
+ * WhatsApp settings by phone number id and verify token, for the public webhook).
+ */
 export class StoreState {
   readonly tenants = new Map<string, Tenant>();
   readonly tenantOrder = new SortedKeys();
   readonly apiKeyByHash = new Map<string, { tenantId: string; id: string }>();
+  /** tenant id → its USSD settings. */
+  readonly ussdSettings = new Map<string, UssdSettings>();
+  /** USSD service code → tenant id (unique across tenants: the gateway's callback finds the tenant by it). */
+  readonly ussdByServiceCode = new Map<string, string>();
+  /** tenant id → its WhatsApp settings; the two indexes below are unique across tenants. */
+  readonly whatsappSettings = new Map<string, WhatsAppSettings>();
+  /** phone_number_id → tenant id (inbound webhooks find the tenant by it). */
+  readonly whatsappByPhoneNumberId = new Map<string, string>();
+  /** verify_token → tenant id (Meta's verification handshake). */
+  readonly whatsappByVerifyToken = new Map<string, string>();
   readonly data = new Map<string, TenantData>();
 
   /** The tenant's data; an empty bucket is created on first use (invisible, so not undo-logged). */

@@ -20,7 +20,14 @@ import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
+import type { UssdSettings } from '../domain/ussd.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
+import type {
+  WhatsAppConversation,
+  WhatsAppMessage,
+  WhatsAppReceiptStatus,
+  WhatsAppSettings,
+} from '../domain/whatsapp.js';
 import type { Timestamp } from '../time.js';
 
 export interface TenantRepository {
@@ -350,4 +357,78 @@ export interface IdempotencyRepository {
   put(record: IdempotencyRecord): Promise<void>;
   /** Deletes records created before `before`; returns how many. */
   purge(before: Timestamp): Promise<number>;
+}
+
+/**
+ * A tenant's WhatsApp channel: its Cloud API settings, the messages received and sent, and one
+ * conversation state per customer phone. Phones are international digits without `+`.
+ */
+export interface WhatsAppRepository {
+  getSettings(): Promise<WhatsAppSettings | null>;
+  /**
+   * Inserts or replaces this tenant's settings. Throws `UniqueViolationError` (field
+   * `phone_number_id` or `verify_token`) when another tenant already uses the value, including a
+   * concurrent transaction that commits first.
+   */
+  putSettings(settings: WhatsAppSettings): Promise<void>;
+  /** False when there were none. */
+  deleteSettings(): Promise<boolean>;
+  /**
+   * Records an inbound message; false (and nothing written) when this tenant already recorded a
+   * message with the same `wa_message_id` (Meta redelivers). MUST hold under concurrent
+   * redeliveries: exactly one caller gets true (a unique index, `INSERT ... ON CONFLICT DO NOTHING`).
+   */
+  recordInbound(message: WhatsAppMessage): Promise<boolean>;
+  /**
+   * Inserts an outbound message (any status: queued, sent, skipped, failed). Throws
+   * `UniqueViolationError` (field `id` or `wa_message_id`) when either is taken.
+   */
+  insertOutbound(message: WhatsAppMessage): Promise<void>;
+  /** Replaces an outbound message by id (after an attempt); an unknown id changes nothing. */
+  updateOutbound(message: WhatsAppMessage): Promise<void>;
+  /**
+   * A status receipt for the outbound message with this `wa_message_id`. Status only moves
+   * forward (sent < delivered < read; `failed` from sent/delivered, see `WHATSAPP_RECEIPT_FROM`),
+   * atomically (a guarded `UPDATE ... WHERE status IN (...)`); a late or repeated receipt changes
+   * nothing. An applied receipt sets `updated_at = at` (and `error` for `failed`). Returns the
+   * message after the update, or null when no outbound message has this id.
+   */
+  applyStatus(
+    waMessageId: string,
+    status: WhatsAppReceiptStatus,
+    at: Timestamp,
+    error: string | null,
+  ): Promise<WhatsAppMessage | null>;
+  /**
+   * Claims up to `limit` outbound messages with status `queued`, `next_attempt_at <= now` and no
+   * live lease (`locked_until` null or `< now`), oldest (smallest id) first, setting
+   * `locked_until = now + leaseMs`, and returns them after. A message returned by one call MUST
+   * NOT be returned by any other call, concurrent or later, before its lease ends (PostgreSQL:
+   * `FOR UPDATE SKIP LOCKED`).
+   */
+  claimQueued(now: Timestamp, limit: number, leaseMs: number): Promise<WhatsAppMessage[]>;
+  /** Newest first; cursor pagination like the other list methods; optional filter by phone. */
+  listMessages(page: PageRequest & { phone?: string | undefined }): Promise<Page<WhatsAppMessage>>;
+  getConversation(phone: string): Promise<WhatsAppConversation | null>;
+  /** Inserts or replaces the conversation of `conversation.phone`. */
+  putConversation(conversation: WhatsAppConversation): Promise<void>;
+  /**
+   * Deletes the conversation and every message of this phone (customer erasure). Returns the
+   * number of messages deleted.
+   */
+  forgetPhone(phone: string): Promise<number>;
+}
+
+/** A tenant's USSD channel settings (one row per tenant). */
+export interface UssdRepository {
+  getSettings(): Promise<UssdSettings | null>;
+  /**
+   * Inserts or replaces this tenant's settings. Throws `UniqueViolationError` (field
+   * `service_code`) when another tenant already uses the service code, including a concurrent
+   * transaction that commits first (a unique index on the code alone); nothing is written then,
+   * and the transaction stays usable.
+   */
+  putSettings(settings: UssdSettings): Promise<void>;
+  /** False when there were none. */
+  deleteSettings(): Promise<boolean>;
 }

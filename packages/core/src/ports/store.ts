@@ -1,6 +1,8 @@
 import type { ApiKey } from '../domain/api-key.js';
 import type { Page, PageRequest } from '../domain/common.js';
 import type { Tenant } from '../domain/tenant.js';
+import type { UssdSettings } from '../domain/ussd.js';
+import type { WhatsAppSettings } from '../domain/whatsapp.js';
 import { StateConflictError } from '../errors.js';
 import type {
   ApiKeyRepository,
@@ -17,8 +19,10 @@ import type {
   RewardRepository,
   RuleRepository,
   TenantRepository,
+  UssdRepository,
   WebhookDeliveryRepository,
   WebhookRepository,
+  WhatsAppRepository,
 } from './repositories.js';
 
 /**
@@ -43,6 +47,8 @@ export interface Tx {
   readonly deliveries: WebhookDeliveryRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly ussd: UssdRepository;
+  readonly whatsapp: WhatsAppRepository;
 }
 
 export interface TransactionOptions {
@@ -56,6 +62,12 @@ export interface PlatformRepository {
   findApiKeyByHash(keyHash: string): Promise<ApiKey | null>;
   getTenant(tenantId: string): Promise<Tenant | null>;
   listTenants(page: PageRequest): Promise<Page<Tenant>>;
+  /** The USSD settings whose service code is this one, of whichever tenant (the gateway's callback). */
+  findUssdByServiceCode(serviceCode: string): Promise<UssdSettings | null>;
+  /** The settings whose phone_number_id is this one, of whichever tenant (inbound webhooks). */
+  findWhatsAppByPhoneNumberId(phoneNumberId: string): Promise<WhatsAppSettings | null>;
+  /** The settings whose verify_token is this one (Meta's verification handshake). */
+  findWhatsAppByVerifyToken(verifyToken: string): Promise<WhatsAppSettings | null>;
 }
 
 export interface StoreCapabilities {

@@ -1,7 +1,8 @@
 import { describe, expect } from 'vitest';
 import { createEngine } from '../engine/create-engine.js';
 import type { IngestResult } from '../engine/types.js';
-import { LaasError } from '../errors.js';
+import { LaasError, StateConflictError } from '../errors.js';
+import { newId } from '../ids.js';
 import type { Store } from '../ports/store.js';
 import { DAY, setup, uniqueKey, uniquePhone } from './fixtures.js';
 import type { ConformanceTest } from './port-contracts.js';
@@ -402,6 +403,49 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
         }),
       );
       expect(retried).toEqual({ status: 201, body: 'ok', replayed: false });
+    });
+
+    test('engine.transaction: engine calls inside join it; a throw rolls them back too', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const phone = uniquePhone();
+      const joined = await engine.transaction(tenant.id, async (tx) => {
+        const customer = await engine.customers.create(tenant.id, { phone });
+        // The same transaction sees the engine's uncommitted write.
+        expect((await tx.customers.get(customer.id))?.phone).toBe(phone);
+        await tx.outbox.append({
+          id: newId(),
+          tenant_id: tenant.id,
+          type: 'customer.enrolled',
+          data: { customer_id: customer.id, marker: 'joined' },
+          created_at: new Date().toISOString(),
+        });
+        return customer;
+      });
+      expect((await engine.customers.get(tenant.id, joined.id)).phone).toBe(phone);
+
+      const other = uniquePhone();
+      const failed = await rejection(
+        engine.transaction(tenant.id, async (tx) => {
+          const customer = await engine.customers.create(tenant.id, { phone: other });
+          await tx.outbox.append({
+            id: newId(),
+            tenant_id: tenant.id,
+            type: 'customer.enrolled',
+            data: { customer_id: customer.id, marker: 'rolled back' },
+            created_at: new Date().toISOString(),
+          });
+          throw new StateConflictError('changed my mind');
+        }),
+      );
+      expect(failed.code).toBe('STATE_CONFLICT');
+      const customers = (await engine.customers.list(tenant.id)).items;
+      expect(customers.map((c) => c.phone)).toEqual([phone]);
+      const markers = (await engine.outbox.list(tenant.id)).items.map((e) => e.data.marker);
+      expect(markers).toContain('joined');
+      expect(markers).not.toContain('rolled back');
+      await expect(engine.transaction(tenant.id, () => engine.customers.list(newId()))).rejects.toThrow(
+        /two tenants/,
+      );
     });
 
     test('a rule changed by another engine (another process) applies to the next event', async () => {

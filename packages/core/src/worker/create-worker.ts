@@ -1,3 +1,4 @@
+import type { OutboxEvent } from '../domain/outbox.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import type { Engine } from '../engine/types.js';
@@ -8,6 +9,27 @@ import { type DeliveryPolicy, type DeliveryResult, recordAttempt, sendDelivery }
 import { fanOutOutbox } from './fan-out.js';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.js';
 import { runScheduledEvents } from './scheduled-events.js';
+
+/**
+ * A messaging channel (WhatsApp, say) plugged into the worker: it hears about every outbox event
+ * as it is fanned out, and gets a turn once per tenant on every pass to send what it queued.
+ */
+export interface WorkerChannel {
+  /** Names the channel in `onError` contexts (`channel <name>`). */
+  readonly name: string;
+  /**
+   * Called for each outbox event inside the fan-out transaction, before the event is marked
+   * dispatched: whatever it writes through `tx` (a queued notification) commits atomically with
+   * the dispatch. A throw rolls the whole batch back and it is tried again on the next pass, so
+   * an event the channel cannot handle should be recorded and skipped, not thrown.
+   */
+  onOutboxEvent?(tx: Tx, event: OutboxEvent): Promise<void>;
+  /**
+   * Runs once per tenant per pass, outside any transaction (HTTP belongs here); errors go to
+   * `onError` and the pass carries on.
+   */
+  tick?(tenant: Tenant, now: Date): Promise<void>;
+}
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
@@ -38,6 +60,8 @@ export interface WorkerOptions {
   idempotencyRetentionHours?: number;
   /** Run the daily scheduled events (default true). */
   scheduledEvents?: boolean;
+  /** Messaging channels fed from the outbox and ticked once per tenant per pass. */
+  channels?: readonly WorkerChannel[];
   /** Told about every error of a tick (which carries on with the next tenant). */
   onError?: (error: unknown, context: { tenantId?: string; job: string }) => void;
   /** Ids of deliveries and attempts; default UUIDv7. */
@@ -64,7 +88,8 @@ export interface TickResult {
 
 export interface Worker {
   /**
-   * One pass over every tenant: fan the outbox out to deliveries, send the due deliveries (HTTP
+   * One pass over every tenant: fan the outbox out to deliveries (and to the channels), send the
+   * due deliveries, give each channel its turn (HTTP
    * outside any transaction: claim with a lease, send, record in a new transaction), expire due
    * rewards, reservations and points, run the day's scheduled events once per local day, and purge
    * old idempotency keys. Concurrent calls of one worker share the running pass.
@@ -110,6 +135,7 @@ export function createWorker(options: WorkerOptions): Worker {
     disableAfterFailures: options.disableAfterFailures ?? 5,
   });
   const onError = options.onError ?? (() => {});
+  const channels = Object.freeze([...(options.channels ?? [])]);
   /** tenant id → the local date whose scheduled events this worker ran. */
   const scheduledDay = new Map<string, string>();
   /** tenant id → when this worker last purged its idempotency keys. */
@@ -205,13 +231,18 @@ export function createWorker(options: WorkerOptions): Worker {
     await job(result, id, 'outbox fan-out', async () => {
       for (;;) {
         const n = await inTx(id, (tx) =>
-          fanOutOutbox(tx, { now: clock().toISOString(), limit: batchSize, newId }),
+          fanOutOutbox(tx, { now: clock().toISOString(), limit: batchSize, newId, channels }),
         );
         result.dispatched += n;
         if (n < batchSize) return;
       }
     });
     await job(result, id, 'webhook deliveries', () => deliverDue(id, result));
+    for (const channel of channels) {
+      const channelTick = channel.tick?.bind(channel);
+      if (channelTick !== undefined)
+        await job(result, id, `channel ${channel.name}`, () => channelTick(tenant, clock()));
+    }
     await job(result, id, 'expiry', async () => {
       const expired = await engine.expireDue(id, clock());
       result.expired += expired.expired + expired.cancelled + expired.points_expired;

@@ -1,6 +1,7 @@
 import type { WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import type { Tx } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
+import type { WorkerChannel } from './create-worker.js';
 
 /** Every active subscription of the transaction's tenant. */
 export async function activeSubscriptions(tx: Tx): Promise<WebhookSubscription[]> {
@@ -16,15 +17,16 @@ export async function activeSubscriptions(tx: Tx): Promise<WebhookSubscription[]
 
 /**
  * Turns up to `limit` undispatched outbox events into one pending delivery per active subscription
- * that wants the event's type (`events` empty: every type), and marks them dispatched — all in the
- * caller's transaction, so each event is fanned out exactly once. Returns how many events it took.
+ * that wants the event's type (`events` empty: every type), hands each to the channels'
+ * `onOutboxEvent`, and marks them dispatched — all in the caller's transaction, so each event is
+ * fanned out exactly once. Returns how many events it took.
  *
  * The body is built here, once: `{"type","tenant_id","data","timestamp"}` with the event's
  * creation time, so every retry sends the same bytes.
  */
 export async function fanOutOutbox(
   tx: Tx,
-  options: { now: Timestamp; limit: number; newId: () => string },
+  options: { now: Timestamp; limit: number; newId: () => string; channels?: readonly WorkerChannel[] },
 ): Promise<number> {
   const events = await tx.outbox.claimUndispatched(options.limit);
   if (events.length === 0) return 0;
@@ -56,6 +58,7 @@ export async function fanOutOutbox(
       };
       await tx.deliveries.insert(delivery);
     }
+    for (const channel of options.channels ?? []) await channel.onOutboxEvent?.(tx, event);
   }
   await tx.outbox.markDispatched(
     events.map((e) => e.id),

@@ -1,4 +1,10 @@
-export { createWorker, type TickResult, type Worker, type WorkerOptions } from './create-worker.js';
+export {
+  createWorker,
+  type TickResult,
+  type Worker,
+  type WorkerChannel,
+  type WorkerOptions,
+} from './create-worker.js';
 export { RESPONSE_EXCERPT_BYTES } from './deliver.js';
 export {
   DEFAULT_RETRY_SCHEDULE,
