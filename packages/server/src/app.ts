@@ -6,6 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { createAuthenticator, type Principal } from './auth.js';
+import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import { httpError, PayloadTooLargeError, parseOrThrow, RateLimitError, toErrorResponse } from './errors.js';
 import { parseIdempotencyKey, requestFingerprint } from './idempotency.js';
@@ -79,9 +80,18 @@ export function createServer(options: CreateServerOptions): LaasApp {
     apiKeyCacheMs: options.config?.apiKeyCacheMs,
   });
   const limiter = config.rateLimit === false ? null : createRateLimiter(config.rateLimit);
-  const deps: ServerDeps = Object.freeze({ engine, store, config, metrics, auth });
+  const whatsapp = createWhatsAppChannel({
+    engine,
+    store,
+    secretKey: config.secretKey,
+    client: config.whatsapp,
+    logger,
+    observe: (direction, status) => metrics.whatsappMessages.inc({ direction, status }),
+  });
+  const deps: ServerDeps = Object.freeze({ engine, store, config, metrics, auth, logger, whatsapp });
 
   const app: LaasApp = new OpenAPIHono<AppEnv>();
+  whatsAppOfApp.set(app, whatsapp);
 
   // 1. Request id, one log line and the metrics of every request (errors included).
   app.use('*', async (c, next) => {

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
+import { parseSecretKey } from './channels/whatsapp/secret-box.js';
 
 /** A token bucket per API key: `capacity` requests at once, refilled at `refillPerSecond`. */
 export interface RateLimitConfig {
@@ -30,6 +32,62 @@ export interface ServerConfig {
   apiKeyCacheMs?: number;
   /** How long stored Idempotency-Key responses are kept at least (documented; used by the purge). */
   idempotencyRetentionHours?: number;
+  /**
+   * `LAAS_SECRET_KEY`: the key (32 bytes, as 64 hex characters or base64) that encrypts the
+   * secrets stored in the database (WhatsApp access tokens and app secrets, AES-256-GCM).
+   * Undefined: WhatsApp settings cannot be saved (and stored ones cannot be used).
+   */
+  secretKey?: string | undefined;
+  /** The WhatsApp Cloud API client. */
+  whatsapp?: WhatsAppClientConfig;
+}
+
+/** How the server talks to Meta's Graph API (tests point it at a fake on 127.0.0.1). */
+export interface WhatsAppClientConfig {
+  /** `LAAS_WA_GRAPH_BASE`; default {@link DEFAULT_WA_GRAPH_BASE}. */
+  graphBase?: string | undefined;
+  /** `LAAS_WA_API_VERSION`; default {@link DEFAULT_WA_API_VERSION}. */
+  apiVersion?: string | undefined;
+  /** Default the global `fetch`. */
+  fetch?: typeof fetch;
+  /** Timeout of one send, default 15 000 ms. */
+  timeoutMs?: number;
+  /**
+   * Waits before the quick in-process retries of a send refused with error 130429 (rate limit);
+   * default `[500, 2000]`. After them the message stays queued for the worker.
+   */
+  quickRetryDelaysMs?: readonly number[];
+}
+
+export const DEFAULT_WA_GRAPH_BASE = 'https://graph.facebook.com';
+export const DEFAULT_WA_API_VERSION = 'v21.0';
+
+/** {@link WhatsAppClientConfig} with its defaults. */
+export interface ResolvedWhatsAppClientConfig {
+  readonly graphBase: string;
+  readonly apiVersion: string;
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+  readonly quickRetryDelaysMs: readonly number[];
+}
+
+/** Fills in the defaults and checks the Graph base URL and API version. */
+export function resolveWhatsAppClient(config: WhatsAppClientConfig = {}): ResolvedWhatsAppClientConfig {
+  const graphBase = (config.graphBase || DEFAULT_WA_GRAPH_BASE).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/i.test(graphBase)) {
+    throw new Error(`LAAS_WA_GRAPH_BASE must be an http(s) URL, not ${graphBase}`);
+  }
+  const apiVersion = config.apiVersion || DEFAULT_WA_API_VERSION;
+  if (!/^v\d+(\.\d+)?$/.test(apiVersion)) {
+    throw new Error(`LAAS_WA_API_VERSION must look like v21.0, not ${apiVersion}`);
+  }
+  return Object.freeze({
+    graphBase,
+    apiVersion,
+    fetch: config.fetch ?? globalThis.fetch.bind(globalThis),
+    timeoutMs: config.timeoutMs ?? 15_000,
+    quickRetryDelaysMs: Object.freeze([...(config.quickRetryDelaysMs ?? [500, 2000])]),
+  });
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { capacity: 300, refillPerSecond: 150 };
@@ -44,6 +102,9 @@ export interface ResolvedConfig {
   readonly bodyLimitBytes: number;
   readonly defaultMetrics: boolean;
   readonly idempotencyRetentionHours: number;
+  /** The key of stored secrets, or undefined when `LAAS_SECRET_KEY` is unset. */
+  readonly secretKey: KeyObject | undefined;
+  readonly whatsapp: ResolvedWhatsAppClientConfig;
 }
 
 export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
@@ -58,6 +119,8 @@ export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
     bodyLimitBytes: config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     defaultMetrics: config.defaultMetrics ?? false,
     idempotencyRetentionHours: config.idempotencyRetentionHours ?? DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
+    secretKey: config.secretKey ? parseSecretKey(config.secretKey) : undefined,
+    whatsapp: resolveWhatsAppClient(config.whatsapp),
   });
 }
 

@@ -12,11 +12,24 @@ export {
 } from './app.js';
 export type { Principal } from './auth.js';
 export {
+  BUTTON_IDS,
+  createWhatsAppChannel,
+  DEFAULT_STRINGS as WHATSAPP_DEFAULT_STRINGS,
+  type JoinLink,
+  joinLink,
+  signPayload as signWhatsAppPayload,
+  type WhatsAppChannel,
+  type WhatsAppChannelOptions,
+} from './channels/whatsapp/index.js';
+export {
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
   DEFAULT_RATE_LIMIT,
+  DEFAULT_WA_API_VERSION,
+  DEFAULT_WA_GRAPH_BASE,
   type RateLimitConfig,
   type ServerConfig,
+  type WhatsAppClientConfig,
 } from './config.js';
 export type { ErrorBody } from './errors.js';
 export { purgeIdempotencyKeys } from './maintenance.js';
@@ -31,6 +44,7 @@ export {
   type StartWorkerOptions,
   startServer,
   startWorker,
+  whatsAppFromEnv,
   workerEnabled,
   workerFromEnv,
 } from './start.js';

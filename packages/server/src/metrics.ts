@@ -32,6 +32,12 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    whatsappMessages: new Counter({
+      name: 'laas_whatsapp_messages_total',
+      help: 'WhatsApp messages by direction (in, out) and status (received, duplicate, failed; sent, queued, failed, delivered, read)',
+      labelNames: ['direction', 'status'] as const,
+      registers: [registry],
+    }),
     budgetRefusals: new Counter({
       name: 'laas_budget_refusals_total',
       help: 'Rule decisions refused because the budget was exhausted',

@@ -15,6 +15,7 @@ import {
 } from '@laas/core';
 import type { Logger } from 'pino';
 import { createServer, type LaasApp, type ServerExtension } from './app.js';
+import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { parseRateLimit, type ServerConfig } from './config.js';
 import { createLogger } from './logging.js';
 
@@ -95,8 +96,9 @@ export interface RunningServer {
  * Runs the server from the environment: `LAAS_DATABASE_URL` (a `postgres://` URL or a SQLite path,
  * default `./data/laas.sqlite`), `PORT` (8787), `LAAS_ADMIN_TOKEN` (generated and printed once when
  * unset), `LAAS_JWT_SECRET`, `LAAS_RATE_LIMIT`, `LAAS_MIGRATE_DATABASE_URL`, `LAAS_PG_SCHEMA`,
- * `LAAS_LOG_LEVEL`, and the worker's `LAAS_WORKER` (`off` disables it), `LAAS_WORKER_INTERVAL_MS`,
- * `LAAS_WEBHOOK_TIMEOUT_MS`. Migrates, starts the background worker, listens, and shuts down
+ * `LAAS_LOG_LEVEL`, the worker's `LAAS_WORKER` (`off` disables it), `LAAS_WORKER_INTERVAL_MS`,
+ * `LAAS_WEBHOOK_TIMEOUT_MS`, and WhatsApp's `LAAS_SECRET_KEY`, `LAAS_WA_GRAPH_BASE`,
+ * `LAAS_WA_API_VERSION`. Migrates, starts the background worker, listens, and shuts down
  * gracefully on SIGTERM / SIGINT.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
@@ -121,18 +123,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   });
   const engine = createEngine({ store });
   const rateLimit = parseRateLimit(env.LAAS_RATE_LIMIT);
+  const config: ServerConfig = {
+    jwtSecret: env.LAAS_JWT_SECRET || undefined,
+    defaultMetrics: true,
+    ...(rateLimit === undefined ? {} : { rateLimit }),
+    ...(env.LAAS_API_KEY_CACHE_MS ? { apiKeyCacheMs: Number(env.LAAS_API_KEY_CACHE_MS) } : {}),
+    ...whatsAppFromEnv(env),
+    ...options.config,
+    whatsapp: { ...whatsAppFromEnv(env).whatsapp, ...options.config?.whatsapp },
+    adminToken,
+    logger,
+  };
   const app = createServer({
     engine,
     store,
-    config: {
-      jwtSecret: env.LAAS_JWT_SECRET || undefined,
-      defaultMetrics: true,
-      ...(rateLimit === undefined ? {} : { rateLimit }),
-      ...(env.LAAS_API_KEY_CACHE_MS ? { apiKeyCacheMs: Number(env.LAAS_API_KEY_CACHE_MS) } : {}),
-      ...options.config,
-      adminToken,
-      logger,
-    },
+    config,
     ...(options.extensions ? { extensions: options.extensions } : {}),
   });
 
@@ -140,7 +145,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveListen(s));
     s.once('error', reject);
   });
-  const worker = workerFromEnv(engine, env, logger, options.worker);
+  const worker = workerFromEnv(engine, env, logger, options.worker, config);
   worker?.start();
 
   const address = server.address() as AddressInfo;
@@ -163,6 +168,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await drained;
       clearInterval(idleSweep);
       clearTimeout(timer);
+      // WhatsApp replies being sent right after their request: let them record their outcome.
+      await whatsAppOfApp.get(app)?.flush();
       await worker?.stop();
       await store.close();
       logger.info('laas server stopped');
@@ -205,20 +212,44 @@ export function workerEnabled(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
+ * The WhatsApp part of the configuration from the environment: `LAAS_SECRET_KEY`,
+ * `LAAS_WA_GRAPH_BASE`, `LAAS_WA_API_VERSION` (unset ones left out: the defaults apply).
+ */
+export function whatsAppFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, 'secretKey' | 'whatsapp'> {
+  return {
+    ...(env.LAAS_SECRET_KEY ? { secretKey: env.LAAS_SECRET_KEY } : {}),
+    whatsapp: {
+      ...(env.LAAS_WA_GRAPH_BASE ? { graphBase: env.LAAS_WA_GRAPH_BASE } : {}),
+      ...(env.LAAS_WA_API_VERSION ? { apiVersion: env.LAAS_WA_API_VERSION } : {}),
+    },
+  };
+}
+
+/**
  * The worker a process runs from its environment (`LAAS_WORKER_INTERVAL_MS`,
- * `LAAS_WEBHOOK_TIMEOUT_MS`), its errors logged; null when `LAAS_WORKER=off` or `setting` is false.
+ * `LAAS_WEBHOOK_TIMEOUT_MS`, and the WhatsApp channel's `LAAS_SECRET_KEY`, `LAAS_WA_GRAPH_BASE`,
+ * `LAAS_WA_API_VERSION`, which `config` overrides), its errors logged; null when
+ * `LAAS_WORKER=off` or `setting` is false.
  */
 export function workerFromEnv(
   engine: Engine,
   env: NodeJS.ProcessEnv,
   logger: Logger,
   setting: StartServerOptions['worker'] = true,
+  config: Pick<ServerConfig, 'secretKey' | 'whatsapp'> = whatsAppFromEnv(env),
 ): Worker | null {
   if (setting === false || (setting === true && !workerEnabled(env))) return null;
   const intervalMs = positiveInt('LAAS_WORKER_INTERVAL_MS', env.LAAS_WORKER_INTERVAL_MS);
   const timeoutMs = positiveInt('LAAS_WEBHOOK_TIMEOUT_MS', env.LAAS_WEBHOOK_TIMEOUT_MS);
+  const whatsapp = createWhatsAppChannel({
+    engine,
+    secretKey: config.secretKey,
+    ...(config.whatsapp === undefined ? {} : { client: config.whatsapp }),
+    logger,
+  });
   return createWorker({
     engine,
+    channels: [whatsapp.worker],
     ...(intervalMs === undefined ? {} : { intervalMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     onError: (error, context) => {

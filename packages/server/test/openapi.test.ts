@@ -25,7 +25,8 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
     for (const { method, path } of served) {
       const op = doc.paths?.[path]?.[method];
       expect(op, `${method.toUpperCase()} ${path} is not in /openapi.json`).toBeDefined();
-      const isPublic = ['/health', '/ready', '/metrics', '/openapi.json'].includes(path);
+      const isPublic =
+        ['/health', '/ready', '/metrics', '/openapi.json'].includes(path) || path.startsWith('/public/');
       expect(op.security).toEqual(isPublic ? [] : [{ bearer: [] }]);
       expect(op.responses['500']).toBeDefined();
       if (!isPublic) {

@@ -1,12 +1,14 @@
 import type { Engine, Store, StoredResponse } from '@laas/core';
 import type { Context } from 'hono';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Authenticator, Principal } from '../auth.js';
+import type { WhatsAppChannel } from '../channels/whatsapp/service.js';
 import type { ResolvedConfig } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { Permission } from '../permissions.js';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** What every handler can reach. */
 export interface ServerDeps {
@@ -15,6 +17,9 @@ export interface ServerDeps {
   readonly config: ResolvedConfig;
   readonly metrics: Metrics;
   readonly auth: Authenticator;
+  readonly logger: Logger;
+  /** The WhatsApp channel of this app (webhook processing, immediate sends). */
+  readonly whatsapp: WhatsAppChannel;
 }
 
 export interface RouteContext<Q, B> {

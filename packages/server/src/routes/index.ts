@@ -9,7 +9,9 @@ import { pointsRoutes } from './points.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
 import { tenantRoutes } from './tenants.js';
+import { ussdRoutes } from './ussd.js';
 import { webhookRoutes } from './webhooks.js';
+import { whatsappRoutes } from './whatsapp.js';
 
 /** Every API route (the operations routes are added by `createServer`). */
 export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
@@ -24,4 +26,6 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...campaignRoutes,
   ...webhookRoutes,
   ...apiKeyRoutes,
+  ...ussdRoutes,
+  ...whatsappRoutes,
 ]);
