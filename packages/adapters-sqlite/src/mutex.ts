@@ -1,9 +1,12 @@
+/** What a waiter will do with the mutex: a store transaction may join an open group commit. */
+export type MutexUse = 'transaction' | 'other';
+
 /**
  * A FIFO async mutex. `acquire()` resolves at once (no extra await) when the mutex is free.
  */
 export class Mutex {
   private locked = false;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Array<{ use: MutexUse; wake: () => void }> = [];
 
   /** Takes the mutex now if it is free; true when taken. */
   tryAcquire(): boolean {
@@ -12,16 +15,21 @@ export class Mutex {
     return true;
   }
 
-  acquire(): Promise<void> {
+  acquire(use: MutexUse = 'other'): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();
-    return new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<void>((wake) => this.waiters.push({ use, wake }));
+  }
+
+  /** What the waiter next in line will do, or undefined when nobody waits. */
+  nextUse(): MutexUse | undefined {
+    return this.waiters[0]?.use;
   }
 
   /** Hands the mutex to the next waiter, in arrival order, or frees it. */
   release(): void {
     const next = this.waiters.shift();
     if (next === undefined) this.locked = false;
-    else next();
+    else next.wake();
   }
 
   async run<T>(fn: () => T | Promise<T>): Promise<T> {
