@@ -220,17 +220,18 @@ describe.each(STORE_KINDS)('USSD channel (%s)', (kind) => {
       const [m] = await gift(server, shop, phone, muffin);
       const [c] = await gift(server, shop, phone, coffee);
       const no = atSession(server, shop.serviceCode, phone);
-      expect(await no.send('3')).toBe('CON Choose a reward:\n1 Muffin\n2 Free coffee');
-      expect(await no.send('3*2')).toBe('CON Redeem Free coffee?\n1 Yes\n2 No');
-      expect(await no.send('3*2*2')).toBe('END Cancelled. Nothing was redeemed.');
+      // Soonest expiry first: the coffee expires, the muffin does not.
+      expect(await no.send('3')).toBe('CON Choose a reward:\n1 Free coffee\n2 Muffin');
+      expect(await no.send('3*1')).toBe('CON Redeem Free coffee?\n1 Yes\n2 No');
+      expect(await no.send('3*1*2')).toBe('END Cancelled. Nothing was redeemed.');
       expect((await issuance(server, shop, c as string)).state).toBe('issued');
 
       const yes = atSession(server, shop.serviceCode, phone);
       await yes.send('3');
       expect(await yes.send('3*9')).toBe('END Invalid choice. Please dial again.');
-      await yes.send('3*2');
+      await yes.send('3*1');
       const code = (await issuance(server, shop, c as string)).code;
-      expect(await yes.send('3*2*1')).toBe(`END Redeemed: Free coffee.\nCode: ${code}`);
+      expect(await yes.send('3*1*1')).toBe(`END Redeemed: Free coffee.\nCode: ${code}`);
       expect((await issuance(server, shop, c as string)).state).toBe('redeemed');
       expect((await issuance(server, shop, m as string)).state).toBe('issued');
     });
@@ -259,16 +260,18 @@ describe.each(STORE_KINDS)('USSD channel (%s)', (kind) => {
       const [first] = await gift(server, shop, phone, muffin);
       const [second] = await gift(server, shop, phone, coffee);
       const s = atSession(server, shop.serviceCode, phone);
-      expect(await s.send('3')).toBe('CON Choose a reward:\n1 Muffin\n2 Free coffee');
-      // Meanwhile: the first is redeemed at the till, and a new reward arrives.
-      const till = await server.request('POST', `/v1/tenants/${shop.id}/issuances/${first}/redeem`, {
+      expect(await s.send('3')).toBe('CON Choose a reward:\n1 Free coffee\n2 Muffin');
+      // Meanwhile: the coffee is redeemed at the till, and a new muffin arrives. Listed afresh,
+      // choice 2 would now be the new muffin; it still names the muffin shown.
+      const till = await server.request('POST', `/v1/tenants/${shop.id}/issuances/${second}/redeem`, {
         token: shop.key,
       });
       expect(till.status, till.text).toBe(200);
-      await gift(server, shop, phone, muffin);
-      expect(await s.send('3*2')).toBe('CON Redeem Free coffee?\n1 Yes\n2 No');
-      expect(await s.send('3*2*1')).toMatch(/^END Redeemed: Free coffee\./);
-      expect((await issuance(server, shop, second as string)).state).toBe('redeemed');
+      const [arrived] = await gift(server, shop, phone, muffin);
+      expect(await s.send('3*2')).toBe('CON Redeem Muffin?\n1 Yes\n2 No');
+      expect(await s.send('3*2*1')).toMatch(/^END Redeemed: Muffin\./);
+      expect((await issuance(server, shop, first as string)).state).toBe('redeemed');
+      expect((await issuance(server, shop, arrived as string)).state).toBe('issued');
       // The first one, redeemed since the list was shown: a clear END, not a 500.
       const other = atSession(server, shop.serviceCode, phone);
       expect(await other.send('3')).toBe('CON Choose a reward:\n1 Muffin');

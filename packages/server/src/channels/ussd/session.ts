@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Customer, type Engine, type Issuance, localNow, type UssdSettings } from '@laas/core';
+import { redeemable } from '../redeemable.js';
 import type { UssdAnswer, UssdRequest } from './gateways.js';
 import { fitUssd, gsm7Length, toGsm7 } from './gsm7.js';
 import { type UssdText, ussdTexts } from './strings.js';
@@ -22,9 +23,6 @@ export interface UssdSessionDeps {
 export interface UssdCall extends UssdRequest {
   phone: string;
 }
-
-/** Rewards listed at most (one page); far more than a USSD screen shows anyway. */
-const LIST_LIMIT = 200;
 
 /**
  * Answers one USSD request of a tenant. Every request is one `engine.idempotent` call keyed by
@@ -121,41 +119,15 @@ export async function answerUssd(
     return end(t('error.choice'));
   };
 
-  /** The customer's issued rewards that can be redeemed now, oldest first (a stable order). */
-  const redeemable = async (member: Customer): Promise<Array<{ issuance: Issuance; name: string }>> => {
-    const page = await engine.issuances.list(
-      tenantId,
-      { customer_id: member.id, state: 'issued' },
-      { limit: LIST_LIMIT },
-    );
+  /** The customer's redeemable rewards, in the order every channel lists them. */
+  const listed = async (member: Customer): Promise<Array<{ issuance: Issuance; name: string }>> => {
     const now = new Date().toISOString();
-    const names = new Map<string, { name: string; points: boolean }>();
-    const out: Array<{ issuance: Issuance; name: string }> = [];
-    for (const issuance of page.items) {
-      if (issuance.expires_at !== null && issuance.expires_at <= now) continue;
-      let reward = names.get(issuance.reward_id);
-      if (reward === undefined) {
-        const r = await engine.rewards.get(tenantId, issuance.reward_id);
-        reward = { name: r.name, points: r.type === 'points' };
-        names.set(issuance.reward_id, reward);
-      }
-      // Points are credited to the balance, not redeemed one by one.
-      if (!reward.points) out.push({ issuance, name: reward.name });
-    }
-    const key = (i: Issuance) => i.issued_at ?? i.created_at;
-    return out.sort((a, b) =>
-      key(a.issuance) !== key(b.issuance)
-        ? key(a.issuance) < key(b.issuance)
-          ? -1
-          : 1
-        : a.issuance.id < b.issuance.id
-          ? -1
-          : 1,
-    );
+    const items = await engine.transaction(tenantId, (tx) => redeemable(tx, member.id, now));
+    return items.map(({ issuance, reward }) => ({ issuance, name: reward.name }));
   };
 
   const rewardsList = async (member: Customer, timeZone: string): Promise<Hop> => {
-    const items = await redeemable(member);
+    const items = await listed(member);
     if (items.length === 0) return end(t('rewards.none'));
     const lines = items.map(({ issuance, name }) =>
       t('rewards.item', {
@@ -171,7 +143,7 @@ export async function answerUssd(
   };
 
   const redeemList = async (member: Customer): Promise<Hop> => {
-    const items = await redeemable(member);
+    const items = await listed(member);
     if (items.length === 0) return end(t('redeem.none'));
     // As many options as fit one screen: the ones shown are the ones a choice can name.
     let text = toGsm7(t('redeem.title'));

@@ -8,13 +8,13 @@ import type {
   Customer,
   Engine,
   Issuance,
-  Reward,
   Tenant,
   Tx,
   WhatsAppConversation,
   WhatsAppMessage,
   WhatsAppSettings,
 } from '@laas/core';
+import { redeemable } from '../redeemable.js';
 import { BUTTON_IDS, type Command, normaliseCode, parseCommand } from './commands.js';
 import { buttonsPayload, type OutboundPayload, textPayload } from './outbound.js';
 import type { InboundMessage } from './payload.js';
@@ -75,47 +75,6 @@ export function localDate(at: string, tenant: Tenant, language: string): string 
   } catch {
     return new Intl.DateTimeFormat('en', options).format(new Date(at));
   }
-}
-
-/** A redeemable reward as listed: issued, not past its expiry, not points (points are credited). */
-export interface Listed {
-  n: number;
-  issuance: Issuance;
-  reward: Reward;
-}
-
-/**
- * The customer's redeemable rewards, numbered 1..n in a stable order (soonest expiry first,
- * then oldest), so that REDEEM n names what REWARDS showed.
- */
-export async function redeemable(tx: Tx, customerId: string, now: string): Promise<Listed[]> {
-  const issued: Issuance[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await tx.issuances.list(
-      { customer_id: customerId, state: 'issued' },
-      { limit: 200, ...(cursor === undefined ? {} : { cursor }) },
-    );
-    issued.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor !== undefined && issued.length < 1000);
-  const rewards = new Map<string, Reward | null>();
-  const out: Array<Omit<Listed, 'n'>> = [];
-  for (const issuance of issued) {
-    if (issuance.expires_at !== null && issuance.expires_at <= now) continue;
-    if (!rewards.has(issuance.reward_id))
-      rewards.set(issuance.reward_id, await tx.rewards.get(issuance.reward_id));
-    const reward = rewards.get(issuance.reward_id);
-    if (reward == null || reward.type === 'points') continue;
-    out.push({ issuance, reward });
-  }
-  out.sort(
-    (a, b) =>
-      (a.issuance.expires_at ?? '9999').localeCompare(b.issuance.expires_at ?? '9999') ||
-      a.issuance.earned_at.localeCompare(b.issuance.earned_at) ||
-      a.issuance.id.localeCompare(b.issuance.id),
-  );
-  return out.map((x, i) => ({ ...x, n: i + 1 }));
 }
 
 /** `{code_part}`, `{expiry_part}` and `{expiry_sentence}` of an issuance ('' when it has none). */
