@@ -15,7 +15,7 @@ import {
 } from '@laas/core';
 import type { Logger } from 'pino';
 import { createServer, type LaasApp, type ServerExtension } from './app.js';
-import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
+import { createWhatsAppChannel, type WhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { parseRateLimit, type ServerConfig } from './config.js';
 import { createLogger } from './logging.js';
 
@@ -49,6 +49,37 @@ export async function openStore(
   const store = sqliteStore({ filename });
   if (migrate) await store.migrate();
   return { store, kind: 'sqlite' };
+}
+
+/** {@link openStore} with the environment's `LAAS_MIGRATE_DATABASE_URL` and `LAAS_PG_SCHEMA`. */
+function openStoreFromEnv(
+  databaseUrl: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ store: Store; kind: 'postgres' | 'sqlite' }> {
+  return openStore(databaseUrl, {
+    ...(env.LAAS_MIGRATE_DATABASE_URL ? { migrateUrl: env.LAAS_MIGRATE_DATABASE_URL } : {}),
+    ...(env.LAAS_PG_SCHEMA ? { pgSchema: env.LAAS_PG_SCHEMA } : {}),
+  });
+}
+
+/** On the first SIGTERM or SIGINT: log `message`, `close()`, and exit 0 (1 when closing failed). */
+function closeOnSignals(logger: Logger, close: () => Promise<void>, message: string): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, message);
+    close().then(
+      () => {
+        process.exitCode = 0;
+        // Everything is closed; a handle someone else left open must not keep the process up.
+        setTimeout(() => process.exit(), 2000).unref();
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 export interface StartServerOptions {
@@ -117,10 +148,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     print(`LAAS_ADMIN_TOKEN was not set; this run's platform admin token (shown once): ${adminToken}`);
   }
 
-  const { store, kind } = await openStore(databaseUrl, {
-    ...(env.LAAS_MIGRATE_DATABASE_URL ? { migrateUrl: env.LAAS_MIGRATE_DATABASE_URL } : {}),
-    ...(env.LAAS_PG_SCHEMA ? { pgSchema: env.LAAS_PG_SCHEMA } : {}),
-  });
+  const { store, kind } = await openStoreFromEnv(databaseUrl, env);
   const engine = createEngine({ store });
   const rateLimit = parseRateLimit(env.LAAS_RATE_LIMIT);
   const config: ServerConfig = {
@@ -145,7 +173,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const s = serve({ fetch: app.fetch, port, hostname: host }, () => resolveListen(s));
     s.once('error', reject);
   });
-  const worker = workerFromEnv(engine, env, logger, options.worker, config);
+  const whatsapp = whatsAppOfApp.get(app);
+  const worker = workerFromEnv(engine, env, logger, options.worker, whatsapp);
   worker?.start();
 
   const address = server.address() as AddressInfo;
@@ -169,7 +198,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       clearInterval(idleSweep);
       clearTimeout(timer);
       // WhatsApp replies being sent right after their request: let them record their outcome.
-      await whatsAppOfApp.get(app)?.flush();
+      await whatsapp?.flush();
       await worker?.stop();
       await store.close();
       logger.info('laas server stopped');
@@ -178,22 +207,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
 
   if (options.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down: finishing requests in flight');
-      close().then(
-        () => {
-          process.exitCode = 0;
-          // Everything is closed; a handle someone else left open must not keep the process up.
-          setTimeout(() => process.exit(), 2000).unref();
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    closeOnSignals(logger, close, 'shutting down: finishing requests in flight');
   }
 
   return { app, engine, store, url, port: address.port, logger, adminToken, worker, close };
@@ -225,31 +239,36 @@ export function whatsAppFromEnv(env: NodeJS.ProcessEnv): Pick<ServerConfig, 'sec
   };
 }
 
+function whatsAppChannelFromEnv(engine: Engine, env: NodeJS.ProcessEnv, logger: Logger): WhatsAppChannel {
+  const config = whatsAppFromEnv(env);
+  return createWhatsAppChannel({
+    engine,
+    secretKey: config.secretKey,
+    ...(config.whatsapp === undefined ? {} : { client: config.whatsapp }),
+    logger,
+  });
+}
+
 /**
  * The worker a process runs from its environment (`LAAS_WORKER_INTERVAL_MS`,
- * `LAAS_WEBHOOK_TIMEOUT_MS`, and the WhatsApp channel's `LAAS_SECRET_KEY`, `LAAS_WA_GRAPH_BASE`,
- * `LAAS_WA_API_VERSION`, which `config` overrides), its errors logged; null when
- * `LAAS_WORKER=off` or `setting` is false.
+ * `LAAS_WEBHOOK_TIMEOUT_MS`), its errors logged; null when `LAAS_WORKER=off` or `setting` is
+ * false. It sends WhatsApp messages through `whatsapp` (the server's own channel), or else a
+ * channel made from the environment's `LAAS_SECRET_KEY`, `LAAS_WA_GRAPH_BASE`, `LAAS_WA_API_VERSION`.
  */
 export function workerFromEnv(
   engine: Engine,
   env: NodeJS.ProcessEnv,
   logger: Logger,
   setting: StartServerOptions['worker'] = true,
-  config: Pick<ServerConfig, 'secretKey' | 'whatsapp'> = whatsAppFromEnv(env),
+  whatsapp?: WhatsAppChannel,
 ): Worker | null {
   if (setting === false || (setting === true && !workerEnabled(env))) return null;
   const intervalMs = positiveInt('LAAS_WORKER_INTERVAL_MS', env.LAAS_WORKER_INTERVAL_MS);
   const timeoutMs = positiveInt('LAAS_WEBHOOK_TIMEOUT_MS', env.LAAS_WEBHOOK_TIMEOUT_MS);
-  const whatsapp = createWhatsAppChannel({
-    engine,
-    secretKey: config.secretKey,
-    ...(config.whatsapp === undefined ? {} : { client: config.whatsapp }),
-    logger,
-  });
+  const channel = whatsapp ?? whatsAppChannelFromEnv(engine, env, logger);
   return createWorker({
     engine,
-    channels: [whatsapp.worker],
+    channels: [channel.worker],
     ...(intervalMs === undefined ? {} : { intervalMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     onError: (error, context) => {
@@ -291,10 +310,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger(env.LAAS_LOG_LEVEL ?? 'info');
   const databaseUrl = options.databaseUrl ?? (env.LAAS_DATABASE_URL || DEFAULT_DATABASE_URL);
-  const { store, kind } = await openStore(databaseUrl, {
-    ...(env.LAAS_MIGRATE_DATABASE_URL ? { migrateUrl: env.LAAS_MIGRATE_DATABASE_URL } : {}),
-    ...(env.LAAS_PG_SCHEMA ? { pgSchema: env.LAAS_PG_SCHEMA } : {}),
-  });
+  const { store, kind } = await openStoreFromEnv(databaseUrl, env);
   const engine = createEngine({ store });
   const worker = workerFromEnv(engine, { ...env, LAAS_WORKER: 'on' }, logger, options.worker ?? true);
   if (worker === null) throw new Error('unreachable: the worker was requested');
@@ -311,21 +327,7 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
     return closing;
   };
   if (options.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping the worker: finishing the running tick');
-      close().then(
-        () => {
-          process.exitCode = 0;
-          setTimeout(() => process.exit(), 2000).unref();
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    closeOnSignals(logger, close, 'stopping the worker: finishing the running tick');
   }
   return { engine, store, worker, logger, close };
 }

@@ -12,30 +12,18 @@ import { parseSecretKey } from '../src/channels/whatsapp/secret-box.js';
 import { putWhatsAppSettingsSchema, toStored } from '../src/channels/whatsapp/settings.js';
 import { signPayload } from '../src/channels/whatsapp/signature.js';
 import { receiveNotification } from '../src/channels/whatsapp/webhook.js';
+import { notification } from './whatsapp-payloads.js';
 
 const APP_SECRET = 'app-secret-of-the-test';
 const PHONE_NUMBER_ID = '109876543210';
 
 function textMessage(id: string, from: string, body: string): string {
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '<WABA_ID>',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001111', phone_number_id: PHONE_NUMBER_ID },
-              contacts: [{ profile: { name: 'Tariro' }, wa_id: from }],
-              messages: [{ from, id, timestamp: '1603059201', type: 'text', text: { body } }],
-            },
-          },
-        ],
-      },
-    ],
-  });
+  return JSON.stringify(
+    notification(PHONE_NUMBER_ID, {
+      contacts: [{ profile: { name: 'Tariro' }, wa_id: from }],
+      messages: [{ from, id, timestamp: '1603059201', type: 'text', text: { body } }],
+    }),
+  );
 }
 
 /** The engine, except that its next `transaction` fails as a lost database connection would. */

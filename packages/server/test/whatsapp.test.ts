@@ -11,6 +11,7 @@ import { createWorker, type Worker } from '@laas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWhatsAppChannel, signWhatsAppPayload } from '../src/index.js';
 import { errorOf, type Json, STORE_KINDS, type TestServer, useServer } from './harness.js';
+import { notification } from './whatsapp-payloads.js';
 
 const KEY = randomBytes(32).toString('hex');
 const HOUR = 3_600_000;
@@ -159,46 +160,14 @@ function messagePayload(
       interactive: { type: 'list_reply', list_reply: content.list },
     });
   else Object.assign(message, { type: 'image', image: content.image });
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '<WABA_ID>',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001111', phone_number_id: t.phone_number_id },
-              contacts: [{ profile: { name: options.name ?? 'Tariro' }, wa_id: from }],
-              messages: [message],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return notification(t.phone_number_id, {
+    contacts: [{ profile: { name: options.name ?? 'Tariro' }, wa_id: from }],
+    messages: [message],
+  });
 }
 
 function statusPayload(t: WaTenant, statuses: Json[]) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '<WABA_ID>',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550001111', phone_number_id: t.phone_number_id },
-              statuses,
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return notification(t.phone_number_id, { statuses });
 }
 
 async function post(server: TestServer, raw: string, signature: string | null) {
