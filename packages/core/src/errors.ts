@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'STATE_CONFLICT'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'RATE_LIMIT_EXCEEDED'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  | 'STORE_UNAVAILABLE';
 
 export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_ERROR: 400,
@@ -21,6 +22,7 @@ export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMIT_EXCEEDED: 429,
   INTERNAL_ERROR: 500,
+  STORE_UNAVAILABLE: 503,
 };
 
 /** One problem with one field of an input: `path` names the field (`customer.phone`, `caps.0.max`). */
@@ -97,6 +99,39 @@ export class IdempotencyKeyReusedError extends LaasError {
       { idempotencyKey: key },
     );
     this.name = 'IdempotencyKeyReusedError';
+  }
+}
+
+/**
+ * The database is away or stuck: a connection was lost, the pool had no connection in time, a
+ * lock or a statement ran past its timeout, the disk is full, or the database stayed busy. The
+ * request may succeed when sent again after `retryAfterSeconds` (with the same Idempotency-Key:
+ * when the first attempt did commit, the retry gets its stored answer).
+ *
+ * `safeToRetry` tells the engine whether the transaction certainly did not commit (the failure
+ * came before COMMIT was sent), so that it may run it again itself. A connection lost while
+ * COMMIT was in flight leaves the outcome unknown: `safeToRetry` is false and only the caller's
+ * retry with its idempotency key can resolve it.
+ */
+export class StoreUnavailableError extends LaasError {
+  readonly retryAfterSeconds: number;
+  readonly safeToRetry: boolean;
+  constructor(
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number; safeToRetry?: boolean; reason?: string } = {},
+  ) {
+    super(
+      'STORE_UNAVAILABLE',
+      message,
+      {
+        retry_after_seconds: options.retryAfterSeconds ?? 1,
+        ...(options.reason === undefined ? {} : { reason: options.reason }),
+      },
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'StoreUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.safeToRetry = options.safeToRetry ?? false;
   }
 }
 

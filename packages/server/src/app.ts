@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { type Engine, NotFoundError, type Store, ValidationError } from '@laas/core';
+import { type Engine, NotFoundError, type Store, StoreUnavailableError, ValidationError } from '@laas/core';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
@@ -147,7 +147,9 @@ export function createServer(options: CreateServerOptions): LaasApp {
         'unhandled error',
       );
     }
-    if (error instanceof RateLimitError) c.header('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof RateLimitError || error instanceof StoreUnavailableError) {
+      c.header('Retry-After', String(error.retryAfterSeconds));
+    }
     return c.json(body, status as 400);
   });
   app.notFound((c) => {

@@ -38,10 +38,11 @@ import {
   IdempotencyKeyReusedError,
   NotFoundError,
   StateConflictError,
+  StoreUnavailableError,
   ValidationError,
 } from '../errors.js';
 import { isUuid, newId as uuidv7 } from '../ids.js';
-import { TransientStoreError, UniqueViolationError } from '../ports/store.js';
+import { UniqueViolationError } from '../ports/store.js';
 import { periodKey } from '../time.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
@@ -172,7 +173,7 @@ export function createEngine(options: EngineOptions): Engine {
           { readOnly },
         );
       } catch (error) {
-        if (error instanceof TransientStoreError && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
     }

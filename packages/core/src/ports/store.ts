@@ -3,7 +3,7 @@ import type { Page, PageRequest } from '../domain/common.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { UssdSettings } from '../domain/ussd.js';
 import type { WhatsAppSettings } from '../domain/whatsapp.js';
-import { StateConflictError } from '../errors.js';
+import { StateConflictError, StoreUnavailableError } from '../errors.js';
 import type {
   ApiKeyRepository,
   BudgetRepository,
@@ -117,11 +117,13 @@ export class UniqueViolationError extends StateConflictError {
 /**
  * Thrown by a store when the database aborted a transaction that may succeed if run again
  * (PostgreSQL deadlock `40P01` or serialization failure `40001`, SQLite `SQLITE_BUSY` after the
- * busy timeout). The engine retries such a transaction a bounded number of times.
+ * busy timeout). Nothing of it was committed (`safeToRetry`): the engine retries such a
+ * transaction a bounded number of times, and when they are spent the caller gets it as a
+ * `STORE_UNAVAILABLE` (HTTP 503) error.
  */
-export class TransientStoreError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class TransientStoreError extends StoreUnavailableError {
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, { ...options, safeToRetry: true });
     this.name = 'TransientStoreError';
   }
 }

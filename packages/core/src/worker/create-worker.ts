@@ -2,8 +2,9 @@ import type { OutboxEvent } from '../domain/outbox.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import type { Engine } from '../engine/types.js';
+import { StoreUnavailableError } from '../errors.js';
 import { newId as uuidv7 } from '../ids.js';
-import { type Store, TransientStoreError, type Tx } from '../ports/store.js';
+import type { Store, Tx } from '../ports/store.js';
 import { localNow } from '../time.js';
 import { type DeliveryPolicy, type DeliveryResult, recordAttempt, sendDelivery } from './deliver.js';
 import { fanOutOutbox } from './fan-out.js';
@@ -146,7 +147,7 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         return await store.transaction(tenantId, fn);
       } catch (error) {
-        if (error instanceof TransientStoreError && attempt < 4) continue;
+        if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < 4) continue;
         throw error;
       }
     }

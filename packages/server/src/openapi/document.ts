@@ -14,7 +14,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   422: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request',
   429: 'RATE_LIMIT_EXCEEDED: too many requests for this key (see Retry-After)',
   500: 'INTERNAL_ERROR: unexpected; quote the requestId',
-  503: 'The database is unreachable or not migrated',
+  503: 'STORE_UNAVAILABLE: the database is away, stuck or full; retry after Retry-After seconds (with the same Idempotency-Key)',
 };
 
 /** `/v1/tenants/:tid/x/:id` → `/v1/tenants/{tid}/x/{id}`. */
@@ -36,6 +36,7 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
       : z.object(Object.fromEntries(names.map((n) => [n, z.string().meta({ format: 'uuid' })])));
   const statuses = new Set<number>(spec.errors ?? []);
   statuses.add(500);
+  statuses.add(503);
   if (spec.permission !== 'public') for (const s of [401, 403, 404, 429]) statuses.add(s);
   if (spec.query !== undefined || spec.body !== undefined || names.length > 0) statuses.add(400);
   if (spec.body !== undefined) statuses.add(413);

@@ -40,6 +40,7 @@ export const errorSchema = z
         'IDEMPOTENCY_KEY_REUSED',
         'RATE_LIMIT_EXCEEDED',
         'INTERNAL_ERROR',
+        'STORE_UNAVAILABLE',
       ]),
       message: z.string(),
       details: json.optional(),
