@@ -1,4 +1,4 @@
-import { TransientStoreError, UniqueViolationError } from '@laas/core';
+import { StoreUnavailableError, TransientStoreError, UniqueViolationError } from '@laas/core';
 
 /** The unique constraints of the schema, by name: which entity and which field each protects. */
 const UNIQUE_CONSTRAINTS: Readonly<Record<string, readonly [entity: string, field: string]>> = {
@@ -41,10 +41,74 @@ export function isUniqueViolation(error: unknown): boolean {
   return pgCode(error) === '23505';
 }
 
+/** SQLSTATE classes and codes that mean the connection or the server went away. */
+const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** Node socket errors of a connection that could not be made or was cut. */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/** What pg and pg-pool say when a connection ends, cannot be made in time, or is broken. */
+const LOST_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /not queryable/i,
+  /Client was closed/i,
+  /connection (is )?(closed|ended)/i,
+  /terminating connection/i,
+];
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The database is away or stuck (connection lost, none could be had in time, a lock or statement
+ * timeout): `StoreUnavailableError`, or undefined when `error` is something else. `safeToRetry`
+ * is true here; the store downgrades it when the failure may have hit a COMMIT in flight.
+ */
+export function unavailableError(error: unknown): StoreUnavailableError | undefined {
+  if (error instanceof StoreUnavailableError) return error;
+  const code = pgCode(error);
+  if (code === '55P03') {
+    return new StoreUnavailableError(
+      'A row this request needs is locked by another transaction past the lock timeout; retry shortly',
+      { cause: error, safeToRetry: false, reason: 'lock_timeout', retryAfterSeconds: 2 },
+    );
+  }
+  if (code === '57014') {
+    return new StoreUnavailableError('The database did not answer within the statement timeout', {
+      cause: error,
+      safeToRetry: false,
+      reason: 'statement_timeout',
+      retryAfterSeconds: 2,
+    });
+  }
+  const lost =
+    (code !== undefined &&
+      (CONNECTION_LOST_CODES.has(code) || code.startsWith('08') || SOCKET_CODES.has(code))) ||
+    LOST_MESSAGES.some((re) => re.test(messageOf(error)));
+  if (!lost) return undefined;
+  return new StoreUnavailableError(
+    `The database connection was lost or could not be made (${code ?? messageOf(error)})`,
+    {
+      cause: error,
+      safeToRetry: true,
+      reason: 'connection',
+    },
+  );
+}
+
 /**
  * Turns a driver error into the error the ports promise: a unique violation (SQLSTATE 23505)
  * becomes `UniqueViolationError` naming the field its constraint protects; a deadlock (40P01) or a
- * serialization failure (40001) becomes `TransientStoreError`. Anything else is returned as is.
+ * serialization failure (40001) becomes `TransientStoreError`; a lost connection, a pool or lock or
+ * statement timeout becomes `StoreUnavailableError`. Anything else is returned as is.
  */
 export function translateError(error: unknown): unknown {
   const code = pgCode(error);
@@ -63,7 +127,7 @@ export function translateError(error: unknown): unknown {
       },
     );
   }
-  return error;
+  return unavailableError(error) ?? error;
 }
 
 /** Runs `fn`, rethrowing its error through {@link translateError}. */

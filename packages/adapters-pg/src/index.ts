@@ -8,4 +8,12 @@ export { MIGRATION_NAMES } from './migrations/index.js';
 export { DEFAULT_APP_ROLE, DEFAULT_SCHEMA } from './names.js';
 export type * from './schema.js';
 export { TABLES } from './schema.js';
-export { type PgStore, type PgStoreOptions, pgStore } from './store.js';
+export {
+  DEFAULT_PG_ACQUIRE_TIMEOUT_MS,
+  DEFAULT_PG_LOCK_TIMEOUT_MS,
+  DEFAULT_PG_POOL_MAX,
+  DEFAULT_PG_STATEMENT_TIMEOUT_MS,
+  type PgStore,
+  type PgStoreOptions,
+  pgStore,
+} from './store.js';

@@ -7,6 +7,7 @@ import {
   migrationProvider,
 } from './migrations/index.js';
 import { checkIdentifier, DEFAULT_APP_ROLE, DEFAULT_SCHEMA, quoted } from './names.js';
+import { guardPool } from './pool-guard.js';
 import { TABLES } from './schema.js';
 
 export interface PgMigrateOptions {
@@ -56,7 +57,7 @@ export async function migratePg(options: PgMigrateOptions): Promise<{ applied: s
   const schema = checkIdentifier('schema', options.schema ?? DEFAULT_SCHEMA);
   const appRole = checkIdentifier('role', options.appRole ?? DEFAULT_APP_ROLE);
   const pool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
-  pool.on('error', () => {});
+  guardPool(pool);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   try {
     refuseUnknown(await appliedMigrations(db, schema), schema);

@@ -8,6 +8,7 @@ import {
   type PageRequest,
   type PlatformRepository,
   type Store,
+  StoreUnavailableError,
   type Tenant,
   type TransactionOptions,
   type Tx,
@@ -17,21 +18,52 @@ import {
 } from '@laas/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { translateError } from './errors.js';
+import { translateError, unavailableError } from './errors.js';
 import * as m from './mapping.js';
 import { appliedMigrations, refuseUnknown } from './migrate.js';
 import { MIGRATION_NAMES } from './migrations/index.js';
 import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
+import { guardPool, ignore } from './pool-guard.js';
 import { createTx } from './repositories.js';
 import type { PgDatabase } from './schema.js';
+import { TenantGate } from './tenant-gate.js';
 
 export interface PgStoreOptions {
   /** `postgres://laas_app@host:5432/db`: connect as the application role, not as the owner. */
   connectionString?: string;
   /** Default `laas`. */
   schema?: string;
-  pool?: { max?: number };
+  pool?: {
+    /** Connections at most (default 10). */
+    max?: number;
+    /**
+     * How long a transaction waits for a connection (a free one in the pool, or a new one being
+     * made) before it fails with `STORE_UNAVAILABLE`. Default 5000 ms.
+     */
+    acquireTimeoutMs?: number;
+  };
+  /**
+   * PostgreSQL `lock_timeout` of the store's connections: a statement waiting this long for a row
+   * lock (another transaction holds the customer) fails with `STORE_UNAVAILABLE`, so a stuck row
+   * costs its own customer a 503 and nobody else a connection. Default 3000 ms; 0 = wait forever.
+   */
+  lockTimeoutMs?: number;
+  /** PostgreSQL `statement_timeout` of the store's connections. Default 15000 ms; 0 = none. */
+  statementTimeoutMs?: number;
+  /**
+   * Transactions of one tenant running at once, at most (the others wait up to
+   * `pool.acquireTimeoutMs`, then fail with `STORE_UNAVAILABLE`). Default half the pool (at
+   * least 1), so one tenant can never take every connection.
+   */
+  tenantMaxConnections?: number;
 }
+
+export const DEFAULT_PG_POOL_MAX = 10;
+export const DEFAULT_PG_ACQUIRE_TIMEOUT_MS = 5000;
+export const DEFAULT_PG_LOCK_TIMEOUT_MS = 3000;
+export const DEFAULT_PG_STATEMENT_TIMEOUT_MS = 15_000;
+/** How long `ping` (and so `/ready`) waits for the database before it says it is unavailable. */
+const PING_TIMEOUT_MS = 2000;
 
 function isPool(value: pg.Pool | PgStoreOptions): value is pg.Pool {
   return (
@@ -68,17 +100,30 @@ export function pgStore(
     ownsPool = false;
     schema = options?.schema ?? DEFAULT_SCHEMA;
   } else {
+    const lockTimeout = poolOrOptions.lockTimeoutMs ?? DEFAULT_PG_LOCK_TIMEOUT_MS;
+    const statementTimeout = poolOrOptions.statementTimeoutMs ?? DEFAULT_PG_STATEMENT_TIMEOUT_MS;
     pool = new pg.Pool({
       connectionString: poolOrOptions.connectionString,
-      max: poolOrOptions.pool?.max ?? 10,
+      max: poolOrOptions.pool?.max ?? DEFAULT_PG_POOL_MAX,
+      connectionTimeoutMillis: poolOrOptions.pool?.acquireTimeoutMs ?? DEFAULT_PG_ACQUIRE_TIMEOUT_MS,
+      keepAlive: true,
+      // Sent in the startup packet: no extra round trip per transaction.
+      ...(lockTimeout > 0 ? { lock_timeout: lockTimeout } : {}),
+      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
+      // A transaction left open by a crashed caller must not hold its locks forever.
+      idle_in_transaction_session_timeout: Math.max(60_000, statementTimeout * 2),
     });
-    // An idle client that dies (server restart) is removed from the pool; without a listener the
-    // pool's 'error' event would crash the process.
-    pool.on('error', () => {});
     ownsPool = true;
     schema = poolOrOptions.schema ?? options?.schema ?? DEFAULT_SCHEMA;
   }
   checkIdentifier('schema', schema);
+  guardPool(pool);
+  const settings: PgStoreOptions = isPool(poolOrOptions) ? {} : poolOrOptions;
+  const poolMax = settings.pool?.max ?? (pool.options as { max?: number }).max ?? DEFAULT_PG_POOL_MAX;
+  const gate = new TenantGate(
+    settings.tenantMaxConnections ?? Math.max(1, Math.floor(poolMax / 2)),
+    settings.pool?.acquireTimeoutMs ?? DEFAULT_PG_ACQUIRE_TIMEOUT_MS,
+  );
 
   const root = new Kysely<PgDatabase>({ dialect: new PostgresDialect({ pool }) });
   const db = root.withSchema(schema);
@@ -143,15 +188,45 @@ export function pgStore(
     // Kysely runs BEGIN, every statement of `body` and COMMIT / ROLLBACK on one pool client.
     let builder = db.transaction().setIsolationLevel('read committed');
     if (opts?.readOnly) builder = builder.setAccessMode('read only');
+    // Set once `body` has resolved: from then on Kysely sends COMMIT, and a connection lost now
+    // leaves the outcome unknown, so the failure must not be retried blindly.
+    let committing = false;
     try {
-      return await builder.execute(async (trx) => {
-        // `true`: local to this transaction, so the setting never leaks to the client's next user.
-        await sql`SELECT set_config('laas.tenant_id', ${tenantId}, true)`.execute(trx);
-        return body(createTx({ db: trx, tenantId, schema }));
-      });
+      return await gate.run(tenantId, () =>
+        builder.execute(async (trx) => {
+          // `true`: local to this transaction, so the setting never leaks to the client's next user.
+          await sql`SELECT set_config('laas.tenant_id', ${tenantId}, true)`.execute(trx);
+          const result = await body(createTx({ db: trx, tenantId, schema }));
+          committing = true;
+          return result;
+        }),
+      );
     } catch (error) {
-      throw translateError(error);
+      const translated = translateError(error);
+      if (committing && translated instanceof StoreUnavailableError && translated.safeToRetry) {
+        throw new StoreUnavailableError(
+          'The database connection was lost while the transaction was committing: it may or may not have been applied. Retry with the same idempotency key to find out',
+          { cause: error, safeToRetry: false, reason: 'commit_unknown' },
+        );
+      }
+      throw translated;
     }
+  }
+
+  /** Rejects with `StoreUnavailableError` when `work` has not settled within `ms`. */
+  function within<T>(ms: number, work: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StoreUnavailableError(`The database did not answer within ${ms} ms`, { reason: 'timeout' }),
+          ),
+        ms,
+      );
+    });
+    work.catch(ignore);
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   return {
@@ -161,7 +236,11 @@ export function pgStore(
     transaction,
     async ping() {
       if (closed) throw new Error('The store is closed');
-      const applied = await appliedMigrations(root as Kysely<unknown>, schema);
+      const applied = await within(PING_TIMEOUT_MS, appliedMigrations(root as Kysely<unknown>, schema)).catch(
+        (error: unknown) => {
+          throw unavailableError(error) ?? error;
+        },
+      );
       refuseUnknown(applied, schema);
       const pending = MIGRATION_NAMES.filter((name) => !applied.includes(name));
       if (pending.length > 0) {

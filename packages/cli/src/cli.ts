@@ -55,6 +55,11 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`laas: ${error.message}\n`);
       return 2;
     }
+    // A bad environment is the user's to fix: its message names every variable, a stack adds nothing.
+    if (error instanceof Error && error.name === 'ConfigError') {
+      process.stderr.write(`laas: ${error.message}\n`);
+      return 1;
+    }
     process.stderr.write(`laas: ${(error as Error).stack ?? (error as Error).message}\n`);
     return 1;
   }

@@ -31,6 +31,7 @@ export {
   type ServerConfig,
   type WhatsAppClientConfig,
 } from './config.js';
+export { ConfigError, type LaasEnv, parseEnv } from './env.js';
 export type { ErrorBody } from './errors.js';
 export { purgeIdempotencyKeys } from './maintenance.js';
 export { type Permission, ROLE_PERMISSIONS, roleAllows } from './permissions.js';

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { migratePg, pgStore } from '@laas/adapters-pg';
+import { migratePg, type PgStoreOptions, pgStore } from '@laas/adapters-pg';
 import { sqliteStore } from '@laas/adapters-sqlite';
 import {
   createEngine,
@@ -16,7 +16,8 @@ import {
 import type { Logger } from 'pino';
 import { createServer, type LaasApp, type ServerExtension } from './app.js';
 import { createWhatsAppChannel, type WhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
-import { parseRateLimit, type ServerConfig } from './config.js';
+import type { ServerConfig } from './config.js';
+import { ConfigError, type LaasEnv, parseEnv, pgOptionsOf } from './env.js';
 import { createLogger } from './logging.js';
 
 export const DEFAULT_DATABASE_URL = './data/laas.sqlite';
@@ -33,7 +34,13 @@ function isPostgresUrl(url: string): boolean {
  */
 export async function openStore(
   databaseUrl: string,
-  options: { migrate?: boolean; migrateUrl?: string; pgSchema?: string } = {},
+  options: {
+    migrate?: boolean;
+    migrateUrl?: string;
+    pgSchema?: string;
+    /** Pool size and timeouts of a PostgreSQL store (see `PgStoreOptions`). */
+    pg?: Omit<PgStoreOptions, 'connectionString' | 'schema'>;
+  } = {},
 ): Promise<{ store: Store; kind: 'postgres' | 'sqlite' }> {
   const migrate = options.migrate ?? true;
   if (isPostgresUrl(databaseUrl)) {
@@ -41,8 +48,17 @@ export async function openStore(
     if (migrate) {
       await migratePg({ connectionString: options.migrateUrl ?? databaseUrl, ...(schema ? { schema } : {}) });
     }
-    const store = pgStore({ connectionString: databaseUrl, ...(schema ? { schema } : {}) });
+    const store = pgStore({ ...options.pg, connectionString: databaseUrl, ...(schema ? { schema } : {}) });
     return { store, kind: 'postgres' };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(databaseUrl) && !/^sqlite:/i.test(databaseUrl)) {
+    throw new ConfigError([
+      {
+        variable: 'LAAS_DATABASE_URL',
+        message:
+          'must be a postgres:// URL, a sqlite: URL or a SQLite file path (no other database is supported)',
+      },
+    ]);
   }
   const filename = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
   if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
@@ -51,14 +67,18 @@ export async function openStore(
   return { store, kind: 'sqlite' };
 }
 
-/** {@link openStore} with the environment's `LAAS_MIGRATE_DATABASE_URL` and `LAAS_PG_SCHEMA`. */
+/**
+ * {@link openStore} with the environment's `LAAS_MIGRATE_DATABASE_URL`, `LAAS_PG_SCHEMA` and
+ * PostgreSQL pool settings.
+ */
 function openStoreFromEnv(
   databaseUrl: string,
-  env: NodeJS.ProcessEnv,
+  env: LaasEnv,
 ): Promise<{ store: Store; kind: 'postgres' | 'sqlite' }> {
   return openStore(databaseUrl, {
     ...(env.LAAS_MIGRATE_DATABASE_URL ? { migrateUrl: env.LAAS_MIGRATE_DATABASE_URL } : {}),
     ...(env.LAAS_PG_SCHEMA ? { pgSchema: env.LAAS_PG_SCHEMA } : {}),
+    pg: pgOptionsOf(env),
   });
 }
 
@@ -133,14 +153,19 @@ export interface RunningServer {
  * gracefully on SIGTERM / SIGINT.
  */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const env = options.env ?? process.env;
+  // Before anything opens or listens: a bad variable stops here, named.
+  const rawEnv: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    ...(options.databaseUrl === undefined ? {} : { LAAS_DATABASE_URL: options.databaseUrl }),
+  };
+  const env = parseEnv(rawEnv);
   const logger = options.config?.logger ?? createLogger(env.LAAS_LOG_LEVEL ?? 'info');
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const databaseUrl = options.databaseUrl ?? (env.LAAS_DATABASE_URL || DEFAULT_DATABASE_URL);
-  const port = options.port ?? (env.PORT ? Number(env.PORT) : DEFAULT_PORT);
+  const databaseUrl = env.LAAS_DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const port = options.port ?? env.PORT ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be 0..65535, not ${port}`);
-  const host = options.host ?? (env.LAAS_HOST || '0.0.0.0');
+  const host = options.host ?? env.LAAS_HOST ?? '0.0.0.0';
 
   let adminToken = options.config?.adminToken ?? (env.LAAS_ADMIN_TOKEN || undefined);
   if (adminToken === undefined) {
@@ -150,15 +175,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
   const { store, kind } = await openStoreFromEnv(databaseUrl, env);
   const engine = createEngine({ store });
-  const rateLimit = parseRateLimit(env.LAAS_RATE_LIMIT);
+  const rateLimit = env.LAAS_RATE_LIMIT;
   const config: ServerConfig = {
-    jwtSecret: env.LAAS_JWT_SECRET || undefined,
+    jwtSecret: env.LAAS_JWT_SECRET,
     defaultMetrics: true,
     ...(rateLimit === undefined ? {} : { rateLimit }),
-    ...(env.LAAS_API_KEY_CACHE_MS ? { apiKeyCacheMs: Number(env.LAAS_API_KEY_CACHE_MS) } : {}),
-    ...whatsAppFromEnv(env),
+    ...(env.LAAS_API_KEY_CACHE_MS === undefined ? {} : { apiKeyCacheMs: env.LAAS_API_KEY_CACHE_MS }),
+    ...whatsAppFromEnv(rawEnv),
     ...options.config,
-    whatsapp: { ...whatsAppFromEnv(env).whatsapp, ...options.config?.whatsapp },
+    whatsapp: { ...whatsAppFromEnv(rawEnv).whatsapp, ...options.config?.whatsapp },
     adminToken,
     logger,
   };
@@ -174,7 +199,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     s.once('error', reject);
   });
   const whatsapp = whatsAppOfApp.get(app);
-  const worker = workerFromEnv(engine, env, logger, options.worker, whatsapp);
+  const worker = workerFromEnv(engine, rawEnv, logger, options.worker, whatsapp);
   worker?.start();
 
   const address = server.address() as AddressInfo;
@@ -213,16 +238,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   return { app, engine, store, url, port: address.port, logger, adminToken, worker, close };
 }
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, not ${value}`);
-  return n;
-}
-
-/** True unless `LAAS_WORKER` says off (`off`, `false`, `0`, `no`). */
+/**
+ * True unless `LAAS_WORKER` says off (`off`, `false`, `0`, `no`); any value that is not one of
+ * the accepted words is a `ConfigError`.
+ */
 export function workerEnabled(env: NodeJS.ProcessEnv): boolean {
-  return !/^(off|false|0|no)$/i.test((env.LAAS_WORKER ?? '').trim());
+  return parseEnv(env).LAAS_WORKER ?? true;
 }
 
 /**
@@ -262,9 +283,10 @@ export function workerFromEnv(
   setting: StartServerOptions['worker'] = true,
   whatsapp?: WhatsAppChannel,
 ): Worker | null {
-  if (setting === false || (setting === true && !workerEnabled(env))) return null;
-  const intervalMs = positiveInt('LAAS_WORKER_INTERVAL_MS', env.LAAS_WORKER_INTERVAL_MS);
-  const timeoutMs = positiveInt('LAAS_WEBHOOK_TIMEOUT_MS', env.LAAS_WEBHOOK_TIMEOUT_MS);
+  const parsed = parseEnv(env);
+  if (setting === false || (setting === true && !(parsed.LAAS_WORKER ?? true))) return null;
+  const intervalMs = parsed.LAAS_WORKER_INTERVAL_MS;
+  const timeoutMs = parsed.LAAS_WEBHOOK_TIMEOUT_MS;
   const channel = whatsapp ?? whatsAppChannelFromEnv(engine, env, logger);
   return createWorker({
     engine,
@@ -307,12 +329,17 @@ export interface RunningWorker {
  * `LAAS_WORKER=off` then).
  */
 export async function startWorker(options: StartWorkerOptions = {}): Promise<RunningWorker> {
-  const env = options.env ?? process.env;
+  const rawEnv: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    ...(options.databaseUrl === undefined ? {} : { LAAS_DATABASE_URL: options.databaseUrl }),
+  };
+  // Before anything opens: a bad variable stops here, named.
+  const env = parseEnv(rawEnv);
   const logger = options.logger ?? createLogger(env.LAAS_LOG_LEVEL ?? 'info');
-  const databaseUrl = options.databaseUrl ?? (env.LAAS_DATABASE_URL || DEFAULT_DATABASE_URL);
+  const databaseUrl = env.LAAS_DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const { store, kind } = await openStoreFromEnv(databaseUrl, env);
   const engine = createEngine({ store });
-  const worker = workerFromEnv(engine, { ...env, LAAS_WORKER: 'on' }, logger, options.worker ?? true);
+  const worker = workerFromEnv(engine, { ...rawEnv, LAAS_WORKER: 'on' }, logger, options.worker ?? true);
   if (worker === null) throw new Error('unreachable: the worker was requested');
   worker.start();
   logger.info({ database: kind }, 'laas worker running');

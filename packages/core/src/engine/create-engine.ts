@@ -173,7 +173,12 @@ export function createEngine(options: EngineOptions): Engine {
           { readOnly },
         );
       } catch (error) {
-        if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < MAX_ATTEMPTS) continue;
+        if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < MAX_ATTEMPTS) {
+          // Nothing of it committed: a fresh connection after a short, growing pause usually
+          // succeeds (a deadlock's other side finished, the pool replaced a dropped connection).
+          await new Promise((resume) => setTimeout(resume, 20 * attempt * (1 + Math.random())));
+          continue;
+        }
         throw error;
       }
     }
