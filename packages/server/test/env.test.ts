@@ -26,7 +26,11 @@ function issuesOf(env: NodeJS.ProcessEnv): string[] {
 describe('parseEnv', () => {
   it('accepts an empty environment (every default applies) and treats empty variables as unset', () => {
     const empty = parseEnv({});
-    expect([empty.LAAS_DATABASE_URL, empty.PORT, empty.LAAS_WORKER]).toEqual([undefined, undefined, undefined]);
+    expect([empty.LAAS_DATABASE_URL, empty.PORT, empty.LAAS_WORKER]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     const blank = parseEnv({ PORT: '', LAAS_WORKER: '' });
     expect([blank.PORT, blank.LAAS_WORKER]).toEqual([undefined, undefined]);
   });
@@ -50,7 +54,9 @@ describe('parseEnv', () => {
     });
     expect(parseEnv({ LAAS_RATE_LIMIT: 'off' }).LAAS_RATE_LIMIT).toBe(false);
     expect(parseEnv({ LAAS_DATABASE_URL: './data/x.sqlite' }).LAAS_DATABASE_URL).toBe('./data/x.sqlite');
-    expect(parseEnv({ LAAS_DATABASE_URL: 'sqlite:///tmp/x.sqlite' }).LAAS_DATABASE_URL).toBe('sqlite:///tmp/x.sqlite');
+    expect(parseEnv({ LAAS_DATABASE_URL: 'sqlite:///tmp/x.sqlite' }).LAAS_DATABASE_URL).toBe(
+      'sqlite:///tmp/x.sqlite',
+    );
   });
 
   it.each([
@@ -75,7 +81,11 @@ describe('parseEnv', () => {
 
   it('names every bad variable in one error', () => {
     expect(
-      issuesOf({ LAAS_WORKER_INTERVAL_MS: 'abc', LAAS_WORKER: 'maybe', LAAS_API_KEY_CACHE_MS: 'soon' }).sort(),
+      issuesOf({
+        LAAS_WORKER_INTERVAL_MS: 'abc',
+        LAAS_WORKER: 'maybe',
+        LAAS_API_KEY_CACHE_MS: 'soon',
+      }).sort(),
     ).toEqual(['LAAS_API_KEY_CACHE_MS', 'LAAS_WORKER', 'LAAS_WORKER_INTERVAL_MS']);
   });
 });
@@ -99,7 +109,12 @@ describe('`laas serve` with a bad environment', () => {
     });
     expect(result.signal).toBeNull(); // it stopped by itself, no zombie for the timeout to kill
     expect(result.status).toBe(1);
-    for (const name of ['LAAS_WORKER_INTERVAL_MS', 'LAAS_WORKER', 'LAAS_API_KEY_CACHE_MS', 'LAAS_DATABASE_URL']) {
+    for (const name of [
+      'LAAS_WORKER_INTERVAL_MS',
+      'LAAS_WORKER',
+      'LAAS_API_KEY_CACHE_MS',
+      'LAAS_DATABASE_URL',
+    ]) {
       expect(result.stderr).toContain(name);
     }
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack frames

@@ -46,7 +46,8 @@ import { UniqueViolationError } from '../ports/store.js';
 import { periodKey } from '../time.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
-import { ingestInTransaction } from './ingest.js';
+import { CustomerQueue, customerKey } from './customer-queue.js';
+import { type IngestRun, ingestInTransaction } from './ingest.js';
 import { applyTransition, expiryOf, issuancePayload, loadReward } from './issuance-ops.js';
 import type { Operation } from './operation.js';
 import { emit } from './operation.js';
@@ -140,6 +141,7 @@ export function createEngine(options: EngineOptions): Engine {
   const newId = options.ids ?? uuidv7;
   const compiled = new CompiledRuleCache(logic);
   const activeRules = new ActiveRuleCache();
+  const customerQueue = new CustomerQueue(options.customerQueueWaitMs ?? 10_000);
 
   /**
    * The operation whose transaction engine calls made inside `engine.idempotent` or
@@ -189,6 +191,12 @@ export function createEngine(options: EngineOptions): Engine {
       throw new Error('a dry run cannot join another operation');
     const input = parseInput(ingestEventSchema, raw, 'event');
     const run = { input, payloadHash: payloadHash(input), dryRun, compiled, activeRules };
+    if (ambient.getStore() !== undefined) return ingestOnce(tenantId, run);
+    return customerQueue.run(customerKey(tenantId, input.customer), () => ingestOnce(tenantId, run));
+  }
+
+  async function ingestOnce(tenantId: string, run: IngestRun): Promise<IngestResult> {
+    const { dryRun } = run;
     for (let attempt = 1; ; attempt++) {
       try {
         return await inTenant(tenantId, async (op) => {

@@ -34,6 +34,12 @@ export interface EngineOptions {
   rules?: RulesEngine;
   /** The engine's time; default the system clock. Tests and the CLI's dry-run move it. */
   clock?: () => Date;
+  /**
+   * How long an event may wait in memory behind earlier events of the same customer (they are
+   * serialised anyway; queueing them here keeps a stuck customer from holding connections).
+   * Past it: `STORE_UNAVAILABLE`. Default 10000 ms.
+   */
+  customerQueueWaitMs?: number;
   /** Id generator; default UUIDv7. */
   ids?: () => string;
 }
