@@ -131,7 +131,27 @@ export function pgStore(
 
   const fn = (name: string) => sql.raw(`"${schema}".${name}`);
 
-  const platform: PlatformRepository = {
+  /**
+   * A platform read outside any transaction: a lost connection is retried twice on a fresh one
+   * (a read changes nothing), then answered `STORE_UNAVAILABLE` like every other failure of the
+   * database.
+   */
+  async function read<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        const translated = translateError(error);
+        if (translated instanceof StoreUnavailableError && translated.safeToRetry && attempt < 3) {
+          await new Promise((resume) => setTimeout(resume, 20 * attempt));
+          continue;
+        }
+        throw translated;
+      }
+    }
+  }
+
+  const unguarded: PlatformRepository = {
     // Cross-tenant reads go through SECURITY DEFINER functions (see the migration): the app
     // role has no other way past row-level security.
     async findApiKeyByHash(keyHash: string): Promise<ApiKey | null> {
@@ -179,6 +199,14 @@ export function pgStore(
       return { items, next_cursor: more && last ? encodeCursor(last.id) : null };
     },
   };
+
+  // Every platform method goes through `read`.
+  const platform = Object.fromEntries(
+    Object.entries(unguarded).map(([name, method]) => [
+      name,
+      (...args: unknown[]) => read(() => (method as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ]),
+  ) as unknown as PlatformRepository;
 
   async function transaction<T>(tenantId: string, body: (tx: Tx) => Promise<T>, opts?: TransactionOptions) {
     if (closed) throw new Error('The store is closed');
