@@ -5,6 +5,7 @@ import {
   type PlatformRepository,
   type Store,
   type StoreCapabilities,
+  StoreUnavailableError,
   type Tenant,
   type TransactionOptions,
   TransientStoreError,
@@ -142,13 +143,17 @@ export function sqliteStore(
     owned = false;
     applyPragmas(conn, options.pragmas);
   } else {
-    conn = new Database(db.filename ?? ':memory:');
+    try {
+      conn = new Database(db.filename ?? ':memory:');
+    } catch (error) {
+      throw storeError(error);
+    }
     owned = true;
     try {
       applyPragmas(conn, { ...db.pragmas, ...options.pragmas });
     } catch (error) {
       conn.close();
-      throw error;
+      throw storeError(error);
     }
   }
   return new SqliteStoreImpl(conn, owned);
@@ -246,7 +251,7 @@ class SqliteStoreImpl implements SqliteStore {
       this.runner.exec('SAVEPOINT laas_tx');
     } catch (error) {
       this.endTurn();
-      throw toTransient(error);
+      throw storeError(error);
     }
     const scope = new Scope(this.runner, tenantId);
     let result: T;
@@ -274,7 +279,7 @@ class SqliteStoreImpl implements SqliteStore {
         );
       }
       this.endTurn();
-      throw toTransient(error);
+      throw storeError(error);
     }
     group.size += 1;
     this.endTurn();
@@ -302,7 +307,7 @@ class SqliteStoreImpl implements SqliteStore {
           // The rollback's own failure would hide the error that caused it; SQLite has rolled back.
         }
       }
-      throw toTransient(error);
+      throw storeError(error);
     } finally {
       this.mutex.release();
     }
@@ -334,7 +339,7 @@ class SqliteStoreImpl implements SqliteStore {
             // SQLite has rolled back.
           }
         }
-        group.settle(toTransient(error));
+        group.settle(storeError(error));
       }
     }
     this.mutex.release();
@@ -359,13 +364,17 @@ class SqliteStoreImpl implements SqliteStore {
         });
         const { error, results } = await migrator.migrateToLatest();
         if (error !== undefined) throw error;
+        // A write even when nothing was pending: a read-only file (permissions, an immutable file,
+        // a read-only mount) fails here, at start-up, rather than on the first customer's event.
+        const version = this.connection.pragma('user_version', { simple: true }) as number;
+        this.connection.pragma(`user_version = ${Number(version)}`);
         this.runner.exec('COMMIT');
         return {
           applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
         };
       } catch (error) {
         if (this.connection.inTransaction) this.runner.exec('ROLLBACK');
-        throw error;
+        throw storeError(error);
       }
     });
   }
@@ -410,15 +419,37 @@ class SqliteStoreImpl implements SqliteStore {
 }
 
 /**
- * `SQLITE_BUSY` (another process held the write lock past `busy_timeout`, or a read-only
- * transaction's snapshot went stale) may succeed when run again: `TransientStoreError`, which the
- * engine retries.
+ * A SQLite failure as the error the ports promise: `SQLITE_BUSY` (another process held the write
+ * lock past `busy_timeout`, or a read-only transaction's snapshot went stale) may succeed when
+ * run again: `TransientStoreError`, which the engine retries. A full disk, a read-only file and
+ * I/O errors are `StoreUnavailableError` (HTTP 503): nothing of the transaction was committed,
+ * the database is intact, and the same request succeeds once the operator has fixed the cause.
  */
-function toTransient(error: unknown): unknown {
+function storeError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))) {
-    return new TransientStoreError(`SQLite database is busy (${code}): ${(error as Error).message}`, {
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return error;
+  const message = (error as Error).message;
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')) {
+    return new TransientStoreError(`SQLite database is busy (${code}): ${message}`, { cause: error });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StoreUnavailableError(
+      'The database disk is full: nothing of this request was written. Free space (or raise the size limit) and retry',
+      { cause: error, reason: 'disk_full', retryAfterSeconds: 30 },
+    );
+  }
+  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) {
+    return new StoreUnavailableError('The database file is read-only: LaaS cannot write to it', {
       cause: error,
+      reason: 'read_only',
+      retryAfterSeconds: 30,
+    });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PROTOCOL') {
+    return new StoreUnavailableError(`The database could not be read or written (${code})`, {
+      cause: error,
+      reason: 'io_error',
+      retryAfterSeconds: 5,
     });
   }
   return error;

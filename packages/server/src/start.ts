@@ -10,6 +10,7 @@ import {
   createWorker,
   type Engine,
   type Store,
+  StoreUnavailableError,
   type Worker,
   type WorkerOptions,
 } from '@laas/core';
@@ -62,9 +63,27 @@ export async function openStore(
   }
   const filename = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
   if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
-  const store = sqliteStore({ filename });
-  if (migrate) await store.migrate();
-  return { store, kind: 'sqlite' };
+  try {
+    const store = sqliteStore({ filename });
+    try {
+      if (migrate) await store.migrate();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return { store, kind: 'sqlite' };
+  } catch (error) {
+    // A file the process cannot write is the operator's to fix: say which, and how, at start-up.
+    if (error instanceof StoreUnavailableError) {
+      throw new ConfigError([
+        {
+          variable: 'LAAS_DATABASE_URL',
+          message: `names ${resolve(filename)}, which cannot be written (${error.message}). LaaS writes the file and its -wal and -shm files beside it: make the file and its directory writable by this user, or choose another path`,
+        },
+      ]);
+    }
+    throw error;
+  }
 }
 
 /**
