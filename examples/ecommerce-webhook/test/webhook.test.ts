@@ -54,6 +54,8 @@ beforeAll(async () => {
   const tenant = await call('/v1/tenants', ADMIN, 'POST', {
     name: 'Bean Shop',
     timezone: 'America/New_York',
+    // The sample orders are dated 2025: past the default 30-day backdate limit, as history is.
+    settings: { backdate_limit: null },
   });
   const t = `/v1/tenants/${tenant.id}`;
   const { key } = await call(`${t}/api-keys`, ADMIN, 'POST', { name: 'webhooks', role: 'admin' });

@@ -45,7 +45,6 @@ import {
   type TenantRepository,
   type Tx,
   UniqueViolationError,
-  ValidationError,
   type WebhookAttempt,
   type WebhookDelivery,
   type WebhookDeliveryRepository,
@@ -123,11 +122,6 @@ function pageLimit(page: PageRequest): number {
 
 function pageAfter(page: PageRequest): string | undefined {
   const after = decodeCursor(page.cursor);
-  if (after !== undefined && !isUuid(after)) {
-    throw new ValidationError('The cursor is not valid', [
-      { path: 'cursor', message: 'is not a cursor of this list' },
-    ]);
-  }
   return after;
 }
 
@@ -659,6 +653,10 @@ function issuanceRepository(ctx: TxContext): IssuanceRepository {
           if (filter.rule_id !== undefined) {
             if (!validId(filter.rule_id)) return Promise.resolve([]);
             q = q.where('rule_id', '=', filter.rule_id);
+          }
+          if (filter.reward_id !== undefined) {
+            if (!validId(filter.reward_id)) return Promise.resolve([]);
+            q = q.where('reward_id', '=', filter.reward_id);
           }
           if (filter.state !== undefined) q = q.where('state', '=', filter.state);
           if (after !== undefined) q = q.where('id', '<', after);

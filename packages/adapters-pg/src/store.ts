@@ -184,11 +184,6 @@ export function pgStore(
     async listTenants(page: PageRequest): Promise<Page<Tenant>> {
       const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));
       const after = decodeCursor(page.cursor);
-      if (after !== undefined && !isUuid(after)) {
-        throw new ValidationError('The cursor is not valid', [
-          { path: 'cursor', message: 'is not a cursor of this list' },
-        ]);
-      }
       const { rows } = await sql<m.TenantRow>`
         SELECT * FROM ${fn('laas_list_tenants')}(${after ?? null}::uuid, ${limit + 1}::integer)`.execute(
         root,

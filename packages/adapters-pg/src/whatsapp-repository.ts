@@ -7,7 +7,6 @@ import {
   type PageRequest,
   StateConflictError,
   UniqueViolationError,
-  ValidationError,
   WHATSAPP_RECEIPT_FROM,
   type WhatsAppMessage,
   type WhatsAppRepository,
@@ -65,11 +64,6 @@ async function paginate(
 ): Promise<Page<WhatsAppMessage>> {
   const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));
   const after = decodeCursor(page.cursor);
-  if (after !== undefined && !isUuid(after)) {
-    throw new ValidationError('The cursor is not valid', [
-      { path: 'cursor', message: 'is not a cursor of this list' },
-    ]);
-  }
   const rows = await query(after, limit + 1);
   const more = rows.length > limit;
   const items = (more ? rows.slice(0, limit) : rows).map(m.toWhatsAppMessage);

@@ -23,7 +23,13 @@ const tenant = (id: string): Tenant => ({
   id,
   name: 'Concurrency',
   timezone: 'UTC',
-  settings: { auto_enroll: true, points_expiry: null, currency: 'USD', inactive_after_days: 60 },
+  settings: {
+    auto_enroll: true,
+    points_expiry: null,
+    currency: 'USD',
+    inactive_after_days: 60,
+    backdate_limit: '30d',
+  },
   created_at: NOW,
 });
 const customer = (tenantId: string): Customer => ({

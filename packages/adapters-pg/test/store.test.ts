@@ -12,7 +12,13 @@ const tenant = (id: string) => ({
   id,
   name: 'T',
   timezone: 'UTC',
-  settings: { auto_enroll: true, points_expiry: null, currency: 'USD', inactive_after_days: 60 },
+  settings: {
+    auto_enroll: true,
+    points_expiry: null,
+    currency: 'USD',
+    inactive_after_days: 60,
+    backdate_limit: '30d',
+  },
   created_at: NOW,
 });
 

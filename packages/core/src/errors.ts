@@ -63,13 +63,42 @@ export class LaasError extends Error {
   }
 }
 
-/** An input failed validation; `details.issues` lists every field at fault. Nothing was written. */
+/**
+ * At most this many issues are listed in an error's `details` (with `issue_count`, the total): a
+ * body with 50,000 unknown keys must not get an answer larger than itself.
+ */
+export const MAX_LISTED_ISSUES = 20;
+
+/**
+ * An input failed validation; `details.issues` lists the fields at fault (the first
+ * {@link MAX_LISTED_ISSUES}; `details.issue_count` is the total). Nothing was written.
+ */
 export class ValidationError extends LaasError {
   readonly issues: FieldIssue[];
   constructor(message: string, issues: FieldIssue[]) {
-    super('VALIDATION_ERROR', message, { issues });
+    const listed = issues.slice(0, MAX_LISTED_ISSUES);
+    super(
+      'VALIDATION_ERROR',
+      message,
+      issues.length > listed.length ? { issues: listed, issue_count: issues.length } : { issues: listed },
+    );
     this.name = 'ValidationError';
-    this.issues = issues;
+    this.issues = listed;
+  }
+}
+
+/**
+ * A well-formed input whose value the current state refuses: an `occurred_at` outside the
+ * tenant's window, a total that would pass the maximum. `VALIDATION_ERROR` naming the field,
+ * answered with HTTP 422 (the request is understood, and cannot be processed as sent).
+ */
+export class UnprocessableInputError extends ValidationError {
+  constructor(message: string, issues: FieldIssue[]) {
+    super(message, issues);
+    this.name = 'UnprocessableInputError';
+  }
+  override get httpStatus(): number {
+    return 422;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 export * from './domain/index.js';
 export { createEngine } from './engine/create-engine.js';
+export { findNul, parseInput } from './engine/parse-input.js';
 export { buildRuleContext, type RuleContext } from './engine/rule-context.js';
 export { RULE_CONTEXT_SCHEMA } from './engine/rule-context-schema.js';
 export type * from './engine/types.js';

@@ -11,7 +11,13 @@ function tenant(id: string): Tenant {
     id,
     name: 'Shop',
     timezone: 'UTC',
-    settings: { auto_enroll: true, points_expiry: null, currency: 'USD', inactive_after_days: 60 },
+    settings: {
+      auto_enroll: true,
+      points_expiry: null,
+      currency: 'USD',
+      inactive_after_days: 60,
+      backdate_limit: '30d',
+    },
     created_at: '2026-11-02T09:00:00.000Z',
   };
 }

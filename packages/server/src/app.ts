@@ -5,10 +5,18 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { createAuthenticator, type Principal } from './auth.js';
 import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { resolveConfig, type ServerConfig } from './config.js';
-import { httpError, PayloadTooLargeError, parseOrThrow, RateLimitError, toErrorResponse } from './errors.js';
+import {
+  httpError,
+  PayloadTooLargeError,
+  parseOrThrow,
+  RateLimitError,
+  toErrorResponse,
+  UnsupportedMediaTypeError,
+} from './errors.js';
 import { parseIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { createLogger, maskPhones } from './logging.js';
 import { createMetrics } from './metrics.js';
@@ -147,6 +155,8 @@ export function createServer(options: CreateServerOptions): LaasApp {
         'unhandled error',
       );
     }
+    // The rest of an oversized body was never read: this connection cannot carry another request.
+    if (error instanceof PayloadTooLargeError) c.header('Connection', 'close');
     if (error instanceof RateLimitError || error instanceof StoreUnavailableError) {
       c.header('Retry-After', String(error.retryAfterSeconds));
     }
@@ -162,10 +172,15 @@ export function createServer(options: CreateServerOptions): LaasApp {
 
   function mount(spec: RouteSpec): void {
     registerRouteDoc(app, spec);
-    app.on(spec.method.toUpperCase(), spec.path, async (c) => reply(c, await handle(spec, c)));
+    const query = queryOf(spec);
+    app.on(spec.method.toUpperCase(), spec.path, async (c) => reply(c, await handle(spec, query, c)));
   }
 
-  async function handle(spec: RouteSpec, c: Context<AppEnv>): Promise<Reply> {
+  async function handle(
+    spec: RouteSpec,
+    querySchema: z.ZodType | undefined,
+    c: Context<AppEnv>,
+  ): Promise<Reply> {
     c.set('route', spec.path);
     const params = c.req.param() as Record<string, string>;
     const tenantId = params.tid ?? '';
@@ -191,11 +206,14 @@ export function createServer(options: CreateServerOptions): LaasApp {
         );
       }
     }
-    const query = spec.query === undefined ? {} : parseOrThrow(spec.query, c.req.query(), 'query');
+    const query = querySchema === undefined ? {} : parseOrThrow(querySchema, c.req.query(), 'query');
     let raw = '';
     let body: unknown;
     if (spec.body !== undefined) {
       raw = await c.req.text();
+      const type = c.req.header('content-type') ?? '';
+      const json = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(type);
+      if (raw.trim() !== '' && !json) throw new UnsupportedMediaTypeError(type);
       body = parseJson(raw);
       if (spec.idempotency === 'ingest') body = withIngestKey(body, c.req.header('idempotency-key'));
       body = parseOrThrow(spec.body, body, 'request body');
@@ -242,6 +260,19 @@ export function createServer(options: CreateServerOptions): LaasApp {
     });
   }
   return app;
+}
+
+const NO_QUERY = z.strictObject({});
+
+/**
+ * The query schema a route is served with. API routes refuse parameters they do not know (a
+ * misspelt filter would otherwise be ignored and answer every row); public routes, called by
+ * other platforms' gateways and webhooks, tolerate extra parameters.
+ */
+function queryOf(spec: RouteSpec): z.ZodType | undefined {
+  if (spec.permission === 'public') return spec.query;
+  if (spec.query === undefined) return NO_QUERY;
+  return spec.query instanceof z.ZodObject ? spec.query.strict() : spec.query;
 }
 
 function parseJson(raw: string): unknown {

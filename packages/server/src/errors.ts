@@ -1,5 +1,4 @@
-import { ERROR_HTTP_STATUS, type ErrorCode, type FieldIssue, LaasError, ValidationError } from '@laas/core';
-import type { z } from 'zod';
+import { type ErrorCode, LaasError, parseInput } from '@laas/core';
 
 /** The body of every error response (DESIGN.md, "Server"). */
 export interface ErrorBody {
@@ -26,7 +25,7 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
   if (error instanceof LaasError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message, requestId } };
     if (error.details !== undefined) body.error.details = { ...error.details };
-    const status = error instanceof PayloadTooLargeError ? 413 : ERROR_HTTP_STATUS[error.code];
+    const status = error.httpStatus;
     return { status, body, internal: false };
   }
   return {
@@ -47,36 +46,37 @@ export function httpError(code: ErrorCode, message: string, details?: Record<str
   return new LaasError(code, message, details);
 }
 
-/** Zod issues as field issues: `path` names the field (`customer.phone`, `caps.0.max`). */
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-    code: issue.code,
-  }));
-}
-
-/** Parses `input` with `schema`, or throws a `ValidationError` naming every field at fault. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = fieldIssues(result.error);
-  const first = issues[0];
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  throw new ValidationError(
-    `Invalid ${what}: ${first ? `${first.path}: ${first.message}` : 'invalid input'}${more}`,
-    issues,
-  );
-}
+/**
+ * Parses `input` with `schema`, or throws a `ValidationError` naming the fields at fault: the
+ * engine's own `parseInput` (NUL refused, issues capped), so the server and the SDK answer alike.
+ */
+export const parseOrThrow = parseInput;
 
 /** A body over the size limit: `VALIDATION_ERROR`, answered with 413 rather than 400. */
 export class PayloadTooLargeError extends LaasError {
-  readonly httpStatus413 = true;
   constructor(limitBytes: number) {
     super('VALIDATION_ERROR', `The request body is larger than the limit of ${limitBytes} bytes`, {
       limit_bytes: limitBytes,
     });
     this.name = 'PayloadTooLargeError';
+  }
+  override get httpStatus(): number {
+    return 413;
+  }
+}
+
+/** A body that is not JSON on a JSON route: `VALIDATION_ERROR`, answered with 415. */
+export class UnsupportedMediaTypeError extends LaasError {
+  constructor(contentType: string) {
+    super(
+      'VALIDATION_ERROR',
+      `The request body must be JSON, sent with "Content-Type: application/json" (not ${JSON.stringify(contentType)})`,
+      { content_type: contentType, issues: [{ path: 'content-type', message: 'must be application/json' }] },
+    );
+    this.name = 'UnsupportedMediaTypeError';
+  }
+  override get httpStatus(): number {
+    return 415;
   }
 }
 

@@ -127,6 +127,7 @@ export class SqliteIssuanceRepository implements IssuanceRepository {
     return listPage(this.s, 'issuances', page, issuanceFromRow, (q) => {
       if (filter.customer_id !== undefined) q = q.where('customer_id', '=', filter.customer_id);
       if (filter.rule_id !== undefined) q = q.where('rule_id', '=', filter.rule_id);
+      if (filter.reward_id !== undefined) q = q.where('reward_id', '=', filter.reward_id);
       if (filter.state !== undefined) q = q.where('state', '=', filter.state);
       return q;
     });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { isUuid } from '../ids.js';
 import { isValidTimeZone } from '../time.js';
 
 /** Integer amounts: money in minor units (cents) and points. */
@@ -54,7 +56,18 @@ export const pageRequestSchema = z.object({
 export function encodeCursor(lastId: string): string {
   return Buffer.from(lastId, 'utf8').toString('base64url');
 }
+/**
+ * The id a cursor encodes. A cursor that is not one this API handed out (garbage, a cursor of an
+ * older format, a truncated copy) is a `ValidationError` naming `cursor`, on every list and every
+ * store, rather than silently the first page.
+ */
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
-  return Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (!isUuid(id) || encodeCursor(id) !== cursor) {
+    throw new ValidationError('The cursor is not valid: pass back a next_cursor this list returned', [
+      { path: 'cursor', message: 'is not a cursor of this list' },
+    ]);
+  }
+  return id;
 }

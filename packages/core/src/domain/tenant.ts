@@ -11,6 +11,11 @@ export interface TenantSettings {
   currency: string;
   /** Days without an event after which `customer.inactive` is scheduled (worker issue). */
   inactive_after_days: number;
+  /**
+   * How far in the past an ingested event's `occurred_at` may lie (`30d`); null: no limit (for
+   * importing history). Events are also refused more than 5 minutes in the future.
+   */
+  backdate_limit: string | null;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -27,6 +32,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   points_expiry: null,
   currency: 'USD',
   inactive_after_days: 60,
+  backdate_limit: '30d',
 };
 
 export const tenantSettingsSchema = z.object({
@@ -34,7 +40,15 @@ export const tenantSettingsSchema = z.object({
   points_expiry: durationSchema.nullable(),
   currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be a three-letter ISO 4217 code such as "USD"' }),
   inactive_after_days: z.number().int().min(1).max(3650),
+  backdate_limit: durationSchema.nullable(),
 });
+
+/** The backdate limit in force (tenants created before the setting existed have the default). */
+export function backdateLimitOf(settings: TenantSettings): string | null {
+  return 'backdate_limit' in settings && settings.backdate_limit !== undefined
+    ? settings.backdate_limit
+    : DEFAULT_TENANT_SETTINGS.backdate_limit;
+}
 
 export const createTenantSchema = z.strictObject({
   id: idSchema.optional(),

@@ -577,7 +577,31 @@ export function createEngine(options: EngineOptions): Engine {
           true,
         ),
       list: (tenantId, filter, page) =>
-        inTenant(tenantId, async (op) => op.tx.customers.list(filter ?? {}, pageOf(page)), true),
+        inTenant(
+          tenantId,
+          async (op) => {
+            const { phone, external_ref, ...rest } = filter ?? {};
+            if (phone === undefined && external_ref === undefined)
+              return op.tx.customers.list(rest, pageOf(page));
+            // An exact lookup (the counter's "find by phone"): at most one customer, never a list
+            // of everyone when the value matches nobody.
+            const byPhone = phone === undefined ? null : await op.tx.customers.findByPhone(phone);
+            const byRef =
+              external_ref === undefined ? null : await op.tx.customers.findByExternalRef(external_ref);
+            const found =
+              phone !== undefined && external_ref !== undefined
+                ? byPhone?.id === byRef?.id
+                  ? byPhone
+                  : null
+                : (byPhone ?? byRef);
+            const fits =
+              found !== null &&
+              (rest.status === undefined || found.status === rest.status) &&
+              (rest.tag === undefined || found.tags.includes(rest.tag));
+            return { items: fits && found !== null ? [found] : [], next_cursor: null };
+          },
+          true,
+        ),
     },
 
     events: {

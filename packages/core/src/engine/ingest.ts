@@ -7,7 +7,13 @@ import type { Decision, EventOutcome, IngestEvent, LoyaltyEvent } from '../domai
 import type { Issuance } from '../domain/issuance.js';
 import type { Reward } from '../domain/reward.js';
 import type { Cap, Rule } from '../domain/rule.js';
-import { IdempotencyKeyReusedError, NotFoundError, StateConflictError } from '../errors.js';
+import { backdateLimitOf } from '../domain/tenant.js';
+import {
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  StateConflictError,
+  UnprocessableInputError,
+} from '../errors.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import { addMs, periodKey, startOfUnit, type Timestamp } from '../time.js';
 import { reserveBudget } from './budget-ops.js';
@@ -26,6 +32,32 @@ export interface IngestRun {
   activeRules: ActiveRuleCache;
 }
 
+/** How far ahead of the server clock an `occurred_at` may be (clock skew of a till). */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * `occurred_at` drives stats, caps, cooldowns and windows: it may lie at most 5 minutes ahead of
+ * the transaction's clock and at most the tenant's `backdate_limit` behind it.
+ */
+function checkOccurredAt(op: Operation, occurredAt: string | undefined): void {
+  if (occurredAt === undefined) return;
+  const at = Date.parse(occurredAt);
+  const now = Date.parse(op.now);
+  if (at > now + MAX_FUTURE_SKEW_MS) {
+    throw new UnprocessableInputError(
+      `occurred_at ${occurredAt} is in the future (more than 5 minutes ahead of the server clock, ${op.now}); check the till's clock`,
+      [{ path: 'occurred_at', message: 'is more than 5 minutes in the future', code: 'too_late' }],
+    );
+  }
+  const limit = backdateLimitOf(op.tenant.settings);
+  if (limit !== null && at < now - durationMs(limit)) {
+    throw new UnprocessableInputError(
+      `occurred_at ${occurredAt} is older than this tenant's backdate_limit (${limit}); to import history, set settings.backdate_limit to null first`,
+      [{ path: 'occurred_at', message: `is more than ${limit} in the past`, code: 'too_early' }],
+    );
+  }
+}
+
 /** Ingest steps 2–7 of DESIGN.md inside the operation's transaction. */
 export async function ingestInTransaction(op: Operation, run: IngestRun): Promise<IngestResult> {
   const { tx } = op;
@@ -33,6 +65,8 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
 
   const seen = await tx.events.findByIdempotencyKey(input.idempotency_key);
   if (seen !== null) return replay(op, seen, run);
+  // A dry run's clock is its event's time (backtests replay the past): only live events are bounded.
+  if (!run.dryRun) checkOccurredAt(op, input.occurred_at);
 
   const { customer: found, enrolled } = await findOrEnrollCustomer(op, input);
   const locked = await tx.customers.lock(found.id);
@@ -326,7 +360,10 @@ class RuleEvaluation {
     const budgetId = rule.budget_id ?? campaign?.budget_id ?? null;
     const budget =
       budgetId === null ? null : await this.#cached(this.#budgets, budgetId, (id) => op.tx.budgets.get(id));
-    const period = budget === null ? null : periodKey(at, budget.period, tz);
+    // Money is charged to the period of the moment it is committed, never to `occurred_at`: no date
+    // a till sends can open a fresh budget period. (A dry run's clock is its event's time.)
+    const chargedAt = this.run.dryRun ? at : op.now;
+    const period = budget === null ? null : periodKey(chargedAt, budget.period, tz);
     if (budget !== null && !budget.active) {
       await giveBack(code);
       return decision('budget_exhausted', `Budget "${budget.name}" is switched off`);

@@ -169,7 +169,15 @@ export interface Engine {
     /** Removes personal data (phone, ref, name, birthday, attributes, tags); keeps counts and ledgers. */
     erase(tenantId: string, id: string): Promise<Customer>;
     export(tenantId: string, id: string): Promise<CustomerExport>;
-    list(tenantId: string, filter?: CustomerListFilter, page?: Partial<PageRequest>): Promise<Page<Customer>>;
+    /**
+     * Customers newest first, by `status` and `tag`; with `phone` or `external_ref`, the exact
+     * lookup: the one customer with it (and the other filters), or an empty page.
+     */
+    list(
+      tenantId: string,
+      filter?: CustomerListFilter & { phone?: string; external_ref?: string },
+      page?: Partial<PageRequest>,
+    ): Promise<Page<Customer>>;
   };
   readonly events: {
     get(tenantId: string, id: string): Promise<LoyaltyEvent>;

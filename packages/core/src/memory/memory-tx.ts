@@ -567,13 +567,20 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
     },
     async list(filter: IssuanceListFilter, page) {
       ctx.live();
-      const { customer_id, rule_id, state } = filter;
-      if (customer_id === undefined && rule_id === undefined && state === undefined) return table.page(page);
+      const { customer_id, rule_id, reward_id, state } = filter;
+      if (
+        customer_id === undefined &&
+        rule_id === undefined &&
+        reward_id === undefined &&
+        state === undefined
+      )
+        return table.page(page);
       return table.page(
         page,
         (i) =>
           (customer_id === undefined || i.customer_id === customer_id) &&
           (rule_id === undefined || i.rule_id === rule_id) &&
+          (reward_id === undefined || i.reward_id === reward_id) &&
           (state === undefined || i.state === state),
       );
     },

@@ -144,6 +144,7 @@ export interface CodePoolRepository {
 export interface IssuanceListFilter {
   customer_id?: string;
   rule_id?: string;
+  reward_id?: string;
   state?: IssuanceState;
 }
 

@@ -40,7 +40,13 @@ export function tenantRow(id: string, over: Partial<Tenant> = {}): Tenant {
     id,
     name: 'Conformance shop',
     timezone: 'UTC',
-    settings: { auto_enroll: true, points_expiry: null, currency: 'USD', inactive_after_days: 60 },
+    settings: {
+      auto_enroll: true,
+      points_expiry: null,
+      currency: 'USD',
+      inactive_after_days: 60,
+      backdate_limit: '30d',
+    },
     created_at: at(),
     ...over,
   };

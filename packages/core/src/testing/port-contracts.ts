@@ -19,6 +19,7 @@ import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
+import { ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
@@ -1395,19 +1396,26 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       });
     });
 
-    test('list filters by customer, rule and state', async () => {
+    test('list filters by customer, rule, reward and state', async () => {
       const { tenantId, refs, reward } = await seed();
       const other = customerRow(tenantId);
       const otherRule = ruleRow(tenantId, reward.id);
+      const otherReward = rewardRow(tenantId);
       const rows = [
         issuanceRow(tenantId, refs, { state: 'issued' }),
         issuanceRow(tenantId, refs, { state: 'redeemed' }),
         issuanceRow(tenantId, { ...refs, customer_id: other.id }, { state: 'issued' }),
         issuanceRow(tenantId, { ...refs, rule_id: otherRule.id }, { state: 'issued' }),
       ];
+      const ofOtherReward = issuanceRow(
+        tenantId,
+        { ...refs, reward_id: otherReward.id },
+        { state: 'issued' },
+      );
       await run(tenantId, async (tx) => {
         await tx.customers.insert(other);
         await tx.rules.insert(otherRule);
+        await tx.rewards.insert(otherReward);
         for (const row of rows) await tx.issuances.insert(row);
       });
       await run(tenantId, async (tx) => {
@@ -1423,7 +1431,31 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
         expect(
           await list({ customer_id: refs.customer_id, rule_id: refs.rule_id!, state: 'redeemed' }),
         ).toEqual([redeemed]);
+        expect(await list({ reward_id: refs.reward_id })).toEqual(
+          descending([own, redeemed, others, otherRules]),
+        );
+        expect(await list({ reward_id: otherReward.id })).toEqual([]);
       });
+      await run(tenantId, (tx) => tx.issuances.insert(ofOtherReward));
+      await run(tenantId, async (tx) => {
+        expect(ids((await tx.issuances.list({ reward_id: otherReward.id }, { limit: 50 })).items)).toEqual([
+          ofOtherReward.id,
+        ]);
+        expect(
+          ids((await tx.issuances.list({ reward_id: refs.reward_id }, { limit: 50 })).items),
+        ).not.toContain(ofOtherReward.id);
+      });
+    });
+
+    test('a cursor that this list did not hand out is a ValidationError naming cursor', async () => {
+      const { tenantId } = await seed();
+      for (const cursor of ['garbage', 'AAAA', '', encodeURIComponent('../../etc'), 'bm90LWEtdXVpZA']) {
+        const error = await run(tenantId, (tx) => tx.issuances.list({}, { limit: 10, cursor })).catch(
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).issues[0]?.path).toBe('cursor');
+      }
     });
   });
 

@@ -364,6 +364,59 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
       expect(issued.code).toBe('STATE_CONFLICT');
     });
 
+    test('two clocks: occurred_at is bounded, and a budget is charged to the period the money is committed in', async () => {
+      // June 3rd: a till sending May, next January, 2199 or 1970 must not find a fresh budget period.
+      const { engine, tenant } = await setup(getStore(), {}, '2026-06-03T10:00:00.000Z');
+      const budget = await engine.budgets.create(tenant.id, {
+        name: 'Monthly',
+        limit: 500,
+        period: 'month',
+        hard_cap: true,
+      });
+      const cake = await engine.rewards.create(tenant.id, { name: 'Cake', type: 'item', cost: 500 });
+      await engine.rules.create(tenant.id, {
+        name: 'Cake',
+        event_types: ['purchase'],
+        reward_id: cake.id,
+        budget_id: budget.id,
+      });
+      const purchase = (occurred_at?: string) => ({
+        idempotency_key: uniqueKey(),
+        type: 'purchase',
+        customer: { phone: uniquePhone() },
+        data: { amount: 1000 },
+        ...(occurred_at === undefined ? {} : { occurred_at }),
+      });
+
+      const first = await engine.ingest(tenant.id, purchase());
+      expect(outcomes([first], 'Cake')).toEqual(['issued']);
+      expect(first.issuances[0]?.budget_period).toBe('2026-06');
+
+      for (const when of ['2027-01-15T10:00:00Z', '2199-03-01T00:00:00Z', '2026-06-03T10:06:00Z']) {
+        const refused = await rejection(engine.ingest(tenant.id, purchase(when)));
+        expect(refused.code).toBe('VALIDATION_ERROR');
+        expect(refused.httpStatus).toBe(422);
+        expect(refused.details?.issues?.[0]?.path).toBe('occurred_at');
+      }
+      for (const when of ['1970-01-01T00:00:00Z', '2023-06-01T00:00:00Z', '2026-05-03T09:59:00Z']) {
+        const refused = await rejection(engine.ingest(tenant.id, purchase(when)));
+        expect(refused.httpStatus).toBe(422);
+        expect(refused.message).toContain('backdate_limit');
+      }
+      // Within the window: accepted, its stats dated in May, its money charged to June (full).
+      const skewed = await engine.ingest(tenant.id, purchase('2026-06-03T10:04:00Z'));
+      expect(outcomes([skewed], 'Cake')).toEqual(['budget_exhausted']);
+      const may = await engine.ingest(tenant.id, purchase('2026-05-25T12:00:00Z'));
+      expect(outcomes([may], 'Cake')).toEqual(['budget_exhausted']);
+
+      // Importing history: with no limit, 1970 is accepted, and still charged to June.
+      await engine.tenants.update(tenant.id, { settings: { backdate_limit: null } });
+      const old = await engine.ingest(tenant.id, purchase('1970-01-01T00:00:00Z'));
+      expect(outcomes([old], 'Cake')).toEqual(['budget_exhausted']);
+      const periods = await engine.budgets.periods(tenant.id, budget.id);
+      expect(periods.map((p) => [p.period, p.reserved + p.utilized + p.spent])).toEqual([['2026-06', 500]]);
+    });
+
     test('idempotent requests store their response with their effect, in one transaction', async () => {
       const { engine, tenant } = await setup(getStore());
       const phone = uniquePhone();

@@ -11,6 +11,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'NOT_FOUND: no such resource (also: any resource of another tenant)',
   409: 'STATE_CONFLICT: the resource is not in a state that allows this, or a unique value is taken',
   413: 'VALIDATION_ERROR: the body is larger than the limit',
+  415: 'VALIDATION_ERROR: the body is not JSON (send Content-Type: application/json)',
   422: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another request',
   429: 'RATE_LIMIT_EXCEEDED: too many requests for this key (see Retry-After)',
   500: 'INTERNAL_ERROR: unexpected; quote the requestId',
@@ -39,6 +40,7 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
   statuses.add(503);
   if (spec.permission !== 'public') for (const s of [401, 403, 404, 429]) statuses.add(s);
   if (spec.query !== undefined || spec.body !== undefined || names.length > 0) statuses.add(400);
+  if (spec.body !== undefined) statuses.add(415);
   if (spec.body !== undefined) statuses.add(413);
   if (spec.idempotency !== undefined) statuses.add(422);
   if (names.length > 0) statuses.add(404);

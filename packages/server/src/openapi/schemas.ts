@@ -59,6 +59,10 @@ export const tenantSchema = z
       points_expiry: z.string().nullable(),
       currency: z.string(),
       inactive_after_days: z.number().int(),
+      backdate_limit: z.string().nullable().meta({
+        description:
+          'How far in the past an event’s occurred_at may lie ("30d"); null: no limit. Events more than 5 minutes in the future are refused too (422).',
+      }),
     }),
     created_at: ts,
   })

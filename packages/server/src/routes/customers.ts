@@ -1,7 +1,9 @@
 import {
   createCustomerSchema,
   customerStatusSchema,
+  externalRefSchema,
   pageRequestSchema,
+  phoneSchema,
   updateCustomerSchema,
 } from '@laas/core';
 import { z } from 'zod';
@@ -28,11 +30,15 @@ export const customerRoutes: RouteSpec[] = [
     method: 'get',
     path: `${T}/customers`,
     tag: 'customers',
-    summary: 'List customers, newest first',
+    summary: 'List customers, newest first; or find one by phone or external_ref (exact)',
     permission: 'till:read',
     query: pageRequestSchema.extend({
       status: z.enum(['active', 'blocked', 'erased']).optional(),
       tag: z.string().min(1).max(64).optional(),
+      phone: phoneSchema.optional().meta({ description: 'Exact lookup: the customer with this E.164 phone' }),
+      external_ref: externalRefSchema
+        .optional()
+        .meta({ description: 'Exact lookup: the customer with this external reference' }),
     }),
     response: { status: 200, description: 'A page of customers', schema: pageSchema(customerSchema) },
     handler: async ({ engine, tenantId, query: { limit, cursor, ...filter } }) =>

@@ -11,11 +11,12 @@ export const issuanceRoutes: RouteSpec[] = [
     method: 'get',
     path: `${T}/issuances`,
     tag: 'issuances',
-    summary: 'List issued rewards, newest first',
+    summary: 'List issued rewards, newest first (by customer_id, rule_id, reward_id, state)',
     permission: 'till:read',
     query: pageRequestSchema.extend({
       customer_id: idSchema.optional(),
       rule_id: idSchema.optional(),
+      reward_id: idSchema.optional(),
       state: z.enum(['reserved', 'issued', 'redeemed', 'expired', 'cancelled']).optional(),
     }),
     response: { status: 200, description: 'A page of issuances', schema: pageSchema(issuanceSchema) },
