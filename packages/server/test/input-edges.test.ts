@@ -120,6 +120,33 @@ describe.each(STORE_KINDS)('input edges (%s)', (kind) => {
     expect(recent.status).toBe(201);
   });
 
+  it('answers figures past the maximum with 4xx naming the field, never 500', async () => {
+    const { tid, key, rewardId } = await world();
+    const budget = await server.request('POST', `/v1/tenants/${tid}/budgets`, {
+      token: key,
+      body: { name: 'B', limit: 1000, period: 'month' },
+    });
+    const topUp = await server.request('POST', `/v1/tenants/${tid}/budgets/${budget.body.id}/top-up`, {
+      token: key,
+      body: { amount: 9007199254740991 },
+    });
+    expect(topUp.status).toBe(400);
+    expect(errorOf(topUp).details.issues[0].path).toBe('amount');
+    const amount = await server.request('POST', `/v1/tenants/${tid}/events`, {
+      token: key,
+      headers: { 'Idempotency-Key': 'huge' },
+      body: { type: 'purchase', customer: { phone: '+263771110001' }, data: { amount: 9007199254740991 } },
+    });
+    expect(amount.status).toBe(400);
+    expect(errorOf(amount).details.issues[0].path).toBe('data.amount');
+    const rule = await server.request('POST', `/v1/tenants/${tid}/rules`, {
+      token: key,
+      body: { name: 'Huge', event_types: ['visit'], reward_id: rewardId, quantity: 1e20 },
+    });
+    expect(rule.status).toBe(400);
+    expect(errorOf(rule).details.issues[0].path).toBe('quantity');
+  });
+
   it('refuses query parameters a route does not know, naming them', async () => {
     const { tid, key } = await world();
     const r = await server.request('GET', `/v1/tenants/${tid}/events?custmer_id=x&limit=5`, { token: key });

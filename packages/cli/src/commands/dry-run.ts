@@ -260,6 +260,7 @@ function printSummary(
     'budget_exhausted',
     'codes_exhausted',
     'campaign_inactive',
+    'error',
   ];
   const used = outcomeKeys.filter((k) => s.rules.some((r) => (r.outcomes[k] ?? 0) > 0));
   out.push(

@@ -3,8 +3,26 @@ import { ValidationError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { isValidTimeZone } from '../time.js';
 
-/** Integer amounts: money in minor units (cents) and points. */
-export const intAmount = z.number().int().safe();
+/**
+ * The one maximum of every money amount (minor units), points figure, limit, cost, value and
+ * quantity: 10^12 (ten billion dollars in cents). Any single figure past it is refused at input;
+ * a figure computed at ingest past it is a rule's `error` decision; a customer's total past it
+ * refuses the event. Chosen so that thousands of figures at the maximum still add up far below
+ * 2^53 (JavaScript's exact integers) and PostgreSQL's bigint.
+ */
+export const MAX_AMOUNT = 1_000_000_000_000;
+
+/** Integer amounts: money in minor units (cents) and points, within ±{@link MAX_AMOUNT}. */
+export const intAmount = z
+  .number()
+  .int()
+  .min(-MAX_AMOUNT, { message: `must be at least -${MAX_AMOUNT} (the maximum amount, 10^12)` })
+  .max(MAX_AMOUNT, { message: `must be at most ${MAX_AMOUNT} (the maximum amount, 10^12)` });
+
+/** True when `n` is a whole number from 0 to {@link MAX_AMOUNT}. */
+export function isAmount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= MAX_AMOUNT;
+}
 export const nonNegativeInt = intAmount.nonnegative();
 export const positiveInt = intAmount.positive();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
-import { jsonObject, timestampSchema } from './common.js';
+import { isAmount, jsonObject, MAX_AMOUNT, timestampSchema } from './common.js';
 import { customerRefSchema } from './customer.js';
 
 export type DecisionOutcome =
@@ -11,7 +11,9 @@ export type DecisionOutcome =
   | 'cap_reached'
   | 'budget_exhausted'
   | 'codes_exhausted'
-  | 'campaign_inactive';
+  | 'campaign_inactive'
+  /** The rule could not be applied as written (a quantity out of range); the reason says why. */
+  | 'error';
 
 /** What one rule decided for one event, with the reason in words. */
 export interface Decision {
@@ -62,8 +64,8 @@ export const ingestEventSchema = z.strictObject({
   occurred_at: timestampSchema.optional(),
   customer: customerRefSchema,
   data: jsonObject
-    .refine((d) => d.amount === undefined || (Number.isSafeInteger(d.amount) && (d.amount as number) >= 0), {
-      message: 'amount must be a non-negative integer in minor units (cents)',
+    .refine((d) => d.amount === undefined || isAmount(d.amount), {
+      message: `amount must be a whole number of minor units (cents) from 0 to ${MAX_AMOUNT}`,
       path: ['amount'],
     })
     .default({}),

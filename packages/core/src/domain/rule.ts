@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
-import { type Duration, durationSchema, idSchema, timestampSchema } from './common.js';
+import { type Duration, durationSchema, idSchema, MAX_AMOUNT, timestampSchema } from './common.js';
 import { eventTypeSchema } from './event.js';
 
 /** A calendar window in the tenant's time zone, all time, or a rolling duration before the event. */
@@ -58,6 +58,11 @@ export const capSchema = z.strictObject({
 
 const jsonLogicSchema = z.unknown().refine((v) => v !== undefined, { message: 'is required' });
 
+/** A quantity written as a plain number must be a figure LaaS can hold. */
+const quantityInRange = (q: unknown) =>
+  typeof q !== 'number' || (Number.isFinite(q) && Math.abs(q) <= MAX_AMOUNT);
+const QUANTITY_RANGE = { message: `a quantity must be at most ${MAX_AMOUNT} (the maximum amount, 10^12)` };
+
 const ruleFields = {
   name: z.string().trim().min(1).max(200),
   priority: z.number().int().min(-1_000_000).max(1_000_000),
@@ -84,7 +89,7 @@ export const createRuleSchema = z
     event_types: ruleFields.event_types,
     condition: z.unknown().default(true),
     reward_id: ruleFields.reward_id,
-    quantity: z.unknown().default(1),
+    quantity: z.unknown().refine(quantityInRange, QUANTITY_RANGE).default(1),
     caps: ruleFields.caps.default([]),
     cooldown: ruleFields.cooldown.default(null),
     stop_processing: ruleFields.stop_processing.default(false),
@@ -106,7 +111,7 @@ export const updateRuleSchema = z.strictObject({
   event_types: ruleFields.event_types.optional(),
   condition: jsonLogicSchema.optional(),
   reward_id: ruleFields.reward_id.optional(),
-  quantity: jsonLogicSchema.optional(),
+  quantity: jsonLogicSchema.refine(quantityInRange, QUANTITY_RANGE).optional(),
   caps: ruleFields.caps.optional(),
   cooldown: ruleFields.cooldown.optional(),
   stop_processing: ruleFields.stop_processing.optional(),

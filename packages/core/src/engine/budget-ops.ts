@@ -1,5 +1,7 @@
 import type { Budget, BudgetLedgerKind, BudgetPeriod } from '../domain/budget.js';
+import { MAX_AMOUNT } from '../domain/common.js';
 import type { BudgetCounter } from '../domain/issuance-state.js';
+import { UnprocessableInputError } from '../errors.js';
 import { emit, type Operation } from './operation.js';
 
 async function ledger(
@@ -92,6 +94,12 @@ export async function topUpBudget(
   amount: number,
 ): Promise<BudgetPeriod> {
   const after = await op.tx.budgets.topUp(budget.id, period, budget.limit, amount);
+  if (after.limit > MAX_AMOUNT) {
+    throw new UnprocessableInputError(
+      `This top-up would take the period's limit to ${after.limit}, past the maximum of ${MAX_AMOUNT}`,
+      [{ path: 'amount', message: `takes the limit past ${MAX_AMOUNT}`, code: 'too_big' }],
+    );
+  }
   await ledger(op, budget.id, period, null, 'topup', amount, null, 'limit');
   return after;
 }

@@ -1,7 +1,7 @@
 import { type ExplainNode, isTruthy } from '@laas/rules';
 import type { Budget } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
-import { durationMs } from '../domain/common.js';
+import { durationMs, isAmount, MAX_AMOUNT } from '../domain/common.js';
 import { type Customer, EMPTY_STATS } from '../domain/customer.js';
 import type { Decision, EventOutcome, IngestEvent, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
@@ -93,6 +93,18 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
   };
   await tx.events.insert(event);
   const spend = input.type === 'purchase' && typeof input.data.amount === 'number' ? input.data.amount : 0;
+  if (locked.stats.total_spend + spend > MAX_AMOUNT) {
+    throw new UnprocessableInputError(
+      `This purchase would take the customer's total spend past the maximum of ${MAX_AMOUNT}`,
+      [
+        {
+          path: 'data.amount',
+          message: `takes the customer's total spend past ${MAX_AMOUNT}`,
+          code: 'too_big',
+        },
+      ],
+    );
+  }
   const customer = await tx.customers.recordEvent(locked.id, input.type, spend, occurredAt);
 
   const context = buildRuleContext(op.tenant, customer, event);
@@ -318,6 +330,12 @@ class RuleEvaluation {
     }
     if (quantity < 1)
       return decision('not_matched', `The quantity formula gave ${quantity}: nothing to give`);
+    if (!isAmount(quantity)) {
+      return decision(
+        'error',
+        `The quantity formula gave ${quantity}, past the maximum of ${MAX_AMOUNT}: nothing was given (fix the rule's quantity)`,
+      );
+    }
 
     const reward = await this.#cached(this.#rewards, rule.reward_id, (id) => op.tx.rewards.get(id));
     if (reward === null || !reward.active) {
@@ -357,6 +375,12 @@ class RuleEvaluation {
     }
 
     const cost = quantity * reward.cost;
+    if (!isAmount(cost) || !isAmount(quantity * reward.value)) {
+      return decision(
+        'error',
+        `${quantity} × "${reward.name}" is worth more than the maximum of ${MAX_AMOUNT}: nothing was given (fix the rule's quantity or the reward's cost and value)`,
+      );
+    }
     const budgetId = rule.budget_id ?? campaign?.budget_id ?? null;
     const budget =
       budgetId === null ? null : await this.#cached(this.#budgets, budgetId, (id) => op.tx.budgets.get(id));

@@ -1,6 +1,6 @@
-import { durationMs } from '../domain/common.js';
+import { durationMs, MAX_AMOUNT } from '../domain/common.js';
 import type { PointsLot } from '../domain/points.js';
-import { StateConflictError } from '../errors.js';
+import { StateConflictError, UnprocessableInputError } from '../errors.js';
 import { addMs } from '../time.js';
 import type { Operation } from './operation.js';
 
@@ -26,6 +26,12 @@ export async function creditPoints(
   await op.tx.points.insertLot(lot);
   const balance = await op.tx.customers.adjustPointsBalance(customerId, amount);
   if (balance === null) throw new Error('crediting points cannot make a balance negative');
+  if (balance > MAX_AMOUNT) {
+    throw new UnprocessableInputError(
+      `This would take the customer's points balance past the maximum of ${MAX_AMOUNT}`,
+      [{ path: 'points', message: `the balance would pass ${MAX_AMOUNT}`, code: 'too_big' }],
+    );
+  }
   await op.tx.points.appendLedger({
     id: op.newId(),
     tenant_id: op.tenant.id,

@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import { MAX_AMOUNT } from '../domain/common.js';
 import { createEngine } from '../engine/create-engine.js';
 import type { IngestResult } from '../engine/types.js';
 import { LaasError, StateConflictError } from '../errors.js';
@@ -415,6 +416,86 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
       expect(outcomes([old], 'Cake')).toEqual(['budget_exhausted']);
       const periods = await engine.budgets.periods(tenant.id, budget.id);
       expect(periods.map((p) => [p.period, p.reserved + p.utilized + p.spent])).toEqual([['2026-06', 500]]);
+    });
+
+    test('one maximum: figures past it are refused at input, an error decision at ingest, never a store error', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const points = await engine.rewards.create(tenant.id, {
+        name: 'Points',
+        type: 'points',
+        value: 1_000_000_000,
+      });
+      const coffee = await engine.rewards.create(tenant.id, { name: 'Coffee', type: 'item', cost: 100 });
+      // 1. At input: a literal quantity, an amount, a limit, a top-up past 10^12.
+      const literal = await rejection(
+        engine.rules.create(tenant.id, {
+          name: 'Huge',
+          event_types: ['purchase'],
+          reward_id: coffee.id,
+          quantity: 1e20,
+        }),
+      );
+      expect(literal.details?.issues?.[0]?.path).toBe('quantity');
+      const amount = await rejection(
+        engine.ingest(tenant.id, {
+          idempotency_key: uniqueKey(),
+          type: 'purchase',
+          customer: { phone: uniquePhone() },
+          data: { amount: 2 ** 53 - 1 },
+        }),
+      );
+      expect(amount.details?.issues?.[0]?.path).toBe('data.amount');
+      const limit = await rejection(
+        engine.budgets.create(tenant.id, { name: 'B', limit: 2 ** 53 - 1, period: 'none' }),
+      );
+      expect(limit.details?.issues?.[0]?.path).toBe('limit');
+      const budget = await engine.budgets.create(tenant.id, {
+        name: 'B',
+        limit: MAX_AMOUNT - 10,
+        period: 'none',
+      });
+      const topUp = await rejection(engine.topUp(tenant.id, budget.id, { amount: 2 ** 53 - 1 }));
+      expect(topUp.details?.issues?.[0]?.path).toBe('amount');
+      const pastMax = await rejection(engine.topUp(tenant.id, budget.id, { amount: 100 }));
+      expect(pastMax.httpStatus).toBe(422);
+
+      // 2. At ingest: a computed quantity worth more than the maximum is that rule's `error`;
+      // the event and the other rules' rewards commit.
+      await engine.rules.create(tenant.id, {
+        name: 'Points per cent',
+        event_types: ['purchase'],
+        reward_id: points.id,
+        quantity: { var: 'event.amount' },
+      });
+      await engine.rules.create(tenant.id, {
+        name: 'Coffee',
+        event_types: ['purchase'],
+        reward_id: coffee.id,
+      });
+      const phone = uniquePhone();
+      const result = await engine.ingest(tenant.id, {
+        idempotency_key: uniqueKey(),
+        type: 'purchase',
+        customer: { phone },
+        data: { amount: MAX_AMOUNT },
+      });
+      expect(outcomes([result], 'Points per cent')).toEqual(['error']);
+      expect(result.decisions.find((d) => d.rule_name === 'Points per cent')?.reason).toContain('maximum');
+      expect(outcomes([result], 'Coffee')).toEqual(['issued']);
+
+      // 3. A customer's total past the maximum refuses that event, and changes nothing.
+      const refused = await rejection(
+        engine.ingest(tenant.id, {
+          idempotency_key: uniqueKey(),
+          type: 'purchase',
+          customer: { phone },
+          data: { amount: 1 },
+        }),
+      );
+      expect(refused.httpStatus).toBe(422);
+      expect(refused.details?.issues?.[0]?.path).toBe('data.amount');
+      const customer = await engine.customers.get(tenant.id, result.customer_id);
+      expect(customer.stats.total_spend).toBe(MAX_AMOUNT);
     });
 
     test('idempotent requests store their response with their effect, in one transaction', async () => {

@@ -102,6 +102,7 @@ const decisionSchema = z
       'budget_exhausted',
       'codes_exhausted',
       'campaign_inactive',
+      'error',
     ]),
     reason: z.string(),
     issuance_id: z.string().optional(),
