@@ -68,7 +68,13 @@ describe('laas worker', () => {
 
     const child = spawn(process.execPath, [BIN, 'worker', '--db', db], {
       cwd: ROOT,
-      env: { ...process.env, LAAS_WORKER_INTERVAL_MS: '100', LAAS_LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        LAAS_WORKER_INTERVAL_MS: '100',
+        LAAS_LOG_LEVEL: 'info',
+        // The receiver listens on 127.0.0.1.
+        LAAS_WEBHOOK_ALLOW_PRIVATE: 'true',
+      },
     });
     let stdout = '';
     let stderr = '';

@@ -40,6 +40,11 @@ export interface ServerConfig {
   secretKey?: string | undefined;
   /** The WhatsApp Cloud API client. */
   whatsapp?: WhatsAppClientConfig;
+  /**
+   * `LAAS_WEBHOOK_ALLOW_PRIVATE`: accept webhook URLs that are `http` or point at loopback,
+   * private, link-local addresses (development and tests only). Default false.
+   */
+  webhookAllowPrivate?: boolean;
 }
 
 /** How the server talks to Meta's Graph API (tests point it at a fake on 127.0.0.1). */
@@ -105,6 +110,7 @@ export interface ResolvedConfig {
   /** The key of stored secrets, or undefined when `LAAS_SECRET_KEY` is unset. */
   readonly secretKey: KeyObject | undefined;
   readonly whatsapp: ResolvedWhatsAppClientConfig;
+  readonly webhookAllowPrivate: boolean;
 }
 
 export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
@@ -121,6 +127,7 @@ export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
     idempotencyRetentionHours: config.idempotencyRetentionHours ?? DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
     secretKey: config.secretKey ? parseSecretKey(config.secretKey) : undefined,
     whatsapp: resolveWhatsAppClient(config.whatsapp),
+    webhookAllowPrivate: config.webhookAllowPrivate ?? false,
   });
 }
 

@@ -136,6 +136,7 @@ const envSchema = z.object({
       .regex(/^v\d+(\.\d+)?$/, { message: 'must look like v21.0' })
       .optional(),
   ),
+  LAAS_WEBHOOK_ALLOW_PRIVATE: flag,
   LAAS_PG_POOL_MAX: integer(1, 1000),
   LAAS_PG_ACQUIRE_TIMEOUT_MS: integer(1),
   LAAS_PG_LOCK_TIMEOUT_MS: integer(0),

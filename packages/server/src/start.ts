@@ -200,6 +200,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     defaultMetrics: true,
     ...(rateLimit === undefined ? {} : { rateLimit }),
     ...(env.LAAS_API_KEY_CACHE_MS === undefined ? {} : { apiKeyCacheMs: env.LAAS_API_KEY_CACHE_MS }),
+    ...(env.LAAS_WEBHOOK_ALLOW_PRIVATE === undefined
+      ? {}
+      : { webhookAllowPrivate: env.LAAS_WEBHOOK_ALLOW_PRIVATE }),
     ...whatsAppFromEnv(rawEnv),
     ...options.config,
     whatsapp: { ...whatsAppFromEnv(rawEnv).whatsapp, ...options.config?.whatsapp },
@@ -312,6 +315,7 @@ export function workerFromEnv(
     channels: [channel.worker],
     ...(intervalMs === undefined ? {} : { intervalMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    allowPrivateWebhooks: parsed.LAAS_WEBHOOK_ALLOW_PRIVATE ?? false,
     onError: (error, context) => {
       const err = error instanceof Error ? error : new Error(String(error));
       logger.error({ ...context, err: { type: err.name, message: err.message } }, 'worker error');

@@ -126,7 +126,8 @@ export function useServer(
       host: '127.0.0.1',
       handleSignals: false,
       extensions,
-      config: { rateLimit: false, ...config, adminToken, logger },
+      // Test receivers listen on 127.0.0.1: the test servers accept private webhook URLs.
+      config: { rateLimit: false, webhookAllowPrivate: true, ...config, adminToken, logger },
     });
   });
 

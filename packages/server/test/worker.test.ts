@@ -202,7 +202,16 @@ describe.each(STORE_KINDS)('background worker (%s)', (kind) => {
       clock,
       tenant,
       worker: (over = {}) =>
-        createWorker({ engine, clock, jitter: 0, scheduledEvents: false, timeoutMs: 5000, ...over }),
+        createWorker({
+          engine,
+          clock,
+          jitter: 0,
+          scheduledEvents: false,
+          timeoutMs: 5000,
+          // The receivers are on 127.0.0.1: tests deliver to private addresses on purpose.
+          allowPrivateWebhooks: true,
+          ...over,
+        }),
       async subscribe(path, events = []) {
         const full = `/${kind}/${++sequence}${path}`;
         const created = await engine.webhooks.create(tenant.id, {
@@ -442,6 +451,7 @@ describe.each(STORE_KINDS)('background worker (%s)', (kind) => {
     const a = w.worker({ batchSize: 4 });
     const b = createWorker({
       engine: otherEngine,
+      allowPrivateWebhooks: true,
       clock: w.clock,
       jitter: 0,
       scheduledEvents: false,
@@ -551,7 +561,11 @@ describe.each(STORE_KINDS)('webhook routes (%s)', (kind) => {
     const queued = await server.request('POST', `/v1/tenants/${tid}/webhooks/${hookId}/test`, { token: key });
     expect(queued.status).toBe(202);
     expect(queued.body).toMatchObject({ event_type: 'webhook.test', status: 'pending' });
-    const worker = createWorker({ engine: server.running.engine, scheduledEvents: false });
+    const worker = createWorker({
+      engine: server.running.engine,
+      scheduledEvents: false,
+      allowPrivateWebhooks: true,
+    });
     await worker.tick();
     const [first] = receiver.got(path);
     expect(verify(created.body.secret, first as Received)).toMatchObject({

@@ -10,6 +10,7 @@ import { type DeliveryPolicy, type DeliveryResult, recordAttempt, sendDelivery }
 import { fanOutOutbox } from './fan-out.js';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.js';
 import { runScheduledEvents } from './scheduled-events.js';
+import { createWebhookFetch } from './webhook-address.js';
 
 /**
  * A messaging channel (WhatsApp, say) plugged into the worker: it hears about every outbox event
@@ -39,8 +40,17 @@ export interface WorkerOptions {
   store?: Store;
   /** What the worker calls "now" (due deliveries, expiry, the local day). Default the real time. */
   clock?: () => Date;
-  /** Default the global `fetch`. */
+  /**
+   * How deliveries are sent. Default: node's http(s) client behind the webhook address policy
+   * (https to public addresses only, checked on the address connected to; see
+   * `allowPrivateWebhooks`).
+   */
   fetch?: typeof fetch;
+  /**
+   * Deliver to `http` URLs and to loopback, private and link-local addresses too
+   * (`LAAS_WEBHOOK_ALLOW_PRIVATE=true`): development and tests only. Default false.
+   */
+  allowPrivateWebhooks?: boolean;
   /** Waits after each failed attempt, in ms; default {@link DEFAULT_RETRY_SCHEDULE}. */
   schedule?: readonly number[];
   /** Spread of each wait, 0..1 (default 0.1: ±10 %). */
@@ -120,7 +130,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const { engine } = options;
   const store = options.store ?? engine.store;
   const clock = options.clock ?? (() => new Date());
-  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const fetchImpl =
+    options.fetch ?? createWebhookFetch({ allowPrivate: options.allowPrivateWebhooks ?? false });
   const newId = options.ids ?? uuidv7;
   const timeoutMs = options.timeoutMs ?? 15_000;
   const leaseMs = options.leaseMs ?? 2 * timeoutMs + 30_000;

@@ -14,3 +14,9 @@ export {
 } from './retry-schedule.js';
 export { runScheduledEvents, type ScheduledEventsResult } from './scheduled-events.js';
 export { signWebhook } from './signature.js';
+export {
+  checkWebhookUrl,
+  createWebhookFetch,
+  nonPublicRange,
+  type WebhookAddressPolicy,
+} from './webhook-address.js';

@@ -1,4 +1,5 @@
 import {
+  checkWebhookUrl,
   createWebhookSchema,
   pageRequestSchema,
   updateWebhookSchema,
@@ -36,12 +37,16 @@ export const webhookRoutes: RouteSpec[] = [
     path: `${T}/webhooks`,
     tag: 'webhooks',
     summary: 'Subscribe a URL to outbox events (the secret is in this answer only)',
+    description:
+      'The URL must be `https` to a public address: a host that is, or resolves to, a loopback, private (RFC 1918), link-local, unique-local, unspecified or multicast address is refused with 422 naming `url`, and checked again at every delivery against the address connected to. `LAAS_WEBHOOK_ALLOW_PRIVATE=true` lifts this for development.',
     permission: 'webhooks',
     body: createWebhookSchema,
     idempotency: 'stored',
     response: { status: 201, description: 'The subscription with its secret', schema: createdWebhookSchema },
-    handler: async ({ engine, tenantId, body }) =>
-      ok(withSecret(await engine.webhooks.create(tenantId, body)), 201),
+    handler: async ({ deps, engine, tenantId, body }) => {
+      await checkWebhookUrl(body.url, { allowPrivate: deps.config.webhookAllowPrivate });
+      return ok(withSecret(await engine.webhooks.create(tenantId, body)), 201);
+    },
   }),
   route({
     operationId: 'listWebhooks',
@@ -77,8 +82,11 @@ export const webhookRoutes: RouteSpec[] = [
     permission: 'webhooks',
     body: updateWebhookSchema,
     response: { status: 200, description: 'The subscription', schema: webhookSchema },
-    handler: async ({ engine, tenantId, params, body }) =>
-      ok(withoutSecret(await engine.webhooks.update(tenantId, id(params), body))),
+    handler: async ({ deps, engine, tenantId, params, body }) => {
+      if (body.url !== undefined)
+        await checkWebhookUrl(body.url, { allowPrivate: deps.config.webhookAllowPrivate });
+      return ok(withoutSecret(await engine.webhooks.update(tenantId, id(params), body)));
+    },
   }),
   route({
     operationId: 'deleteWebhook',
