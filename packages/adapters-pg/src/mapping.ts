@@ -629,6 +629,8 @@ export function toUssdSettings(r: Row<'ussd_settings'>): UssdSettings {
     allow_join: r.allow_join,
     created_at: ts(r.created_at),
     updated_at: ts(r.updated_at),
+    callback_secret_hash: r.callback_secret_hash ?? null,
+    allowed_ips: (r.allowed_ips as string[] | null) ?? [],
   };
 }
 export function fromUssdSettings(u: UssdSettings): NewRow<'ussd_settings'> {
@@ -640,6 +642,8 @@ export function fromUssdSettings(u: UssdSettings): NewRow<'ussd_settings'> {
     allow_join: u.allow_join,
     created_at: u.created_at,
     updated_at: u.updated_at,
+    callback_secret_hash: u.callback_secret_hash ?? null,
+    allowed_ips: json(u.allowed_ips ?? []),
   };
 }
 

@@ -292,6 +292,8 @@ export interface UssdSettingsTable {
   allow_join: boolean;
   created_at: Timestamptz;
   updated_at: Timestamptz;
+  callback_secret_hash: string | null;
+  allowed_ips: Jsonb<unknown>;
 }
 
 export interface WhatsAppSettingsTable {

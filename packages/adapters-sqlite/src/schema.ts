@@ -284,6 +284,8 @@ export interface UssdSettingsTable {
   allow_join: Bool;
   created_at: Ts;
   updated_at: Ts;
+  callback_secret_hash: string | null;
+  allowed_ips: JsonText;
 }
 
 export interface WhatsAppSettingsTable {

@@ -99,7 +99,7 @@ describe('migrations', () => {
   it('ping rejects while migrations are pending', async () => {
     const { store } = fileStore();
     await expect(store.ping()).rejects.toThrow(
-      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd\).*migrate\(\)/,
+      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret\).*migrate\(\)/,
     );
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();

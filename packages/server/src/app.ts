@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createAuthenticator, type Principal } from './auth.js';
 import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
+import { clientAddress } from './client-address.js';
 import { resolveConfig, type ServerConfig } from './config.js';
 import {
   httpError,
@@ -88,6 +89,7 @@ export function createServer(options: CreateServerOptions): LaasApp {
     apiKeyCacheMs: options.config?.apiKeyCacheMs,
   });
   const limiter = config.rateLimit === false ? null : createRateLimiter(config.rateLimit);
+  const publicLimiter = config.publicRateLimit === false ? null : createRateLimiter(config.publicRateLimit);
   const whatsapp = createWhatsAppChannel({
     engine,
     store,
@@ -185,6 +187,13 @@ export function createServer(options: CreateServerOptions): LaasApp {
     const params = c.req.param() as Record<string, string>;
     const tenantId = params.tid ?? '';
     let principal: Principal | null = null;
+    // The public callbacks (USSD, WhatsApp) have no key to count by: they are counted by address.
+    if (publicLimiter !== null && spec.path.startsWith('/public/')) {
+      const wait = publicLimiter.take(
+        `ip:${clientAddress(c as unknown as Context, config.trustProxy) ?? 'unknown'}`,
+      );
+      if (wait > 0) throw new RateLimitError(wait, 'this address');
+    }
     if (spec.permission !== 'public') {
       principal = await auth.authenticate(c.req.header('authorization'));
       if (limiter !== null && principal.rateKey !== null) {

@@ -45,6 +45,17 @@ export interface ServerConfig {
    * private, link-local addresses (development and tests only). Default false.
    */
   webhookAllowPrivate?: boolean;
+  /**
+   * `LAAS_TRUST_PROXY`: a proxy in front sets `X-Forwarded-For`, and its first address is the
+   * caller's (for USSD `allowed_ips` and the public routes' rate limit). Default false: the
+   * socket's address, the header ignored (any caller can write it).
+   */
+  trustProxy?: boolean;
+  /**
+   * `LAAS_PUBLIC_RATE_LIMIT`: a token bucket per source address on the public routes (USSD and
+   * WhatsApp callbacks), or `false`. Default {@link DEFAULT_PUBLIC_RATE_LIMIT}.
+   */
+  publicRateLimit?: RateLimitConfig | false;
 }
 
 /** How the server talks to Meta's Graph API (tests point it at a fake on 127.0.0.1). */
@@ -96,6 +107,11 @@ export function resolveWhatsAppClient(config: WhatsAppClientConfig = {}): Resolv
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { capacity: 300, refillPerSecond: 150 };
+/**
+ * Per source address on the public routes: 600 at once, then 60 a second. A gateway sends every
+ * customer's sessions from a few addresses, so this is generous; it stops one address flooding.
+ */
+export const DEFAULT_PUBLIC_RATE_LIMIT: RateLimitConfig = { capacity: 600, refillPerSecond: 60 };
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_IDEMPOTENCY_RETENTION_HOURS = 24;
 
@@ -111,6 +127,8 @@ export interface ResolvedConfig {
   readonly secretKey: KeyObject | undefined;
   readonly whatsapp: ResolvedWhatsAppClientConfig;
   readonly webhookAllowPrivate: boolean;
+  readonly trustProxy: boolean;
+  readonly publicRateLimit: RateLimitConfig | false;
 }
 
 export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
@@ -128,6 +146,8 @@ export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
     secretKey: config.secretKey ? parseSecretKey(config.secretKey) : undefined,
     whatsapp: resolveWhatsAppClient(config.whatsapp),
     webhookAllowPrivate: config.webhookAllowPrivate ?? false,
+    trustProxy: config.trustProxy ?? false,
+    publicRateLimit: config.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
   });
 }
 

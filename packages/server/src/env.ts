@@ -137,6 +137,8 @@ const envSchema = z.object({
       .optional(),
   ),
   LAAS_WEBHOOK_ALLOW_PRIVATE: flag,
+  LAAS_TRUST_PROXY: flag,
+  LAAS_PUBLIC_RATE_LIMIT: rateLimit,
   LAAS_PG_POOL_MAX: integer(1, 1000),
   LAAS_PG_ACQUIRE_TIMEOUT_MS: integer(1),
   LAAS_PG_LOCK_TIMEOUT_MS: integer(0),

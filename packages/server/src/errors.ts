@@ -83,8 +83,8 @@ export class UnsupportedMediaTypeError extends LaasError {
 /** Too many requests for one key: 429 with `Retry-After: <seconds>`. */
 export class RateLimitError extends LaasError {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super('RATE_LIMIT_EXCEEDED', `Too many requests for this API key; retry in ${retryAfterSeconds} s`, {
+  constructor(retryAfterSeconds: number, from = 'this API key') {
+    super('RATE_LIMIT_EXCEEDED', `Too many requests from ${from}; retry in ${retryAfterSeconds} s`, {
       retry_after_seconds: retryAfterSeconds,
     });
     this.name = 'RateLimitError';

@@ -32,20 +32,44 @@ export interface UssdReply {
   headers: Headers;
 }
 
-/** POSTs one gateway callback (form-encoded, no credentials) and checks the answer's shape. */
+/** Each service code's callback secret, as the tests' tenants were shown it (once). */
+const secrets = new Map<string, string>();
+
+/** Remembers the callback secret a `PUT .../ussd` answered for `serviceCode`. */
+export function rememberUssdSecret(serviceCode: string, secret: string): void {
+  secrets.set(serviceCode, secret);
+}
+
+/**
+ * POSTs one gateway callback (form-encoded, no credentials) to the callback URL of the service
+ * code it names (its secret remembered, or `secret`), and returns the raw answer.
+ */
+export async function callUssd(
+  server: TestServer,
+  fields: Record<string, string>,
+  query = '',
+  secret?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const code = fields.serviceCode ?? fields.service_code ?? '';
+  const path = secret ?? secrets.get(code) ?? 'no-secret';
+  const res = await fetch(`${server.url}/public/ussd/callback/${path}${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** {@link callUssd}, checking the answer's shape (200, `CON`/`END`, GSM-7, 182 septets). */
 export async function postUssd(
   server: TestServer,
   fields: Record<string, string>,
   query = '',
 ): Promise<UssdReply> {
-  const res = await fetch(`${server.url}/public/ussd/callback${query}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-  const text = await res.text();
-  expectUssdAnswer(res.status, res.headers.get('content-type'), text);
-  return { text, headers: res.headers };
+  const res = await callUssd(server, fields, query);
+  expectUssdAnswer(res.status, res.headers.get('content-type'), res.text);
+  return { text: res.text, headers: res.headers };
 }
 
 let sessions = 0;

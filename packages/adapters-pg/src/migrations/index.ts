@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.js';
 import * as m0002 from './0002_webhook_deliveries.js';
 import * as m0003 from './0003_whatsapp.js';
 import * as m0004 from './0004_ussd.js';
+import * as m0005 from './0005_ussd_callback_secret.js';
 import type { MigrationContext } from './context.js';
 
 interface VersionedMigration {
@@ -19,6 +20,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0002_webhook_deliveries', m0002],
   ['0003_whatsapp', m0003],
   ['0004_ussd', m0004],
+  ['0005_ussd_callback_secret', m0005],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -11,6 +11,8 @@ export function ussdToRow(u: UssdSettings): UssdSettingsTable {
     allow_join: toBool(u.allow_join),
     created_at: toTs(u.created_at),
     updated_at: toTs(u.updated_at),
+    callback_secret_hash: u.callback_secret_hash ?? null,
+    allowed_ips: toJson(u.allowed_ips ?? []),
   };
 }
 
@@ -23,5 +25,7 @@ export function ussdFromRow(r: UssdSettingsTable): UssdSettings {
     allow_join: fromBool(r.allow_join),
     created_at: r.created_at,
     updated_at: r.updated_at,
+    callback_secret_hash: r.callback_secret_hash ?? null,
+    allowed_ips: r.allowed_ips === undefined ? [] : fromJson<string[]>(r.allowed_ips),
   };
 }

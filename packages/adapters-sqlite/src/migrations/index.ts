@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-webhook-deliveries.js';
 import * as m0003 from './0003-whatsapp.js';
 import * as m0004 from './0004-ussd.js';
+import * as m0005 from './0005-ussd-callback-secret.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -13,6 +14,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-webhook-deliveries': m0002,
   '0003-whatsapp': m0003,
   '0004-ussd': m0004,
+  '0005-ussd-callback-secret': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

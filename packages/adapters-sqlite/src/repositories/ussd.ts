@@ -12,11 +12,14 @@ const getSettings = defineQuery((db) =>
  * unique index (`UNIQUE constraint failed: ussd_settings.service_code`), changing nothing.
  */
 const putSettings = defineSql(
-  `INSERT INTO ussd_settings (tenant_id, service_code, language, strings, allow_join, created_at, updated_at)
-   VALUES (@tenant_id, @service_code, @language, @strings, @allow_join, @created_at, @updated_at)
+  `INSERT INTO ussd_settings (tenant_id, service_code, language, strings, allow_join, callback_secret_hash,
+     allowed_ips, created_at, updated_at)
+   VALUES (@tenant_id, @service_code, @language, @strings, @allow_join, @callback_secret_hash, @allowed_ips,
+     @created_at, @updated_at)
    ON CONFLICT (tenant_id) DO UPDATE SET
      service_code = excluded.service_code, language = excluded.language, strings = excluded.strings,
-     allow_join = excluded.allow_join, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+     allow_join = excluded.allow_join, callback_secret_hash = excluded.callback_secret_hash,
+     allowed_ips = excluded.allowed_ips, created_at = excluded.created_at, updated_at = excluded.updated_at`,
 );
 const deleteSettings = defineQuery((db) =>
   db.deleteFrom('ussd_settings').where('tenant_id', '=', p('tenant_id')),

@@ -16,6 +16,14 @@ export interface UssdSettings {
   strings: Record<string, string>;
   /** Whether a phone that is not a customer may join from the menu (else it is told it is not a member). */
   allow_join: boolean;
+  /**
+   * SHA-256 (hex) of the callback secret the gateway's URL carries
+   * (`/public/ussd/callback/{secret}`); the secret itself is shown once and never stored. Null for
+   * settings saved before callbacks needed one: their callbacks answer 404 until it is rotated.
+   */
+  callback_secret_hash: string | null;
+  /** CIDRs the gateway calls from (`["196.201.214.0/24"]`); empty: any address. */
+  allowed_ips: string[];
   created_at: Timestamp;
   updated_at: Timestamp;
 }

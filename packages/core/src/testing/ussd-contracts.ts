@@ -24,10 +24,12 @@ function settingsRow(tenantId: string, over: Partial<UssdSettings> = {}): UssdSe
     language: 'en',
     strings: { 'menu.balance': 'Points', welcome: 'Mauya ku {shop}' },
     allow_join: true,
+    callback_secret_hash: 'a'.repeat(64),
+    allowed_ips: ['196.201.214.0/24', '2001:db8::/32'],
     created_at: at(),
     updated_at: at(),
     ...over,
-  };
+  } as UssdSettings;
 }
 
 /** Registers the USSD contracts of the Store that `getStore` returns. */
@@ -53,6 +55,8 @@ export function describeUssdContracts(getStore: () => Store, test: ConformanceTe
         language: 'sn',
         strings: {},
         allow_join: false,
+        callback_secret_hash: null,
+        allowed_ips: [],
         updated_at: at(60_000),
       });
       await run(tenantId, (tx) => tx.ussd.putSettings(second));

@@ -1,8 +1,11 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { NotFoundError, type UssdSettings, ussdServiceCodeSchema } from '@laas/core';
 import { z } from 'zod';
 import { handleUssdCallback } from '../channels/ussd/callback.js';
 import { USSD_GATEWAYS } from '../channels/ussd/gateways.js';
 import { USSD_STRING_KEYS } from '../channels/ussd/strings.js';
+import { addressAllowed, clientAddress, isCidr, toCidr } from '../client-address.js';
+import { httpError } from '../errors.js';
 import { noContent, ok, type RouteSpec, route, T } from './define.js';
 
 const tag = 'ussd';
@@ -23,6 +26,16 @@ export const putUssdSettingsSchema = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: 'Whether a phone that is not a customer may join from the menu' }),
+  allowed_ips: z
+    .array(
+      z
+        .string()
+        .trim()
+        .refine(isCidr, { message: 'must be an IP address or a CIDR such as "196.201.214.0/24"' }),
+    )
+    .max(50)
+    .default([])
+    .meta({ description: 'The gateway’s addresses (CIDRs); empty: any address may call the callback URL' }),
 });
 
 export const ussdSettingsSchema = z
@@ -32,10 +45,44 @@ export const ussdSettingsSchema = z
     language: z.string(),
     strings: z.record(z.string(), z.string()),
     allow_join: z.boolean(),
+    allowed_ips: z.array(z.string()),
+    callback_secret_set: z
+      .boolean()
+      .meta({ description: 'False for settings saved before callback secrets: rotate to get one' }),
+    callback_secret: z.string().optional().meta({
+      description:
+        'Shown once (first save, rotation): the gateway’s callback URL is /public/ussd/callback/{callback_secret}',
+    }),
+    callback_path: z
+      .string()
+      .optional()
+      .meta({ description: 'The callback path with its secret (shown once)' }),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .meta({ id: 'UssdSettings' });
+
+/** A new callback secret and what is stored of it. */
+function newCallbackSecret(): { secret: string; hash: string } {
+  const secret = `ussd_${randomBytes(24).toString('base64url')}`;
+  return { secret, hash: hashCallbackSecret(secret) };
+}
+
+export function hashCallbackSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** The settings as answered: never the hash; the secret only when it was just made. */
+function present(settings: UssdSettings, secret?: string) {
+  const { callback_secret_hash, ...rest } = settings;
+  return {
+    ...rest,
+    callback_secret_set: callback_secret_hash !== null,
+    ...(secret === undefined
+      ? {}
+      : { callback_secret: secret, callback_path: `/public/ussd/callback/${secret}` }),
+  };
+}
 
 /**
  * The USSD channel (docs/ussd.md): a tenant's settings, and the gateway's callback. The callback
@@ -56,22 +103,26 @@ export const ussdRoutes: RouteSpec[] = [
     errors: [409],
     response: { status: 200, description: 'The settings', schema: ussdSettingsSchema },
     handler: async ({ engine, tenantId, body }) => {
-      const stored = await engine.transaction(tenantId, async (tx) => {
+      const { stored, secret } = await engine.transaction(tenantId, async (tx) => {
         const existing = await tx.ussd.getSettings();
         const now = new Date().toISOString();
+        // The first save makes the callback secret; later saves keep it (rotate to change it).
+        const made = existing?.callback_secret_hash ? undefined : newCallbackSecret();
         const next: UssdSettings = {
           tenant_id: tenantId,
           service_code: body.service_code,
           language: body.language,
           strings: { ...body.strings } as Record<string, string>,
           allow_join: body.allow_join,
+          callback_secret_hash: made?.hash ?? existing?.callback_secret_hash ?? null,
+          allowed_ips: body.allowed_ips.map(toCidr),
           created_at: existing?.created_at ?? now,
           updated_at: now,
         };
         await tx.ussd.putSettings(next);
-        return next;
+        return { stored: next, secret: made?.secret };
       });
-      return ok(stored);
+      return ok(present(stored, secret));
     },
   }),
   route({
@@ -85,7 +136,27 @@ export const ussdRoutes: RouteSpec[] = [
     handler: async ({ engine, tenantId }) => {
       const settings = await engine.transaction(tenantId, (tx) => tx.ussd.getSettings());
       if (settings === null) throw new NotFoundError('USSD settings', tenantId);
-      return ok(settings);
+      return ok(present(settings));
+    },
+  }),
+  route({
+    operationId: 'rotateUssdCallbackSecret',
+    method: 'post',
+    path: `${T}/ussd/rotate-secret`,
+    tag,
+    summary: 'A new callback secret (in this answer only); the old URL stops working at once',
+    permission: 'tenant:write',
+    response: { status: 200, description: 'The settings with the new secret', schema: ussdSettingsSchema },
+    handler: async ({ engine, tenantId }) => {
+      const { stored, secret } = await engine.transaction(tenantId, async (tx) => {
+        const existing = await tx.ussd.getSettings();
+        if (existing === null) throw new NotFoundError('USSD settings', tenantId);
+        const made = newCallbackSecret();
+        const next = { ...existing, callback_secret_hash: made.hash, updated_at: new Date().toISOString() };
+        await tx.ussd.putSettings(next);
+        return { stored: next, secret: made.secret };
+      });
+      return ok(present(stored, secret));
     },
   }),
   route({
@@ -105,24 +176,45 @@ export const ussdRoutes: RouteSpec[] = [
   route({
     operationId: 'ussdCallback',
     method: 'post',
-    path: '/public/ussd/callback',
+    path: '/public/ussd/callback/:secret',
     tag,
     summary: 'The USSD gateway’s callback: form fields in, `CON ...` / `END ...` text out',
     description:
       'Form-encoded (`application/x-www-form-urlencoded`). Africa’s Talking by default: `sessionId, ' +
       'serviceCode, phoneNumber, networkCode, text`; `?gateway=msisdn` reads `session_id, service_code, ' +
       `msisdn, ussd_string\` instead (gateways: ${USSD_GATEWAYS.map((g) => g.name).join(', ')}). The tenant is ` +
-      'the one whose settings hold `serviceCode`. Always 200 text/plain: errors are `END` sentences.',
+      'the one whose settings hold `serviceCode`, and `{secret}` must be that tenant’s callback secret (and the ' +
+      'caller within its `allowed_ips`), else 404 and nothing is recorded. Otherwise always 200 text/plain: errors ' +
+      'are `END` sentences.',
     permission: 'public',
     response: { status: 200, description: 'A `CON` menu or an `END` message', contentType: 'text/plain' },
-    handler: async ({ deps, engine, hono }) => {
+    handler: async ({ deps, engine, hono, params }) => {
       const raw = await hono.req.text();
+      const secretHash = hashCallbackSecret(params.secret ?? '');
+      const from = clientAddress(hono, deps.config.trustProxy);
       const reply = await handleUssdCallback(
-        { engine, logger: deps.logger, platform: deps.store.platform },
+        {
+          engine,
+          logger: deps.logger,
+          platform: deps.store.platform,
+          // The secret names the tenant's URL; the allow-list, where set, its gateway's addresses.
+          authorize: (settings) =>
+            settings.callback_secret_hash !== null &&
+            safeEqual(settings.callback_secret_hash, secretHash) &&
+            addressAllowed(from, settings.allowed_ips),
+        },
         hono.req.query('gateway'),
         raw,
       );
+      if (reply === null) throw httpError('NOT_FOUND', `No route ${hono.req.method} /public/ussd/callback/…`);
       return new Response(reply.body, { status: 200, headers: reply.headers });
     },
   }),
 ];
+
+/** Compares two hex digests of equal length in constant time. */
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -9,6 +9,11 @@ import { ussdTexts } from './strings.js';
 export interface UssdCallbackDeps extends UssdSessionDeps {
   readonly logger: Logger;
   readonly platform: Pick<PlatformRepository, 'findUssdByServiceCode'>;
+  /**
+   * Whether this callback may act for the tenant whose settings hold its service code (the
+   * secret in its URL, the caller's address). False: the callback is answered "not found".
+   */
+  readonly authorize: (settings: UssdSettings) => boolean;
 }
 
 /** Answers for requests no tenant's texts apply to (gateways show them to the customer as is). */
@@ -19,14 +24,17 @@ export const USSD_NOT_CONFIGURED = 'This service is not configured.';
  * One gateway callback from start to answer: picks the gateway (`?gateway=`, Africa's Talking by
  * default), reads its form fields, finds the tenant by service code, runs the menus, and formats
  * the answer. It never throws and never answers JSON: whatever goes wrong, the gateway gets an
- * `END` text it can show the customer, and the reason goes to the log (phones masked).
+ * `END` text it can show the customer, and the reason goes to the log (phones masked). Null when
+ * the caller is not authorized for the service code it names (or names none that exists): the
+ * route answers 404, and nothing about the request (no phone) is logged or recorded.
  */
 export async function handleUssdCallback(
   deps: UssdCallbackDeps,
   gatewayName: string | undefined,
   rawBody: string,
-): Promise<GatewayReply> {
+): Promise<GatewayReply | null> {
   const gateway = gatewayNamed(gatewayName);
+  if (gateway === undefined) return null;
   const fallback = USSD_GATEWAYS[0] as NonNullable<typeof gateway>;
   const refuse = (reason: string, answer: UssdAnswer = endAnswer(USSD_INVALID_REQUEST)): GatewayReply => {
     deps.logger.warn(
@@ -35,11 +43,9 @@ export async function handleUssdCallback(
     );
     return (gateway ?? fallback).format(answer);
   };
-  if (gateway === undefined) return refuse(`unknown gateway ${JSON.stringify(gatewayName?.slice(0, 40))}`);
   const request = gateway.parse(new URLSearchParams(rawBody));
-  if ('error' in request) return refuse(request.error);
-  const phone = toE164(request.phoneNumber);
-  if (phone === null) return refuse(`phone number not in international form: ${request.phoneNumber}`);
+  // Nothing is said about a request before it is known to come from the tenant's gateway.
+  if ('error' in request) return null;
   let settings: UssdSettings | null;
   try {
     settings = await deps.platform.findUssdByServiceCode(request.serviceCode);
@@ -47,9 +53,9 @@ export async function handleUssdCallback(
     deps.logger.error({ err: describe(error) }, 'ussd: service code lookup failed');
     return gateway.format(endAnswer(ussdTexts({})('error.retry')));
   }
-  if (settings === null) {
-    return refuse(`no tenant has service code ${request.serviceCode}`, endAnswer(USSD_NOT_CONFIGURED));
-  }
+  if (settings === null || !deps.authorize(settings)) return null;
+  const phone = toE164(request.phoneNumber);
+  if (phone === null) return refuse(`phone number not in international form: ${request.phoneNumber}`);
   const t = ussdTexts(settings.strings);
   try {
     return gateway.format(await answerUssd(deps, settings, { ...request, phone }));
