@@ -14,5 +14,6 @@ export { type MemoryStoreOptions, memoryStore } from './memory/memory-store.js';
 export type * from './ports/repositories.js';
 export type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from './ports/store.js';
 export { TransientStoreError, UniqueViolationError } from './ports/store.js';
+export { CLEAR_SECRETS, type SecretCodec } from './secret-codec.js';
 export * from './time.js';
 export * from './worker/index.js';

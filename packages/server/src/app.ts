@@ -234,14 +234,19 @@ export function createServer(options: CreateServerOptions): LaasApp {
       spec.idempotency === 'stored' ? parseIdempotencyKey(c.req.header('idempotency-key')) : undefined;
     if (key === undefined) return run();
     const fingerprint = requestFingerprint(c.req.method, c.req.path, raw);
+    const purpose = `idempotent-answer:${tenantId}:${key}`;
     const result = await engine.idempotent(tenantId, { key, fingerprint }, async () => {
       const r = await run();
       if (r instanceof Response)
         throw new Error(`${spec.operationId} cannot be idempotent: it answers a Response`);
-      return r;
+      if (!spec.secretInAnswer) return r;
+      return { status: r.status, body: { sealed: engine.secrets.seal(JSON.stringify(r.body), purpose) } };
     });
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    return { status: result.status, body: result.body };
+    const answer = spec.secretInAnswer
+      ? JSON.parse(engine.secrets.open((result.body as { sealed: string }).sealed, purpose))
+      : result.body;
+    return { status: result.status, body: answer };
   }
 
   function reply(c: Context<AppEnv>, r: Reply): Response {

@@ -16,13 +16,33 @@ import {
 } from '@laas/core';
 import type { Logger } from 'pino';
 import { createServer, type LaasApp, type ServerExtension } from './app.js';
+import { parseSecretKey } from './channels/whatsapp/secret-box.js';
 import { createWhatsAppChannel, type WhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import type { ServerConfig } from './config.js';
 import { ConfigError, type LaasEnv, parseEnv, pgOptionsOf } from './env.js';
 import { createLogger } from './logging.js';
+import { loadOrCreateKeyFile, secretCodec } from './secrets.js';
 
 export const DEFAULT_DATABASE_URL = './data/laas.sqlite';
 export const DEFAULT_PORT = 8787;
+
+/**
+ * `LAAS_SECRET_KEY`, or for the quick start on a SQLite file a key kept in a file beside it;
+ * undefined on PostgreSQL without the variable (saving a secret then answers 409 naming it).
+ */
+function secretKeyOf(databaseUrl: string, kind: 'postgres' | 'sqlite', env: LaasEnv, logger: Logger) {
+  if (env.LAAS_SECRET_KEY !== undefined) return env.LAAS_SECRET_KEY;
+  const file = sqliteFileOf(databaseUrl);
+  return kind === 'sqlite' && file !== ':memory:' ? loadOrCreateKeyFile(resolve(file), logger) : undefined;
+}
+
+const codecOf = (secretKey: string | undefined) =>
+  secretCodec(secretKey === undefined ? undefined : parseSecretKey(secretKey));
+
+/** The file a SQLite `LAAS_DATABASE_URL` names (`sqlite:` prefix or a plain path). */
+function sqliteFileOf(databaseUrl: string): string {
+  return databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+}
 
 function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
@@ -61,7 +81,7 @@ export async function openStore(
       },
     ]);
   }
-  const filename = databaseUrl.replace(/^sqlite:(\/\/)?/i, '');
+  const filename = sqliteFileOf(databaseUrl);
   if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
   try {
     const store = sqliteStore({ filename });
@@ -193,7 +213,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
 
   const { store, kind } = await openStoreFromEnv(databaseUrl, env);
-  const engine = createEngine({ store });
+  const secretKey = options.config?.secretKey ?? secretKeyOf(databaseUrl, kind, env, logger);
+  const engine = createEngine({ store, secrets: codecOf(secretKey) });
   const rateLimit = env.LAAS_RATE_LIMIT;
   const config: ServerConfig = {
     jwtSecret: env.LAAS_JWT_SECRET,
@@ -205,6 +226,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       : { webhookAllowPrivate: env.LAAS_WEBHOOK_ALLOW_PRIVATE }),
     ...whatsAppFromEnv(rawEnv),
     ...options.config,
+    ...(secretKey === undefined ? {} : { secretKey }),
     whatsapp: { ...whatsAppFromEnv(rawEnv).whatsapp, ...options.config?.whatsapp },
     adminToken,
     logger,
@@ -361,8 +383,14 @@ export async function startWorker(options: StartWorkerOptions = {}): Promise<Run
   const logger = options.logger ?? createLogger(env.LAAS_LOG_LEVEL ?? 'info');
   const databaseUrl = env.LAAS_DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const { store, kind } = await openStoreFromEnv(databaseUrl, env);
-  const engine = createEngine({ store });
-  const worker = workerFromEnv(engine, { ...rawEnv, LAAS_WORKER: 'on' }, logger, options.worker ?? true);
+  const secretKey = secretKeyOf(databaseUrl, kind, env, logger);
+  const engine = createEngine({ store, secrets: codecOf(secretKey) });
+  const worker = workerFromEnv(
+    engine,
+    { ...rawEnv, LAAS_WORKER: 'on', ...(secretKey === undefined ? {} : { LAAS_SECRET_KEY: secretKey }) },
+    logger,
+    options.worker ?? true,
+  );
   if (worker === null) throw new Error('unreachable: the worker was requested');
   worker.start();
   logger.info({ database: kind }, 'laas worker running');

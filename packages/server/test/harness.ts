@@ -47,6 +47,9 @@ if (unreachable !== null && process.env.CI !== 'true') {
   );
 }
 
+/** The `LAAS_SECRET_KEY` of the test servers on PostgreSQL. */
+export const TEST_SECRET_KEY = 'ab'.repeat(32);
+
 export type StoreKind = 'sqlite' | 'postgres';
 /** The stores every suite runs on (PostgreSQL always under CI, where a missing server fails). */
 export const STORE_KINDS: StoreKind[] =
@@ -118,6 +121,8 @@ export function useServer(
       databaseUrl = urlAs(TEST_PG_URL, DEFAULT_APP_ROLE);
       env.LAAS_MIGRATE_DATABASE_URL = TEST_PG_URL;
       env.LAAS_PG_SCHEMA = schema;
+      // PostgreSQL servers need the key that seals stored secrets (SQLite ones make a key file).
+      env.LAAS_SECRET_KEY = TEST_SECRET_KEY;
     }
     running = await startServer({
       env,

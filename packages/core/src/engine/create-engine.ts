@@ -43,6 +43,7 @@ import {
 } from '../errors.js';
 import { isUuid, newId as uuidv7 } from '../ids.js';
 import { UniqueViolationError } from '../ports/store.js';
+import { CLEAR_SECRETS } from '../secret-codec.js';
 import { periodKey } from '../time.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
@@ -56,6 +57,7 @@ import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
 import { RULE_CONTEXT_SCHEMA } from './rule-context-schema.js';
 import type { CustomerExport, Engine, EngineOptions, ExpireResult, IngestResult } from './types.js';
+import { openWebhookSecrets, sealWebhookSecrets } from './webhook-secrets.js';
 
 /** Transactions aborted by the database (deadlock, busy) are retried this many times in all. */
 const MAX_ATTEMPTS = 4;
@@ -139,6 +141,9 @@ export function createEngine(options: EngineOptions): Engine {
   const logic = options.rules ?? createRulesEngine();
   const clock = options.clock ?? (() => new Date());
   const newId = options.ids ?? uuidv7;
+  const secrets = options.secrets ?? CLEAR_SECRETS;
+  const sealed = (sub: WebhookSubscription) => sealWebhookSecrets(secrets, sub);
+  const opened = (sub: WebhookSubscription) => openWebhookSecrets(secrets, sub);
   const compiled = new CompiledRuleCache(logic);
   const activeRules = new ActiveRuleCache();
   const customerQueue = new CustomerQueue(options.customerQueueWaitMs ?? 10_000);
@@ -262,6 +267,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const engine: Engine = {
     store,
+    secrets,
     logic,
 
     ingest: (tenantId, input, opts) => ingest(tenantId, input, opts?.dryRun ?? false),
@@ -875,13 +881,13 @@ export function createEngine(options: EngineOptions): Engine {
             created_at: op.now,
             updated_at: op.now,
           };
-          await op.tx.webhooks.insert(subscription);
+          await op.tx.webhooks.insert(sealed(subscription));
           return subscription;
         }),
       get: (tenantId, id) =>
         inTenant(
           tenantId,
-          async (op) => orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id),
+          async (op) => opened(orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id)),
           true,
         ),
       update: (tenantId, id, raw) =>
@@ -894,18 +900,29 @@ export function createEngine(options: EngineOptions): Engine {
             ...(input.active === true ? { disabled_reason: null, failure_count: 0 } : {}),
             updated_at: op.now,
           } as WebhookSubscription;
+          // `current` was read sealed: it is written back as it was.
           await op.tx.webhooks.update(next);
-          return next;
+          return opened(next);
         }),
       delete: (tenantId, id) =>
         inTenant(tenantId, async (op) => {
           if (!(await op.tx.webhooks.delete(requireId(id, 'webhook'))))
             throw new NotFoundError('webhook', id);
         }),
-      list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.webhooks.list(pageOf(page)), true),
+      list: (tenantId, page) =>
+        inTenant(
+          tenantId,
+          async (op) => {
+            const found = await op.tx.webhooks.list(pageOf(page));
+            return { items: found.items.map(opened), next_cursor: found.next_cursor };
+          },
+          true,
+        ),
       rotateSecret: (tenantId, id) =>
         inTenant(tenantId, async (op) => {
-          const current = orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id);
+          const current = opened(
+            orNotFound(await op.tx.webhooks.get(requireId(id, 'webhook')), 'webhook', id),
+          );
           const next: WebhookSubscription = {
             ...current,
             secret: newWebhookSecret(),
@@ -913,7 +930,7 @@ export function createEngine(options: EngineOptions): Engine {
             previous_secret_expires_at: new Date(Date.parse(op.now) + SECRET_OVERLAP_MS).toISOString(),
             updated_at: op.now,
           };
-          await op.tx.webhooks.update(next);
+          await op.tx.webhooks.update(sealed(next));
           return next;
         }),
       deliveries: (tenantId, id, page) =>

@@ -27,6 +27,7 @@ import type {
 } from '../domain/webhook.js';
 import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
+import type { SecretCodec } from '../secret-codec.js';
 
 export interface EngineOptions {
   store: Store;
@@ -42,6 +43,11 @@ export interface EngineOptions {
   customerQueueWaitMs?: number;
   /** Id generator; default UUIDv7. */
   ids?: () => string;
+  /**
+   * How secrets are sealed at rest (webhook signing secrets); default `CLEAR_SECRETS`
+   * (kept as they are). The server passes an AES-256-GCM codec keyed by `LAAS_SECRET_KEY`.
+   */
+  secrets?: SecretCodec;
 }
 
 export interface IngestOptions {
@@ -112,6 +118,8 @@ export interface StoredResponse {
  */
 export interface Engine {
   readonly store: Store;
+  /** Seals and opens the secrets kept in the database (webhook signing secrets). */
+  readonly secrets: SecretCodec;
   /** The JsonLogic engine rules are validated and compiled with. */
   readonly logic: RulesEngine;
 

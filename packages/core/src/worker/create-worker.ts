@@ -2,6 +2,7 @@ import type { OutboxEvent } from '../domain/outbox.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import type { Engine } from '../engine/types.js';
+import { openWebhookSecrets } from '../engine/webhook-secrets.js';
 import { StoreUnavailableError } from '../errors.js';
 import { newId as uuidv7 } from '../ids.js';
 import type { Store, Tx } from '../ports/store.js';
@@ -153,6 +154,10 @@ export function createWorker(options: WorkerOptions): Worker {
   /** tenant id → when this worker last purged its idempotency keys. */
   const purgedAt = new Map<string, number>();
 
+  /** A subscription as read (its secrets sealed at rest), with the secrets to sign with. */
+  const openSecrets = (sub: WebhookSubscription | null) =>
+    sub === null ? null : openWebhookSecrets(engine.secrets, sub);
+
   async function inTx<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -187,7 +192,7 @@ export function createWorker(options: WorkerOptions): Worker {
         const subscriptions = new Map<string, WebhookSubscription | null>();
         for (const d of deliveries) {
           if (!subscriptions.has(d.subscription_id))
-            subscriptions.set(d.subscription_id, await tx.webhooks.get(d.subscription_id));
+            subscriptions.set(d.subscription_id, await tx.webhooks.get(d.subscription_id).then(openSecrets));
         }
         return deliveries.map((delivery) => ({
           delivery,

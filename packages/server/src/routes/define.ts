@@ -59,6 +59,11 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
    * `ingest`: the header fills the body's `idempotency_key` (events carry their own key).
    */
   idempotency?: 'stored' | 'ingest';
+  /**
+   * The answer carries a secret (a webhook's signing secret): its stored idempotent copy is sealed
+   * with the engine's secret codec, never kept in clear, and opened again on a replay.
+   */
+  secretInAnswer?: true;
   response: {
     status: number;
     description: string;

@@ -42,6 +42,7 @@ export const webhookRoutes: RouteSpec[] = [
     permission: 'webhooks',
     body: createWebhookSchema,
     idempotency: 'stored',
+    secretInAnswer: true,
     response: { status: 201, description: 'The subscription with its secret', schema: createdWebhookSchema },
     handler: async ({ deps, engine, tenantId, body }) => {
       await checkWebhookUrl(body.url, { allowPrivate: deps.config.webhookAllowPrivate });
@@ -137,6 +138,7 @@ export const webhookRoutes: RouteSpec[] = [
     summary: 'A new signing secret (in this answer only); the old one keeps signing for 24 hours',
     permission: 'webhooks',
     idempotency: 'stored',
+    secretInAnswer: true,
     response: {
       status: 200,
       description: 'The subscription with its new secret',
