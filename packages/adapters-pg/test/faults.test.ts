@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createEngine, StoreUnavailableError } from '@laas/core';
+import { createEngine, createWorker, StoreUnavailableError } from '@laas/core';
 import { expectInvariants } from '@laas/core/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -205,6 +207,47 @@ describe.skipIf(!db.available)('postgres faults', () => {
     });
     expect(after.replayed).toBe(false);
   }, 60_000);
+
+  it('the worker carries on through terminated connections and delivers every webhook', async () => {
+    const tag = `laas_fault_worker_${randomBytes(4).toString('hex')}`;
+    const store = pgStore({ connectionString: taggedUrl(tag), schema: db.schema, pool: { max: 2 } });
+    stores.push(store);
+    const engine = createEngine({ store });
+    const tenant = await engine.tenants.create({ name: 'Worker shop' });
+    const received = new Set<string>();
+    const receiver = createServer((req, res) => {
+      received.add(String(req.headers['webhook-id']));
+      req.resume();
+      res.end('ok');
+    });
+    await new Promise<void>((done) => receiver.listen(0, '127.0.0.1', done));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      await engine.webhooks.create(tenant.id, {
+        url: `http://127.0.0.1:${port}/hook`,
+        events: ['customer.enrolled'],
+      });
+      for (let i = 0; i < 30; i++)
+        await engine.customers.create(tenant.id, { phone: `+2637750000${String(i).padStart(2, '0')}` });
+      const errors: unknown[] = [];
+      const worker = createWorker({
+        engine,
+        allowPrivateWebhooks: true,
+        scheduledEvents: false,
+        batchSize: 3,
+        onError: (error) => errors.push(error),
+      });
+      // Ticks interleaved with terminations: failed ticks are reported, the next ones resume.
+      for (let round = 0; round < 30 && received.size < 30; round++) {
+        if (round % 3 === 0) await terminate(tag);
+        await worker.tick().catch((error: unknown) => errors.push(error));
+      }
+      expect(received.size).toBe(30);
+      for (const error of errors) expect(error).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      await new Promise<void>((done) => receiver.close(() => done()));
+    }
+  });
 
   it('a database that cannot be reached answers STORE_UNAVAILABLE quickly, never hangs', async () => {
     const store = pgStore({
