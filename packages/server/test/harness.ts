@@ -92,6 +92,8 @@ export function useServer(
   kind: StoreKind,
   config: ServerConfig = {},
   extensions: readonly ServerExtension[] = [],
+  /** Environment variables over the harness's own (`''` unsets one). */
+  envOverrides: NodeJS.ProcessEnv = {},
 ): TestServer {
   const logs: Array<Record<string, unknown>> = [];
   const logger: Logger = pino(
@@ -125,7 +127,7 @@ export function useServer(
       env.LAAS_SECRET_KEY = TEST_SECRET_KEY;
     }
     running = await startServer({
-      env,
+      env: { ...env, ...envOverrides },
       databaseUrl,
       port: 0,
       host: '127.0.0.1',

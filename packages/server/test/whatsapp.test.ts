@@ -779,30 +779,42 @@ describe.each(STORE_KINDS)('WhatsApp channel (%s)', (kind) => {
   });
 });
 
-describe.each(STORE_KINDS)('WhatsApp without LAAS_SECRET_KEY (%s)', (kind) => {
-  const server = useServer(kind, { whatsapp: { graphBase: fake.url } });
-  let tenant: { id: string; key: string };
-  beforeAll(async () => {
-    tenant = await server.tenant();
-  });
-
-  it('refuses to save settings, naming LAAS_SECRET_KEY', async () => {
-    const r = await server.request('PUT', `/v1/tenants/${tenant.id}/whatsapp`, {
-      token: tenant.key,
-      body: {
-        phone_number_id: `10${digits(13)}`,
-        display_phone_number: '15550001111',
-        access_token: `EAAG${randomBytes(24).toString('hex')}`,
-        app_secret: 'app-secret-value',
-        verify_token: `verify-${randomBytes(8).toString('hex')}`,
-        enrollment_code: 'COFFEE',
-      },
+// On SQLite a server without the variable keeps a key file beside the database (see
+// webhook-secrets.test.ts); on PostgreSQL the variable is required to save secrets.
+describe.each(STORE_KINDS.filter((k) => k === 'postgres'))(
+  'WhatsApp without LAAS_SECRET_KEY (%s)',
+  (kind) => {
+    const server = useServer(kind, { whatsapp: { graphBase: fake.url } }, [], { LAAS_SECRET_KEY: '' });
+    let tenant: { id: string; key: string };
+    beforeAll(async () => {
+      tenant = await server.tenant();
     });
-    expect(r.status).toBe(409);
-    expect(errorOf(r)).toMatchObject({ code: 'STATE_CONFLICT', details: { missing: 'LAAS_SECRET_KEY' } });
-    expect(errorOf(r).message).toContain('LAAS_SECRET_KEY');
-  });
-});
+
+    it('refuses to save settings, naming LAAS_SECRET_KEY', async () => {
+      const r = await server.request('PUT', `/v1/tenants/${tenant.id}/whatsapp`, {
+        token: tenant.key,
+        body: {
+          phone_number_id: `10${digits(13)}`,
+          display_phone_number: '15550001111',
+          access_token: `EAAG${randomBytes(24).toString('hex')}`,
+          app_secret: 'app-secret-value',
+          verify_token: `verify-${randomBytes(8).toString('hex')}`,
+          enrollment_code: 'COFFEE',
+        },
+      });
+      expect(r.status).toBe(409);
+      expect(errorOf(r)).toMatchObject({ code: 'STATE_CONFLICT', details: { missing: 'LAAS_SECRET_KEY' } });
+      expect(errorOf(r).message).toContain('LAAS_SECRET_KEY');
+      // Webhook signing secrets too: nothing is saved in clear.
+      const hook = await server.request('POST', `/v1/tenants/${tenant.id}/webhooks`, {
+        token: tenant.key,
+        body: { url: 'https://93.184.216.34/hook', events: [] },
+      });
+      expect(hook.status).toBe(409);
+      expect(errorOf(hook).details).toMatchObject({ missing: 'LAAS_SECRET_KEY' });
+    });
+  },
+);
 
 /** A small XML well-formedness check: one root `<svg>`, every tag closed in order. */
 function expectWellFormedSvg(svg: string): void {
