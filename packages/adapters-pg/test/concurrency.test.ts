@@ -5,6 +5,7 @@
  */
 import {
   type Customer,
+  DEFAULT_TENANT_SETTINGS,
   type Issuance,
   type LoyaltyEvent,
   newId,
@@ -23,13 +24,7 @@ const tenant = (id: string): Tenant => ({
   id,
   name: 'Concurrency',
   timezone: 'UTC',
-  settings: {
-    auto_enroll: true,
-    points_expiry: null,
-    currency: 'USD',
-    inactive_after_days: 60,
-    backdate_limit: '30d',
-  },
+  settings: { ...DEFAULT_TENANT_SETTINGS },
   created_at: NOW,
 });
 const customer = (tenantId: string): Customer => ({

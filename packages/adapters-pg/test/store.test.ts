@@ -1,5 +1,5 @@
 /** What the conformance suite does not see: pools, read-only transactions, the tenant setting. */
-import { newId, ValidationError } from '@laas/core';
+import { DEFAULT_TENANT_SETTINGS, newId, ValidationError } from '@laas/core';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -12,13 +12,7 @@ const tenant = (id: string) => ({
   id,
   name: 'T',
   timezone: 'UTC',
-  settings: {
-    auto_enroll: true,
-    points_expiry: null,
-    currency: 'USD',
-    inactive_after_days: 60,
-    backdate_limit: '30d',
-  },
+  settings: { ...DEFAULT_TENANT_SETTINGS },
   created_at: NOW,
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStore, newId, type Tenant, type Tx } from '../src/index.js';
+import { DEFAULT_TENANT_SETTINGS, memoryStore, newId, type Tenant, type Tx } from '../src/index.js';
 import { SortedKeys } from '../src/memory/sorted-keys.js';
 import { UndoLog } from '../src/memory/undo-log.js';
 import { runStoreConformance } from '../src/testing/index.js';
@@ -11,13 +11,7 @@ function tenant(id: string): Tenant {
     id,
     name: 'Shop',
     timezone: 'UTC',
-    settings: {
-      auto_enroll: true,
-      points_expiry: null,
-      currency: 'USD',
-      inactive_after_days: 60,
-      backdate_limit: '30d',
-    },
+    settings: { ...DEFAULT_TENANT_SETTINGS },
     created_at: '2026-11-02T09:00:00.000Z',
   };
 }

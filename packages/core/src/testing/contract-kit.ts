@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { Page } from '../domain/common.js';
-import type { Tenant } from '../domain/tenant.js';
+import { DEFAULT_TENANT_SETTINGS, type Tenant } from '../domain/tenant.js';
 import { newId } from '../ids.js';
 
 export const T0 = Date.parse('2026-11-02T09:00:00.000Z');
@@ -40,13 +40,7 @@ export function tenantRow(id: string, over: Partial<Tenant> = {}): Tenant {
     id,
     name: 'Conformance shop',
     timezone: 'UTC',
-    settings: {
-      auto_enroll: true,
-      points_expiry: null,
-      currency: 'USD',
-      inactive_after_days: 60,
-      backdate_limit: '30d',
-    },
+    settings: { ...DEFAULT_TENANT_SETTINGS },
     created_at: at(),
     ...over,
   };
