@@ -120,7 +120,7 @@ describe.each(STORE_KINDS)('input edges (%s)', (kind) => {
     expect(recent.status).toBe(201);
   });
 
-  it('answers figures past the maximum with 4xx naming the field, never 500', async () => {
+  it('answers figures past the maximum with 422 naming the field, never 500', async () => {
     const { tid, key, rewardId } = await world();
     const budget = await server.request('POST', `/v1/tenants/${tid}/budgets`, {
       token: key,
@@ -130,21 +130,27 @@ describe.each(STORE_KINDS)('input edges (%s)', (kind) => {
       token: key,
       body: { amount: 9007199254740991 },
     });
-    expect(topUp.status).toBe(400);
+    expect(topUp.status).toBe(422);
     expect(errorOf(topUp).details.issues[0].path).toBe('amount');
     const amount = await server.request('POST', `/v1/tenants/${tid}/events`, {
       token: key,
       headers: { 'Idempotency-Key': 'huge' },
       body: { type: 'purchase', customer: { phone: '+263771110001' }, data: { amount: 9007199254740991 } },
     });
-    expect(amount.status).toBe(400);
+    expect(amount.status).toBe(422);
     expect(errorOf(amount).details.issues[0].path).toBe('data.amount');
     const rule = await server.request('POST', `/v1/tenants/${tid}/rules`, {
       token: key,
       body: { name: 'Huge', event_types: ['visit'], reward_id: rewardId, quantity: 1e20 },
     });
-    expect(rule.status).toBe(400);
+    expect(rule.status).toBe(422);
     expect(errorOf(rule).details.issues[0].path).toBe('quantity');
+    // A malformed figure (a fraction, a string) stays a 400.
+    const fraction = await server.request('POST', `/v1/tenants/${tid}/budgets/${budget.body.id}/top-up`, {
+      token: key,
+      body: { amount: 0.5 },
+    });
+    expect(fraction.status).toBe(400);
   });
 
   it('refuses query parameters a route does not know, naming them', async () => {

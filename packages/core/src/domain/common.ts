@@ -12,12 +12,20 @@ import { isValidTimeZone } from '../time.js';
  */
 export const MAX_AMOUNT = 1_000_000_000_000;
 
+/**
+ * The zod issue of a figure past {@link MAX_AMOUNT}: input parsing answers it with HTTP 422
+ * (well-formed, and more than LaaS holds) rather than 400.
+ */
+export const PAST_MAX_AMOUNT = {
+  message: `must be within ${MAX_AMOUNT} (the maximum amount, 10^12)`,
+  params: { laas: 'max_amount' },
+} as const;
+
 /** Integer amounts: money in minor units (cents) and points, within ±{@link MAX_AMOUNT}. */
 export const intAmount = z
   .number()
   .int()
-  .min(-MAX_AMOUNT, { message: `must be at least -${MAX_AMOUNT} (the maximum amount, 10^12)` })
-  .max(MAX_AMOUNT, { message: `must be at most ${MAX_AMOUNT} (the maximum amount, 10^12)` });
+  .refine((n) => Math.abs(n) <= MAX_AMOUNT, PAST_MAX_AMOUNT);
 
 /** True when `n` is a whole number from 0 to {@link MAX_AMOUNT}. */
 export function isAmount(n: unknown): n is number {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
-import { isAmount, jsonObject, MAX_AMOUNT, timestampSchema } from './common.js';
+import { isAmount, jsonObject, PAST_MAX_AMOUNT, timestampSchema } from './common.js';
 import { customerRefSchema } from './customer.js';
 
 export type DecisionOutcome =
@@ -64,8 +64,17 @@ export const ingestEventSchema = z.strictObject({
   occurred_at: timestampSchema.optional(),
   customer: customerRefSchema,
   data: jsonObject
-    .refine((d) => d.amount === undefined || isAmount(d.amount), {
-      message: `amount must be a whole number of minor units (cents) from 0 to ${MAX_AMOUNT}`,
+    .refine(
+      (d) =>
+        d.amount === undefined ||
+        (typeof d.amount === 'number' && Number.isInteger(d.amount) && d.amount >= 0),
+      {
+        message: 'amount must be a non-negative whole number of minor units (cents)',
+        path: ['amount'],
+      },
+    )
+    .refine((d) => typeof d.amount !== 'number' || !Number.isInteger(d.amount) || isAmount(d.amount), {
+      ...PAST_MAX_AMOUNT,
       path: ['amount'],
     })
     .default({}),

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
-import { type Duration, durationSchema, idSchema, MAX_AMOUNT, timestampSchema } from './common.js';
+import {
+  type Duration,
+  durationSchema,
+  idSchema,
+  MAX_AMOUNT,
+  PAST_MAX_AMOUNT,
+  timestampSchema,
+} from './common.js';
 import { eventTypeSchema } from './event.js';
 
 /** A calendar window in the tenant's time zone, all time, or a rolling duration before the event. */
@@ -61,7 +68,7 @@ const jsonLogicSchema = z.unknown().refine((v) => v !== undefined, { message: 'i
 /** A quantity written as a plain number must be a figure LaaS can hold. */
 const quantityInRange = (q: unknown) =>
   typeof q !== 'number' || (Number.isFinite(q) && Math.abs(q) <= MAX_AMOUNT);
-const QUANTITY_RANGE = { message: `a quantity must be at most ${MAX_AMOUNT} (the maximum amount, 10^12)` };
+const QUANTITY_RANGE = PAST_MAX_AMOUNT;
 
 const ruleFields = {
   name: z.string().trim().min(1).max(200),

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type FieldIssue, ValidationError } from '../errors.js';
+import { type FieldIssue, UnprocessableInputError, ValidationError } from '../errors.js';
 
 /**
  * The path of the first string or object key in `input` that holds a NUL character (`\u0000`),
@@ -57,5 +57,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   const first = issues[0];
   const summary = first ? `${first.path}: ${first.message}` : 'invalid input';
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  throw new ValidationError(`Invalid ${what}: ${summary}${more}`, issues);
+  // Figures past the one maximum are well-formed and more than LaaS holds: 422, not 400.
+  const pastMax = result.error.issues.every(
+    (issue) =>
+      issue.code === 'custom' && (issue.params as { laas?: string } | undefined)?.laas === 'max_amount',
+  );
+  const Refusal = pastMax ? UnprocessableInputError : ValidationError;
+  throw new Refusal(`Invalid ${what}: ${summary}${more}`, issues);
 }

@@ -436,6 +436,7 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
         }),
       );
       expect(literal.details?.issues?.[0]?.path).toBe('quantity');
+      expect(literal.httpStatus).toBe(422);
       const amount = await rejection(
         engine.ingest(tenant.id, {
           idempotency_key: uniqueKey(),
