@@ -10,7 +10,7 @@ import {
   updateBudgetSchema,
 } from '../domain/budget.js';
 import { type Campaign, createCampaignSchema, updateCampaignSchema } from '../domain/campaign.js';
-import { type Page, type PageRequest, pageRequestSchema } from '../domain/common.js';
+import { MAX_AMOUNT, type Page, type PageRequest, pageRequestSchema } from '../domain/common.js';
 import {
   type Customer,
   createCustomerSchema,
@@ -39,6 +39,7 @@ import {
   NotFoundError,
   StateConflictError,
   StoreUnavailableError,
+  UnprocessableInputError,
   ValidationError,
 } from '../errors.js';
 import { isUuid, newId as uuidv7 } from '../ids.js';
@@ -219,6 +220,36 @@ export function createEngine(options: EngineOptions): Engine {
           attempt < MAX_ATTEMPTS;
         if (raced) continue;
         throw error;
+      }
+    }
+  }
+
+  /**
+   * A new `limit` applies to the periods that exist too (the current month, not only the next):
+   * each keeps its top-ups and moves by the change. Checked after the write, under the period
+   * row's lock, so that no concurrent reservation slips between: lowering a hard-capped budget
+   * below what a period has committed is refused, and nothing changes.
+   */
+  async function shiftPeriodLimits(op: Operation, budget: Budget, delta: number): Promise<void> {
+    for (const period of await op.tx.budgets.listPeriods(budget.id)) {
+      const after = await op.tx.budgets.topUp(budget.id, period.period, budget.limit, delta);
+      const committed = after.reserved + after.utilized + after.spent;
+      if (after.limit < 0 || (budget.hard_cap && committed > after.limit)) {
+        throw new StateConflictError(
+          `Period ${period.period} of budget "${budget.name}" has ${committed} committed, more than the new limit allows (${after.limit}); cancel rewards first or choose a higher limit`,
+          {
+            field: 'limit',
+            period: period.period,
+            committed,
+            issues: [{ path: 'limit', message: 'below what is committed' }],
+          },
+        );
+      }
+      if (after.limit > MAX_AMOUNT) {
+        throw new UnprocessableInputError(
+          `Period ${period.period} would have a limit past the maximum of ${MAX_AMOUNT}`,
+          [{ path: 'limit', message: `takes a period's limit past ${MAX_AMOUNT}`, code: 'too_big' }],
+        );
       }
     }
   }
@@ -763,6 +794,7 @@ export function createEngine(options: EngineOptions): Engine {
           const current = orNotFound(await op.tx.budgets.get(requireId(id, 'budget')), 'budget', id);
           const next: Budget = { ...current, ...input, updated_at: op.now } as Budget;
           await op.tx.budgets.update(next);
+          if (next.limit !== current.limit) await shiftPeriodLimits(op, next, next.limit - current.limit);
           return next;
         }),
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.budgets.list(pageOf(page)), true),

@@ -6,6 +6,7 @@ import { LaasError, StateConflictError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store } from '../ports/store.js';
 import { DAY, setup, uniqueKey, uniquePhone } from './fixtures.js';
+import { expectInvariants } from './invariants.js';
 import type { ConformanceTest } from './port-contracts.js';
 
 async function rejection(promise: Promise<unknown>): Promise<LaasError> {
@@ -497,6 +498,41 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
       expect(refused.details?.issues?.[0]?.path).toBe('data.amount');
       const customer = await engine.customers.get(tenant.id, result.customer_id);
       expect(customer.stats.total_spend).toBe(MAX_AMOUNT);
+    });
+
+    test('a new budget limit applies to the current period too, keeps its top-ups, and never goes below what is committed', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const budget = await engine.budgets.create(tenant.id, {
+        name: 'Monthly',
+        limit: 1000,
+        period: 'month',
+        hard_cap: true,
+      });
+      const cake = await engine.rewards.create(tenant.id, { name: 'Cake', type: 'item', cost: 600 });
+      await engine.rules.create(tenant.id, {
+        name: 'Cake',
+        event_types: ['visit'],
+        reward_id: cake.id,
+        budget_id: budget.id,
+      });
+      const visit = () =>
+        engine.ingest(tenant.id, {
+          idempotency_key: uniqueKey(),
+          type: 'visit',
+          customer: { phone: uniquePhone() },
+        });
+      expect(outcomes([await visit()], 'Cake')).toEqual(['issued']);
+      expect(outcomes([await visit()], 'Cake')).toEqual(['budget_exhausted']);
+      await engine.topUp(tenant.id, budget.id, { amount: 100 });
+      await engine.budgets.update(tenant.id, budget.id, { limit: 1200 });
+      const [period] = await engine.budgets.periods(tenant.id, budget.id);
+      expect(period?.limit).toBe(1300);
+      expect(outcomes([await visit()], 'Cake')).toEqual(['issued']);
+      const refused = await rejection(engine.budgets.update(tenant.id, budget.id, { limit: 500 }));
+      expect(refused.code).toBe('STATE_CONFLICT');
+      expect((await engine.budgets.get(tenant.id, budget.id)).limit).toBe(1200);
+      expect((await engine.budgets.periods(tenant.id, budget.id))[0]?.limit).toBe(1300);
+      await expectInvariants(engine, tenant.id, tenant.timezone);
     });
 
     test('idempotent requests store their response with their effect, in one transaction', async () => {
