@@ -121,7 +121,12 @@ export function buildDocument<E extends Env>(app: OpenAPIHono<E>): unknown {
       title: 'LaaS API',
       version: '1',
       description:
-        'The multi-tenant loyalty API. Errors are always `{ "error": { "code", "message", "details"?, "requestId" } }`.',
+        'The multi-tenant loyalty API. Errors are always `{ "error": { "code", "message", "details"?, "requestId" } }`. ' +
+        'When the database is away or stuck every route answers 503 `STORE_UNAVAILABLE` with `Retry-After` ' +
+        '(never a hang): waits are bounded by the server’s timeouts (PostgreSQL: a connection within ' +
+        '`LAAS_PG_ACQUIRE_TIMEOUT_MS`, default 5 s; a row lock within `LAAS_PG_LOCK_TIMEOUT_MS`, 3 s; a statement ' +
+        'within `LAAS_PG_STATEMENT_TIMEOUT_MS`, 15 s). Retry with the same `Idempotency-Key`: a first attempt that ' +
+        'committed answers its stored response, one that did not is applied once.',
     },
     servers: [{ url: '/' }],
   });
