@@ -16,7 +16,9 @@ import { DEFAULT_APP_ROLE, migratePg, pgStore } from '@laas/adapters-pg';
 import { createEngine } from '@laas/core';
 import { expectInvariants } from '@laas/core/testing';
 import pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../src/index.js';
 import { type Json, STORE_KINDS, TEST_PG_URL } from './harness.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -209,4 +211,30 @@ describe.skipIf(!onPostgres)('the server on PostgreSQL while its connections are
     }
     expect(output).not.toMatch(/Emitted 'error' event|Unhandled/);
   }, 180_000);
+});
+
+describe('/ready and /health while PostgreSQL cannot be reached', () => {
+  it('/ready answers 503 quickly and /health 200; an API request answers 503 STORE_UNAVAILABLE with Retry-After', async () => {
+    const store = pgStore({
+      connectionString: 'postgres://laas_app@127.0.0.1:1/nowhere',
+      pool: { max: 2, acquireTimeoutMs: 1000 },
+    });
+    const app = createServer({
+      engine: createEngine({ store }),
+      store,
+      config: { adminToken: 'ready-admin', logger: pino({ level: 'silent' }) },
+    });
+    try {
+      const started = Date.now();
+      expect((await app.request('/ready')).status).toBe(503);
+      expect((await app.request('/health')).status).toBe(200);
+      const tenants = await app.request('/v1/tenants', { headers: { authorization: 'Bearer ready-admin' } });
+      expect(tenants.status).toBe(503);
+      expect(tenants.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await tenants.json()) as { error: { code: string } }).error.code).toBe('STORE_UNAVAILABLE');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      await store.close();
+    }
+  });
 });
