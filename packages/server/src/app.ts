@@ -227,8 +227,9 @@ export function createServer(options: CreateServerOptions): LaasApp {
       if (spec.idempotency === 'ingest') body = withIngestKey(body, c.req.header('idempotency-key'));
       body = parseOrThrow(spec.body, body, 'request body');
     }
-    const run = () =>
-      spec.handler({ deps, engine, tenantId, params, query, body, principal, hono: c as unknown as Context });
+    const ctx = { deps, engine, tenantId, params, query, body, principal, hono: c as unknown as Context };
+    if (spec.before !== undefined) await spec.before(ctx);
+    const run = () => spec.handler(ctx);
 
     const key =
       spec.idempotency === 'stored' ? parseIdempotencyKey(c.req.header('idempotency-key')) : undefined;

@@ -40,12 +40,27 @@ export function secretCodec(key: KeyObject | undefined): SecretCodec {
  */
 export function loadOrCreateKeyFile(databaseFile: string, logger: Logger): string {
   const file = `${databaseFile}.secret-key`;
+  const read = () => {
+    const key = readFileSync(file, 'utf8').trim();
+    if (!/^[0-9a-f]{64}$/.test(key)) {
+      throw new Error(
+        `${file} does not hold a key (64 hex characters): restore it from the backup of this database, or set LAAS_SECRET_KEY`,
+      );
+    }
+    return key;
+  };
   if (existsSync(file)) {
     logger.info({ file }, 'LAAS_SECRET_KEY is not set: using the key in the file beside the database');
-    return readFileSync(file, 'utf8').trim();
+    return read();
   }
   const key = randomBytes(32).toString('hex');
-  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // `laas serve` and `laas worker` starting together on a new database: the other one wrote it.
+    if ((error as { code?: string }).code === 'EEXIST') return read();
+    throw error;
+  }
   chmodSync(file, 0o600);
   logger.info(
     { file },

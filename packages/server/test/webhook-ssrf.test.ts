@@ -86,6 +86,41 @@ describe.each(STORE_KINDS)('webhook URLs (%s)', (kind) => {
       const attempt = deliveries.items[0]?.attempt_log?.[0];
       expect(attempt?.status_code ?? null).toBeNull();
       expect(attempt?.error).toMatch(/refused/);
+      // Nor does it get a fresh secret while its URL is refused.
+      const rotate = await server.request('POST', `/v1/tenants/${tid}/webhooks/${sub.id}/rotate-secret`, {
+        token: server.adminToken,
+      });
+      expect(rotate.status).toBe(422);
+    }
+  });
+
+  it('never follows a redirect: a 3xx is recorded as the answer, its target gets nothing', async () => {
+    const { id: tid } = await server.tenant('Redirects');
+    let targetHits = 0;
+    const target = createServer((_req, res) => {
+      targetHits++;
+      res.end('target');
+    });
+    await new Promise<void>((done) => target.listen(0, '127.0.0.1', done));
+    const redirector = createServer((_req, res) => {
+      res.writeHead(302, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}/` });
+      res.end();
+    });
+    await new Promise<void>((done) => redirector.listen(0, '127.0.0.1', done));
+    try {
+      const engine = server.running.engine;
+      const sub = await engine.webhooks.create(tid, {
+        url: `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/hook`,
+        events: ['customer.enrolled'],
+      });
+      await engine.customers.create(tid, { phone: '+263771230002' });
+      await createWorker({ engine, scheduledEvents: false, jitter: 0, allowPrivateWebhooks: true }).tick();
+      const deliveries = await engine.webhooks.deliveries(tid, sub.id);
+      expect(deliveries.items[0]?.attempt_log?.[0]?.status_code).toBe(302);
+      expect(targetHits).toBe(0);
+    } finally {
+      await new Promise<void>((done) => redirector.close(() => done()));
+      await new Promise<void>((done) => target.close(() => done()));
     }
   });
 });

@@ -35,9 +35,17 @@ function refuse(url: string, reason: string): UnprocessableInputError {
   ]);
 }
 
+/** How long a webhook host may take to resolve when it is saved. */
+const RESOLVE_TIMEOUT_MS = 5000;
+
 function resolveAll(hostname: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
-    dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
+    const timer = setTimeout(() => reject(new Error('timed out')), RESOLVE_TIMEOUT_MS);
+    dnsLookup(hostname, { all: true }, (error, addresses) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(addresses);
+    });
   });
 }
 

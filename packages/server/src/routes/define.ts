@@ -74,6 +74,12 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
   };
   /** Further answers worth documenting beyond the common errors (e.g. 409 on a transition). */
   errors?: number[];
+  /**
+   * Checks that may wait on the outside world (a DNS lookup), run before the handler and outside
+   * its transaction (an idempotent request runs its handler inside one), so that no database lock
+   * or connection is held while they wait. Throws to refuse the request.
+   */
+  before?(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<void>;
   handler(ctx: RouteContext<z.output<Q>, z.output<B>>): Promise<Reply>;
 }
 

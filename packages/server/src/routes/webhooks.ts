@@ -44,10 +44,9 @@ export const webhookRoutes: RouteSpec[] = [
     idempotency: 'stored',
     secretInAnswer: true,
     response: { status: 201, description: 'The subscription with its secret', schema: createdWebhookSchema },
-    handler: async ({ deps, engine, tenantId, body }) => {
-      await checkWebhookUrl(body.url, { allowPrivate: deps.config.webhookAllowPrivate });
-      return ok(withSecret(await engine.webhooks.create(tenantId, body)), 201);
-    },
+    before: ({ deps, body }) => checkWebhookUrl(body.url, { allowPrivate: deps.config.webhookAllowPrivate }),
+    handler: async ({ engine, tenantId, body }) =>
+      ok(withSecret(await engine.webhooks.create(tenantId, body)), 201),
   }),
   route({
     operationId: 'listWebhooks',
@@ -143,6 +142,11 @@ export const webhookRoutes: RouteSpec[] = [
       status: 200,
       description: 'The subscription with its new secret',
       schema: createdWebhookSchema,
+    },
+    // A subscription saved before URLs were checked gets no fresh secret while its URL is refused.
+    before: async ({ deps, engine, tenantId, params }) => {
+      const current = await engine.webhooks.get(tenantId, id(params));
+      await checkWebhookUrl(current.url, { allowPrivate: deps.config.webhookAllowPrivate });
     },
     handler: async ({ engine, tenantId, params }) =>
       ok(withSecret(await engine.webhooks.rotateSecret(tenantId, id(params)))),
