@@ -213,7 +213,8 @@ function capWindowStart(cap: Cap, at: Timestamp, timeZone: string): Timestamp | 
   return addMs(at, -durationMs(cap.window.rolling));
 }
 
-function globalClaim(rule: Rule, cap: Cap, index: number, at: Timestamp, timeZone: string): GlobalCapClaim {
+/** The claim an issuance of `rule` earned at `at` makes on its `index`th cap (a global one). */
+export function globalClaim(rule: Rule, cap: Cap, index: number, at: Timestamp, timeZone: string): GlobalCapClaim {
   const window = cap.window;
   const capKey = `${index}:${typeof window === 'string' ? window : `rolling:${window.rolling}`}:${cap.max}`;
   return {
@@ -345,6 +346,15 @@ class RuleEvaluation {
       );
     }
 
+    // Checked before anything is claimed: an 'error' decision has nothing to give back.
+    const cost = quantity * reward.cost;
+    if (!isAmount(cost) || !isAmount(quantity * reward.value)) {
+      return decision(
+        'error',
+        `${quantity} × "${reward.name}" is worth more than the maximum of ${MAX_AMOUNT}: nothing was given (fix the rule's quantity or the reward's cost and value)`,
+      );
+    }
+
     // Guarded claims, in an order where each failure has only earlier claims to give back.
     const claims: GlobalCapClaim[] = [];
     const giveBack = async (code: string | null) => {
@@ -374,13 +384,6 @@ class RuleEvaluation {
       }
     }
 
-    const cost = quantity * reward.cost;
-    if (!isAmount(cost) || !isAmount(quantity * reward.value)) {
-      return decision(
-        'error',
-        `${quantity} × "${reward.name}" is worth more than the maximum of ${MAX_AMOUNT}: nothing was given (fix the rule's quantity or the reward's cost and value)`,
-      );
-    }
     const budgetId = rule.budget_id ?? campaign?.budget_id ?? null;
     const budget =
       budgetId === null ? null : await this.#cached(this.#budgets, budgetId, (id) => op.tx.budgets.get(id));

@@ -535,6 +535,146 @@ export function describeScenarios(getStore: () => Store, test: ConformanceTest):
       await expectInvariants(engine, tenant.id, tenant.timezone);
     });
 
+    test('a refused reward gives back its global-cap use and its voucher code, every time', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const t = tenant.id;
+      const budget = await engine.budgets.create(t, {
+        name: 'Tiny',
+        limit: 500,
+        period: 'month',
+        hard_cap: true,
+      });
+      const voucher = await engine.rewards.create(t, {
+        name: 'Voucher',
+        type: 'voucher',
+        value: 5,
+        cost: 500,
+      });
+      await engine.rewards.uploadCodes(t, voucher.id, { codes: ['C1', 'C2', 'C3'] });
+      await engine.rules.create(t, {
+        name: 'voucher',
+        event_types: ['visit'],
+        reward_id: voucher.id,
+        budget_id: budget.id,
+        caps: [{ scope: 'global', max: 3, window: 'month' }],
+      });
+      // A rule whose reward is worth more than the maximum: an 'error' decision, after the cap and
+      // pool it would claim from were already looked at.
+      const bulk = await engine.rewards.create(t, { name: 'Bulk', type: 'voucher', value: 1, cost: 2 });
+      await engine.rewards.uploadCodes(t, bulk.id, { codes: ['B1'] });
+      await engine.rules.create(t, {
+        name: 'bulk',
+        event_types: ['bulk'],
+        reward_id: bulk.id,
+        quantity: { var: 'event.n' },
+        caps: [{ scope: 'global', max: 1, window: 'lifetime' }],
+      });
+      const send = async (type: string, data: Record<string, unknown> = {}) => {
+        const r = await engine.ingest(t, {
+          idempotency_key: uniqueKey(),
+          type,
+          customer: { phone: uniquePhone() },
+          data,
+        });
+        return r.decisions[0]?.outcome;
+      };
+      expect([await send('visit'), await send('visit'), await send('visit')]).toEqual([
+        'issued',
+        'budget_exhausted',
+        'budget_exhausted',
+      ]);
+      expect(await engine.rewards.codeCounts(t, voucher.id)).toMatchObject({ available: 2, used: 1 });
+      await engine.topUp(t, budget.id, { amount: 1000 });
+      // The two refusals took nothing: the cap of 3 and the pool of 3 have room for two more.
+      expect([await send('visit'), await send('visit'), await send('visit')]).toEqual([
+        'issued',
+        'issued',
+        'cap_reached',
+      ]);
+      expect(await engine.rewards.codeCounts(t, voucher.id)).toMatchObject({ available: 0, used: 3 });
+
+      expect(await send('bulk', { n: MAX_AMOUNT })).toBe('error');
+      expect(await send('bulk', { n: 1 })).toBe('issued');
+      expect(await engine.rewards.codeCounts(t, bulk.id)).toMatchObject({ available: 0, used: 1 });
+      await expectInvariants(engine, t, tenant.timezone);
+    });
+
+    test('redeem, cancel and expiry racing on one issuance: exactly one wins, the others are 409 naming the state', async () => {
+      const { engine, clock, tenant } = await setup(getStore());
+      const t = tenant.id;
+      const budget = await engine.budgets.create(t, {
+        name: 'Coffee',
+        limit: 100_000,
+        period: 'month',
+        hard_cap: true,
+      });
+      const coffee = await engine.rewards.create(t, {
+        name: 'Coffee',
+        type: 'item',
+        cost: 100,
+        validity: '1d',
+      });
+      await engine.rules.create(t, {
+        name: 'coffee',
+        event_types: ['visit'],
+        reward_id: coffee.id,
+        budget_id: budget.id,
+      });
+      const winners: string[] = [];
+      for (let round = 0; round < 12; round++) {
+        const earned = await engine.ingest(t, {
+          idempotency_key: uniqueKey(),
+          type: 'visit',
+          customer: { phone: uniquePhone() },
+        });
+        const id = earned.issuance_ids[0]!;
+        // Every other round the reward is past its expiry, so the expiry run has it to take too.
+        const pastExpiry = round % 2 === 1;
+        if (pastExpiry) clock.advance(DAY + 1000);
+        const racers = [
+          ['redeem', () => engine.redeem(t, { issuance_id: id })],
+          ['cancel', () => engine.cancel(t, id, 'race')],
+          ['expire', () => engine.expireDue(t)],
+        ] as const;
+        // Started in a different order each round: stores that run one transaction at a time
+        // serve them in the order they were started.
+        const order = [0, 1, 2].map((i) => racers[(i + round) % 3]!);
+        const settled = await Promise.allSettled(order.map(([, run]) => run()));
+        const final = await engine.issuances.get(t, id);
+        const won: string[] = [];
+        for (const [index, [name]] of order.entries()) {
+          const result = settled[index]!;
+          if (name === 'expire') {
+            expect(result.status).toBe('fulfilled');
+            if (result.status === 'fulfilled' && (result.value as { expired: number }).expired > 0)
+              won.push(name);
+            continue;
+          }
+          if (result.status === 'fulfilled') {
+            won.push(name);
+            continue;
+          }
+          const error = result.reason as LaasError;
+          expect(error, `${name} in round ${round}`).toBeInstanceOf(StateConflictError);
+          expect(error.httpStatus).toBe(409);
+          // A redemption refused for its date before the expiry run wrote it says "expired".
+          const named = (error.details as { state?: string }).state;
+          const truthful = [final.state, ...(name === 'redeem' && pastExpiry ? ['expired'] : [])];
+          expect(truthful, `${name} lost to ${final.state}`).toContain(named);
+        }
+        expect(won, `round ${round}: ${final.state}`).toHaveLength(1);
+        const expected = { redeem: 'redeemed', cancel: 'cancelled', expire: 'expired' } as const;
+        expect(final.state).toBe(expected[won[0] as keyof typeof expected]);
+        if (pastExpiry) expect(won[0]).not.toBe('redeem');
+        winners.push(won[0]!);
+      }
+      // Budget counters follow each winner (invariants 1 and 2), one outbox row per transition (8).
+      const s = await expectInvariants(engine, t, tenant.timezone);
+      const transitions = ['reward.redeemed', 'reward.cancelled', 'reward.expired'];
+      expect(s.outbox.filter((e) => transitions.includes(e.type))).toHaveLength(12);
+      expect(new Set(winners).size).toBeGreaterThan(1);
+    });
+
     test('idempotent requests store their response with their effect, in one transaction', async () => {
       const { engine, tenant } = await setup(getStore());
       const phone = uniquePhone();
