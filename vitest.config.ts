@@ -10,6 +10,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['./vitest.build.ts'],
+    globalSetup: ['./vitest.build.ts', './vitest.postgres.ts'],
   },
 });

@@ -1,7 +1,7 @@
 /**
  * One PostgreSQL schema per test file. Reads LAAS_TEST_PG_URL (an owner connection; default
  * `postgres://postgres@127.0.0.1:5432/postgres`). When no server answers, the file's tests are
- * skipped with a printed notice — unless `CI=true`, where the missing database fails the run.
+ * skipped with a printed notice — unless under CI, where the global setup fails the run first.
  *
  * Usage:
  *   const db = pgTestDb();
@@ -24,27 +24,12 @@ export function urlAs(url: string, user: string, password?: string): string {
   return u.toString();
 }
 
-async function reachable(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-// Top-level await: decided once per file, before the tests are collected, so skipIf can use it.
-const unreachable = await reachable(TEST_PG_URL);
-if (unreachable !== null && process.env.CI !== 'true') {
-  console.warn(
-    `[adapters-pg] PostgreSQL at ${TEST_PG_URL} is not reachable (${unreachable}): skipping the PostgreSQL tests. ` +
-      'Start it (see TOOLCHAIN.md) or set LAAS_TEST_PG_URL.',
-  );
-}
+/**
+ * Whether the PostgreSQL tests run is decided once per run by the global setup (vitest.postgres.ts):
+ * `on`, or `off: <why>` (only outside CI, where it printed why).
+ */
+export const PG_AVAILABLE = process.env.LAAS_TEST_PG === 'on';
+if (!PG_AVAILABLE) console.warn(`[adapters-pg] skipping the PostgreSQL tests: ${process.env.LAAS_TEST_PG}`);
 
 export interface PgTestDb {
   /** False when the tests of the file must be skipped (no server, and not CI). */
@@ -60,17 +45,11 @@ export interface PgTestDb {
 /** Registers beforeAll/afterAll creating and dropping a freshly migrated schema for this file. */
 export function pgTestDb(options: { migrate?: boolean } = {}): PgTestDb {
   const schema = `laas_t_${randomBytes(6).toString('hex')}`;
-  // Under CI the tests are never skipped: they run, and beforeAll fails them.
-  const available = unreachable === null || process.env.CI === 'true';
+  const available = PG_AVAILABLE;
   let ownerClient: pg.Client | undefined;
 
   beforeAll(async () => {
-    if (unreachable !== null) {
-      if (process.env.CI === 'true') {
-        throw new Error(`CI=true but PostgreSQL at ${TEST_PG_URL} is not reachable: ${unreachable}`);
-      }
-      return;
-    }
+    if (!available) return;
     ownerClient = new pg.Client({ connectionString: TEST_PG_URL });
     await ownerClient.connect();
     if (options.migrate !== false)

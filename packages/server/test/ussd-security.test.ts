@@ -141,6 +141,8 @@ describe.each(STORE_KINDS)('USSD callback security (%s)', (kind) => {
   });
 });
 
+// SQLite only: what this checks (the client's address behind a proxy, the public rate limit) is
+// decided in the HTTP layer, the same on every store.
 describe('USSD behind a trusted proxy, and the public routes’ rate limit', () => {
   const server = useServer('sqlite', {
     trustProxy: true,

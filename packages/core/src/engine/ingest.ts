@@ -214,7 +214,13 @@ function capWindowStart(cap: Cap, at: Timestamp, timeZone: string): Timestamp | 
 }
 
 /** The claim an issuance of `rule` earned at `at` makes on its `index`th cap (a global one). */
-export function globalClaim(rule: Rule, cap: Cap, index: number, at: Timestamp, timeZone: string): GlobalCapClaim {
+export function globalClaim(
+  rule: Rule,
+  cap: Cap,
+  index: number,
+  at: Timestamp,
+  timeZone: string,
+): GlobalCapClaim {
   const window = cap.window;
   const capKey = `${index}:${typeof window === 'string' ? window : `rolling:${window.rolling}`}:${cap.max}`;
   return {
