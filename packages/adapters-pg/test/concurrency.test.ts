@@ -68,13 +68,46 @@ const issuance = (tenantId: string, customerId: string, ruleId: string): Issuanc
 const times = <T>(n: number, fn: (i: number) => Promise<T>) =>
   Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
 
+// This file's connections carry their own application_name, so the test can see which of them wait.
+const TAG = `laas_conc_${newId().slice(-12)}`;
+
+/** Resolves once `n` callers have arrived: explicit synchronisation instead of sleeping. */
+function barrier(n: number): () => Promise<void> {
+  let arrived = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return () => {
+    arrived += 1;
+    if (arrived >= n) open();
+    return opened;
+  };
+}
+
 describe.skipIf(!db.available)('guarded statements under concurrency', () => {
   let store: PgStore;
   let t: string;
   let c: Customer;
 
+  /** Waits until at least `n` of this file's connections wait for a lock another one holds. */
+  async function lockWaiters(n: number): Promise<void> {
+    for (let attempt = 0; attempt < 2000; attempt++) {
+      const { rows } = await db
+        .owner()
+        .query(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+          [TAG],
+        );
+      if (Number(rows[0].n) >= n) return;
+    }
+    throw new Error(`fewer than ${n} transactions ever waited for the lock`);
+  }
+
   beforeAll(async () => {
-    store = pgStore({ connectionString: db.appUrl, schema: db.schema, pool: { max: 12 } });
+    const url = new URL(db.appUrl);
+    url.searchParams.set('application_name', TAG);
+    store = pgStore({ connectionString: url.toString(), schema: db.schema, pool: { max: 12 } });
     t = newId();
     c = customer(t);
     await store.transaction(t, async (tx) => {
@@ -176,10 +209,14 @@ describe.skipIf(!db.available)('guarded statements under concurrency', () => {
   it('the customer lock serialises read-modify-write of one customer', async () => {
     const k = customer(t);
     await store.transaction(t, (tx) => tx.customers.insert(k));
+    let holders = 0;
     await times(N, () =>
       store.transaction(t, async (tx) => {
         const locked = await tx.customers.lock(k.id);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        // Hold the lock until another transaction waits for it (while any is left to come): the
+        // read-modify-write below is contended every time, by construction rather than by timing.
+        holders += 1;
+        if (holders < N) await lockWaiters(1);
         await tx.customers.updateProfile({ ...locked!, name: String(Number(locked!.name ?? '0') + 1) });
       }),
     );
@@ -204,7 +241,9 @@ describe.skipIf(!db.available)('guarded statements under concurrency', () => {
       Array.from({ length: 6 }, () =>
         store.transaction(t, async (tx) => {
           await tx.events.insert(event());
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          // Only the first insert gets here before its commit: it commits once the five others
+          // wait on its uncommitted key, so they all meet it.
+          await lockWaiters(5);
         }),
       ),
     );
@@ -225,10 +264,12 @@ describe.skipIf(!db.available)('guarded statements under concurrency', () => {
       for (const i of due) await tx.issuances.insert(i);
     });
     const later = '2026-11-23T00:00:00.000Z';
+    // All three hold what they listed until every one has listed: SKIP LOCKED must share them out.
+    const listed = barrier(3);
     const batches = await times(3, () =>
       store.transaction(t, async (tx) => {
         const rows = await tx.issuances.listDue(later, 2);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await listed();
         return rows.map((r) => r.id);
       }),
     );

@@ -27,6 +27,17 @@ function taggedUrl(tag: string): string {
   return u.toString();
 }
 
+/** Waits until PostgreSQL has no backend left with the tag: terminating one is asynchronous. */
+async function gone(tag: string): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await db
+      .owner()
+      .query('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [tag]);
+    if (Number(rows[0].n) === 0) return;
+  }
+  throw new Error(`the backends tagged ${tag} did not go away`);
+}
+
 async function terminate(tag: string): Promise<number> {
   const { rows } = await db
     .owner()
@@ -58,7 +69,7 @@ describe.skipIf(!db.available)('postgres faults', () => {
         // The checked-out client is idle between two statements when its backend dies: pg emits
         // 'error' on it, which crashed the process before the store listened on every client.
         expect(await terminate(tag)).toBe(1);
-        await sleep(300);
+        await gone(tag);
         return tx.tenants.get();
       })
       .then(
@@ -73,7 +84,7 @@ describe.skipIf(!db.available)('postgres faults', () => {
     expect((await engine.tenants.get(tenant.id)).id).toBe(tenant.id);
     // An engine operation whose connection dies before COMMIT is retried by the engine itself.
     await terminate(tag);
-    await sleep(100);
+    await gone(tag);
     const result = await engine.ingest(tenant.id, {
       idempotency_key: 'after-fault',
       type: 'visit',
@@ -111,6 +122,8 @@ describe.skipIf(!db.available)('postgres faults', () => {
     void exited.then(() => {
       running = false;
     });
+    // Chaos on purpose: a termination every 250 ms while the child works (what is tested is that
+    // every event is applied once whenever its connection dies, not any timing).
     for (let i = 0; i < 10 && running; i++) {
       await sleep(250);
       killed += await terminate(tag);
@@ -160,15 +173,16 @@ describe.skipIf(!db.available)('postgres faults', () => {
         [a.id, stuck.id],
       );
 
-      const started = Date.now();
-      let firstStuckAnswer = Number.POSITIVE_INFINITY;
+      // Order, not time: whether the others had all finished when the first stuck event answered.
+      let othersFinished = false;
+      let othersFinishedBeforeStuck: boolean | undefined;
       const stuckEvents = Array.from({ length: 6 }, (_, i) =>
         engine
           .ingest(a.id, { idempotency_key: `stuck-${i}`, type: 'visit', customer: { id: stuck.id } })
           .then(
             () => 'ok',
             (error: unknown) => {
-              firstStuckAnswer = Math.min(firstStuckAnswer, Date.now());
+              othersFinishedBeforeStuck ??= othersFinished;
               return error;
             },
           ),
@@ -182,19 +196,17 @@ describe.skipIf(!db.available)('postgres faults', () => {
           }),
         ),
       );
-      const othersDone = Date.now();
+      othersFinished = true;
       expect(others.every((r) => r.event_id !== undefined && !r.replayed)).toBe(true);
       // Nobody else waited for the stuck row: all of them were done before its first 503.
-      expect(othersDone).toBeLessThan(
-        firstStuckAnswer === Number.POSITIVE_INFINITY ? Date.now() + 1 : firstStuckAnswer,
-      );
       const stuckResults = await Promise.all(stuckEvents);
+      expect(othersFinishedBeforeStuck).toBe(true);
       for (const r of stuckResults) {
         expect(r).toBeInstanceOf(StoreUnavailableError);
         expect(['lock_timeout', 'customer_busy']).toContain((r as StoreUnavailableError).details?.reason);
       }
-      // Bounded by the lock timeout (and the tenant cap queueing), not by the holder's 40 s.
-      expect(Date.now() - started).toBeLessThan(15_000);
+      // All answered while the holder still holds the row: bounded by the lock timeout (and the
+      // tenant cap's queueing), not by the holder.
     } finally {
       await holder.query('ROLLBACK').catch(() => {});
       await holder.end();
@@ -255,11 +267,9 @@ describe.skipIf(!db.available)('postgres faults', () => {
       pool: { max: 2, acquireTimeoutMs: 1000 },
     });
     stores.push(store);
-    const started = Date.now();
     await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
     const engine = createEngine({ store });
     const error = await engine.tenants.get('0190a0a0-0000-7000-8000-000000000000').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
+  }, 20_000);
 });

@@ -126,7 +126,8 @@ describe('transactions', () => {
       Array.from({ length: 50 }, () =>
         inTx(async (tx) => {
           const before = await tx.customers.get(c.id);
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          // Yield a turn of the event loop: another transaction would interleave here if it could.
+          await new Promise((resolve) => setImmediate(resolve));
           await tx.customers.updateProfile({ ...before!, name: String(Number(before!.name ?? '0') + 1) });
         }),
       ),
@@ -145,8 +146,13 @@ describe('transactions', () => {
       await gate;
       throw new Error('changed my mind');
     });
-    const read = store.platform.getTenant(other);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    let readSettled = false;
+    const read = store.platform.getTenant(other).finally(() => {
+      readSettled = true;
+    });
+    // The read has had every chance to run (a full turn of the event loop) and still waits.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(readSettled).toBe(false);
     release();
     await expect(writing).rejects.toThrow('changed my mind');
     expect(await read).toBeNull();

@@ -157,6 +157,8 @@ describe.skipIf(!onPostgres)('the server on PostgreSQL while its connections are
 
     let terminated = 0;
     let healthFailures = 0;
+    // Chaos on purpose: terminations every 300 ms under load (what is tested is the answers and the
+    // data, not any timing).
     for (let i = 0; i < 10 && !loadDone; i++) {
       await sleep(300);
       const { rows } = await owner.query(
@@ -225,14 +227,12 @@ describe('/ready and /health while PostgreSQL cannot be reached', () => {
       config: { adminToken: 'ready-admin', logger: pino({ level: 'silent' }) },
     });
     try {
-      const started = Date.now();
       expect((await app.request('/ready')).status).toBe(503);
       expect((await app.request('/health')).status).toBe(200);
       const tenants = await app.request('/v1/tenants', { headers: { authorization: 'Bearer ready-admin' } });
       expect(tenants.status).toBe(503);
       expect(tenants.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(((await tenants.json()) as { error: { code: string } }).error.code).toBe('STORE_UNAVAILABLE');
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await store.close();
     }

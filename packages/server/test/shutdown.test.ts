@@ -12,6 +12,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+/** True once a new connection to the server is refused (asked at most 200 times, one at a time). */
+async function refusedSoon(url: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const refused = await fetch(`${url}/health`).then(
+      () => false,
+      () => true,
+    );
+    if (refused) return true;
+  }
+  return false;
+}
+
 describe('graceful shutdown of `laas serve`', () => {
   let dir: string;
   let child: ChildProcess | undefined;
@@ -55,7 +67,8 @@ describe('graceful shutdown of `laas serve`', () => {
     });
     const { hostname, port } = new URL(url);
 
-    // A request in flight: headers sent, half the body still to come.
+    // A request in flight: headers sent, half the body still to come. `Expect: 100-continue` makes
+    // the server say when it has the request (its "100 Continue"): SIGTERM comes after that.
     const body = JSON.stringify({ name: 'Late but complete' });
     const answer = new Promise<{ status: number; text: string }>((done, fail) => {
       const req = request(
@@ -68,6 +81,7 @@ describe('graceful shutdown of `laas serve`', () => {
             authorization: `Bearer ${token}`,
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
+            expect: '100-continue',
           },
         },
         (res) => {
@@ -79,19 +93,17 @@ describe('graceful shutdown of `laas serve`', () => {
         },
       );
       req.on('error', fail);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
+      req.once('continue', () => {
+        req.write(body.slice(0, 10));
         child?.kill('SIGTERM');
-        setTimeout(async () => {
-          // While it drains, the listener is closed: a new connection is refused.
-          const refused = await fetch(`${url}/health`).then(
-            () => false,
-            () => true,
-          );
+        // While it drains, the listener closes: a new connection is refused while this request is
+        // still waiting for the rest of its body. Then the body completes.
+        refusedSoon(url).then((refused) => {
           expect(refused).toBe(true);
           req.end(body.slice(10));
-        }, 500);
-      }, 300);
+        }, fail);
+      });
+      req.flushHeaders();
     });
 
     const { status, text } = await answer;

@@ -108,13 +108,12 @@ describe('SQLite faults', () => {
     const other = sqliteStore({ filename: file });
     other.connection.exec('BEGIN IMMEDIATE');
     try {
-      const started = Date.now();
+      // Answered while the other process still holds its lock: bounded by busy_timeout and the
+      // engine's few retries, not by the other process.
       const res = await post(app, tenant.id, 1);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('STORE_UNAVAILABLE');
-      // Bounded by the busy timeout and the engine's few retries, not by the other process.
-      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       other.connection.exec('ROLLBACK');
       await other.close();

@@ -322,9 +322,7 @@ describe.each(STORE_KINDS)('background worker (%s)', (kind) => {
     const hook = await w.subscribe('/silent');
     receiver.on(hook.path, () => 'hang');
     await w.enroll();
-    const started = Date.now();
     expect(await w.worker({ timeoutMs: 300 }).tick()).toMatchObject({ attempts: 1, retried: 1 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     const [delivery] = (await w.engine.webhooks.deliveries(w.tenant.id, hook.id)).items;
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
     expect(delivery?.last_error).toMatch(/timed out after 300 ms/);
