@@ -1,7 +1,7 @@
 /**
- * A child process ingesting in a loop is killed with SIGKILL mid-run. After a restart the
- * invariants hold and no event is half-applied: an event has its outcome, issuances, ledger rows
- * and outbox rows, or none of them.
+ * A child process ingesting in a loop is killed with SIGKILL mid-run. After a restart every event
+ * the child saw committed is there with its effects, the invariants hold, and no event is
+ * half-applied: an event has its outcome, issuances, ledger rows and outbox rows, or none of them.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,18 +30,27 @@ describe.skipIf(!db.available)('postgres crash', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
+    // Every line is an event whose ingest had committed when the child wrote it.
+    let stdout = '';
+    const committedLines = () => stdout.split('\n').slice(0, -1);
+    const closed = new Promise<void>((resolve) => child.stdout.on('close', () => resolve()));
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, signal) => resolve(signal)),
     );
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
-        const counts = chunk.toString().trim().split('\n').map(Number);
-        if (Math.max(...counts) >= 200) resolve();
+        stdout += chunk.toString();
+        if (committedLines().length >= 200) resolve();
       });
       child.on('exit', () => reject(new Error(`the ingest loop exited early: ${stderr}`)));
     });
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
+    await closed;
+    const committed = committedLines().map(
+      (line) => JSON.parse(line) as { key: string; event_id: string; issuance_ids: string[] },
+    );
+    expect(committed.length).toBeGreaterThanOrEqual(200);
 
     // "Restart": a new store over the same database.
     await store.close();
@@ -49,7 +58,22 @@ describe.skipIf(!db.available)('postgres crash', () => {
     try {
       const after = createEngine({ store: restarted });
       const s = await expectInvariants(after, tenant.id, tenant.timezone);
-      expect(s.events.length).toBeGreaterThanOrEqual(200);
+      // Exactly: every event the child saw committed is there, with the issuances it was told of
+      // (each with its outbox row: the invariants check that), nothing more for its key.
+      const byKey = new Map(s.events.map((e) => [e.idempotency_key, e]));
+      for (const c of committed) {
+        const event = byKey.get(c.key);
+        expect(event?.id, `committed event ${c.key}`).toBe(c.event_id);
+        expect(event?.outcome?.issuance_ids, `issuances of ${c.key}`).toEqual(c.issuance_ids);
+        for (const id of c.issuance_ids) {
+          expect(s.issuances.find((i) => i.id === id)?.event_id, `issuance ${id} of ${c.key}`).toBe(
+            c.event_id,
+          );
+        }
+      }
+      // In flight at the kill: at most the child's four workers' events, each whole or absent.
+      expect(s.events.length - committed.length).toBeGreaterThanOrEqual(0);
+      expect(s.events.length - committed.length).toBeLessThanOrEqual(4);
 
       const owner = db.owner();
       const orphans = async (sql: string) => Number((await owner.query(sql, [tenant.id])).rows[0].n);
