@@ -13,11 +13,13 @@ import {
   type Customer,
   type CustomerListFilter,
   type CustomerRepository,
+  capWindowKey,
   decodeCursor,
   type EventListFilter,
   type EventOutcome,
   type EventRepository,
   encodeCursor,
+  ForeignTenantRowError,
   type GlobalCapClaim,
   type IdempotencyRecord,
   type IdempotencyRepository,
@@ -27,7 +29,6 @@ import {
   type IssuanceState,
   isUuid,
   type LoyaltyEvent,
-  MAX_PAGE_LIMIT,
   NotFoundError,
   type OutboxEvent,
   type OutboxRepository,
@@ -36,6 +37,7 @@ import {
   type PointsLedgerEntry,
   type PointsLot,
   type PointsRepository,
+  pageLimit,
   type Reward,
   type RewardRepository,
   type Rule,
@@ -103,21 +105,12 @@ function table(ctx: TxContext, name: keyof PgDatabase): RawBuilder<unknown> {
 
 /** Refuses a row of another tenant before the database's WITH CHECK policy would. */
 function ownRow(ctx: TxContext, tenantId: string, entity: string): void {
-  if (tenantId !== ctx.tenantId) {
-    throw new StateConflictError(`This ${entity} belongs to another tenant than the transaction's`, {
-      entity,
-      tenant_id: tenantId,
-    });
-  }
+  if (tenantId !== ctx.tenantId) throw new ForeignTenantRowError(entity, tenantId, ctx.tenantId);
 }
 
 /** Ids are uuid columns: a string that is not a UUID names no row (rather than failing the query). */
 function validId(id: string | null | undefined): id is string {
   return typeof id === 'string' && isUuid(id);
-}
-
-function pageLimit(page: PageRequest): number {
-  return Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));
 }
 
 function pageAfter(page: PageRequest): string | undefined {
@@ -628,7 +621,7 @@ function issuanceRepository(ctx: TxContext): IssuanceRepository {
       return row ? m.toIssuance(row) : null;
     },
     async transition(next, from: IssuanceState) {
-      const { tenant_id: _t, id: _id, ...values } = m.fromIssuance(next);
+      const { tenant_id: _t, id: _id, created_at: _c, ...values } = m.fromIssuance(next);
       // Compare-and-set: the WHERE re-checks the state on the latest row version (READ COMMITTED
       // waits for a concurrent writer, then re-evaluates), so exactly one of two racers wins.
       const row = await ctx.db
@@ -990,21 +983,17 @@ function campaignRepository(ctx: TxContext): CampaignRepository {
 }
 
 /** The counter row of a claim: calendar windows by key, `lifetime`, and one lock row for rolling. */
-function windowKey(claim: GlobalCapClaim): string {
-  const w = claim.window;
-  return w.kind === 'calendar' ? `calendar:${w.key}` : w.kind;
-}
 
 function capRepository(ctx: TxContext): CapRepository {
   const counters = () => table(ctx, 'cap_counters');
   const where = (claim: GlobalCapClaim) =>
     sql`tenant_id = ${ctx.tenantId}::uuid AND rule_id = ${claim.ruleId}::uuid
-        AND cap_key = ${claim.capKey} AND window_key = ${windowKey(claim)}`;
+        AND cap_key = ${claim.capKey} AND window_key = ${capWindowKey(claim.window)}`;
   return {
     async claimGlobal(claim) {
       await sql`
         INSERT INTO ${counters()} (tenant_id, rule_id, cap_key, window_key, count)
-        VALUES (${ctx.tenantId}::uuid, ${claim.ruleId}::uuid, ${claim.capKey}, ${windowKey(claim)}, 0)
+        VALUES (${ctx.tenantId}::uuid, ${claim.ruleId}::uuid, ${claim.capKey}, ${capWindowKey(claim.window)}, 0)
         ON CONFLICT DO NOTHING`.execute(ctx.db);
       if (claim.window.kind === 'rolling') {
         // Serialise the rule's claimers on the counter row, then count what they committed.

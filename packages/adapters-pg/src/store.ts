@@ -3,10 +3,10 @@ import {
   decodeCursor,
   encodeCursor,
   isUuid,
-  MAX_PAGE_LIMIT,
   type Page,
   type PageRequest,
   type PlatformRepository,
+  pageLimit,
   type Store,
   StoreUnavailableError,
   type Tenant,
@@ -182,7 +182,7 @@ export function pgStore(
       return rows[0] ? m.toWhatsAppSettings(rows[0]) : null;
     },
     async listTenants(page: PageRequest): Promise<Page<Tenant>> {
-      const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));
+      const limit = pageLimit(page);
       const after = decodeCursor(page.cursor);
       const { rows } = await sql<m.TenantRow>`
         SELECT * FROM ${fn('laas_list_tenants')}(${after ?? null}::uuid, ${limit + 1}::integer)`.execute(

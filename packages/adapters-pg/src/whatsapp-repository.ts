@@ -2,9 +2,9 @@ import {
   decodeCursor,
   encodeCursor,
   isUuid,
-  MAX_PAGE_LIMIT,
   type Page,
   type PageRequest,
+  pageLimit,
   StateConflictError,
   UniqueViolationError,
   WHATSAPP_RECEIPT_FROM,
@@ -62,7 +62,7 @@ async function paginate(
   page: PageRequest,
   query: (after: string | undefined, limit: number) => Promise<m.WhatsAppMessageRow[]>,
 ): Promise<Page<WhatsAppMessage>> {
-  const limit = Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));
+  const limit = pageLimit(page);
   const after = decodeCursor(page.cursor);
   const rows = await query(after, limit + 1);
   const more = rows.length > limit;

@@ -1,6 +1,9 @@
+import { DEFAULT_TENANT_SETTINGS, type GlobalCapClaim, newId } from '@laas/core';
 import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, sqliteStore } from '../src/index.js';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from '../src/migrations/index.js';
 import { tempDatabase } from './helpers.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -99,7 +102,7 @@ describe('migrations', () => {
   it('ping rejects while migrations are pending', async () => {
     const { store } = fileStore();
     await expect(store.ping()).rejects.toThrow(
-      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret\).*migrate\(\)/,
+      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret, 0006-cap-window-keys\).*migrate\(\)/,
     );
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();
@@ -119,6 +122,45 @@ describe('migrations', () => {
     const again = sqliteStore({ filename });
     cleanups.push(() => again.close());
     await expect(again.migrate()).rejects.toThrow(/9999-from-the-future/);
+  });
+
+  it('0006 re-keys calendar cap counters as every store does, and a claim counts on from them', async () => {
+    const { store } = fileStore();
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: store.connection }) });
+    const upTo0005 = new Migrator({
+      db,
+      provider: {
+        async getMigrations() {
+          return Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < '0006'));
+        },
+      },
+      migrationTableName: MIGRATION_TABLE,
+      migrationLockTableName: MIGRATION_LOCK_TABLE,
+    });
+    expect((await upTo0005.migrateToLatest()).error).toBeUndefined();
+    const tenantId = newId();
+    const ruleId = newId();
+    const counter = store.connection.prepare(
+      'INSERT INTO cap_counters (tenant_id, rule_id, cap_key, window_key, count) VALUES (?, ?, ?, ?, ?)',
+    );
+    counter.run(tenantId, ruleId, '0:week:3', '2026-W44', 2);
+    counter.run(tenantId, ruleId, '1:lifetime:5', 'lifetime', 4);
+    expect(await store.migrate()).toEqual({ applied: ['0006-cap-window-keys'] });
+    const keys = store.connection
+      .prepare('SELECT window_key FROM cap_counters WHERE tenant_id = ? ORDER BY window_key')
+      .all(tenantId);
+    expect(keys).toEqual([{ window_key: 'calendar:2026-W44' }, { window_key: 'lifetime' }]);
+    const tenant = { name: 'Shop', timezone: 'UTC', settings: { ...DEFAULT_TENANT_SETTINGS } };
+    await store.transaction(tenantId, (tx) =>
+      tx.tenants.insert({ id: tenantId, ...tenant, created_at: '2026-11-01T09:00:00.000Z' }),
+    );
+    const claim = (window: GlobalCapClaim['window'], capKey: string, max: number) =>
+      store.transaction(tenantId, (tx) => tx.caps.claimGlobal({ ruleId, capKey, window, max }));
+    // The week's 2 of 3 and the lifetime's 4 of 5 carried over: one more each, then no more.
+    expect(await claim({ kind: 'calendar', key: '2026-W44' }, '0:week:3', 3)).toBe(true);
+    expect(await claim({ kind: 'calendar', key: '2026-W44' }, '0:week:3', 3)).toBe(false);
+    expect(await claim({ kind: 'lifetime' }, '1:lifetime:5', 5)).toBe(true);
+    expect(await claim({ kind: 'lifetime' }, '1:lifetime:5', 5)).toBe(false);
   });
 
   it('rolls a failed migration run back whole', async () => {

@@ -120,6 +120,20 @@ export class StateConflictError extends LaasError {
   }
 }
 
+/**
+ * A transaction of one tenant was asked to write a row carrying another tenant's id: refused by
+ * every store alike (invariant 7), before anything is written.
+ */
+export class ForeignTenantRowError extends StateConflictError {
+  constructor(entity: string, rowTenantId: string, txTenantId: string) {
+    super(
+      `A ${entity} of tenant ${JSON.stringify(rowTenantId)} cannot be written in a transaction of tenant ${JSON.stringify(txTenantId)}`,
+      { entity, tenant_id: rowTenantId },
+    );
+    this.name = 'ForeignTenantRowError';
+  }
+}
+
 export class IdempotencyKeyReusedError extends LaasError {
   constructor(key: string) {
     super(

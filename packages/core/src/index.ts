@@ -12,6 +12,7 @@ export * from './errors.js';
 export { isUuid, newId } from './ids.js';
 export { type MemoryStoreOptions, memoryStore } from './memory/memory-store.js';
 export type * from './ports/repositories.js';
+export { capWindowKey } from './ports/repositories.js';
 export type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from './ports/store.js';
 export { TransientStoreError, UniqueViolationError } from './ports/store.js';
 export { CLEAR_SECRETS, type SecretCodec } from './secret-codec.js';

@@ -1,4 +1,4 @@
-import type { CapRepository, GlobalCapClaim } from '@laas/core';
+import { type CapRepository, capWindowKey, type GlobalCapClaim } from '@laas/core';
 import { sql } from 'kysely';
 import { toTs } from '../mapping/helpers.js';
 import { defineQuery, p } from '../query.js';
@@ -48,9 +48,6 @@ const release = defineQuery((db) =>
     .where('count', '>', 0),
 );
 
-/** The window key of a lifetime cap's counter row. */
-const LIFETIME = 'lifetime';
-
 export class SqliteCapRepository implements CapRepository {
   constructor(private readonly s: Scope) {}
 
@@ -69,7 +66,7 @@ export class SqliteCapRepository implements CapRepository {
     const key = {
       ...base,
       cap_key: c.capKey,
-      window_key: c.window.kind === 'calendar' ? c.window.key : LIFETIME,
+      window_key: capWindowKey(c.window),
     };
     this.s.r.run(ensureCounter, key);
     return this.s.r.get(claim, { ...key, max: c.max }) !== undefined;
@@ -82,7 +79,7 @@ export class SqliteCapRepository implements CapRepository {
       tenant_id: this.s.tenantId,
       rule_id: c.ruleId,
       cap_key: c.capKey,
-      window_key: c.window.kind === 'calendar' ? c.window.key : LIFETIME,
+      window_key: capWindowKey(c.window),
     });
   }
 }

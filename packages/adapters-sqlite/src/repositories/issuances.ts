@@ -11,7 +11,7 @@ import { toTs } from '../mapping/helpers.js';
 import { issuanceFromRow, issuanceToRow } from '../mapping/issuance.js';
 import { defineQuery, defineSql, markers, p, type QueryDef } from '../query.js';
 import type { IssuancesTable } from '../schema.js';
-import { getRow, insertDef, listPage, type Scope } from './scope.js';
+import { FIXED_COLUMNS, getRow, insertDef, listPage, type Scope } from './scope.js';
 
 const byCode = defineQuery((db) =>
   db
@@ -28,7 +28,7 @@ function transitionQuery(row: IssuancesTable): QueryDef {
   transitionDef ??= defineQuery((db) =>
     db
       .updateTable('issuances')
-      .set(markers(Object.keys(row).filter((c) => c !== 'tenant_id' && c !== 'id')))
+      .set(markers(Object.keys(row).filter((c) => !FIXED_COLUMNS.has(c))))
       .where('tenant_id', '=', p('tenant_id'))
       .where('id', '=', p('id'))
       .where('state', '=', p('from_state'))

@@ -3,14 +3,14 @@ import { sql } from 'kysely';
 import { ruleFromRow, ruleToRow } from '../mapping/rule.js';
 import { defineQuery, markers, p } from '../query.js';
 import type { RulesTable } from '../schema.js';
-import { deleteDef, getRow, insertDef, listPage, type Scope } from './scope.js';
+import { deleteDef, FIXED_COLUMNS, getRow, insertDef, listPage, type Scope } from './scope.js';
 
 let updateVersioned: ReturnType<typeof defineQuery> | undefined;
 function updateVersionedDef(row: RulesTable) {
   updateVersioned ??= defineQuery((db) =>
     db
       .updateTable('rules')
-      .set(markers(Object.keys(row).filter((c) => c !== 'tenant_id' && c !== 'id')))
+      .set(markers(Object.keys(row).filter((c) => !FIXED_COLUMNS.has(c))))
       .where('tenant_id', '=', p('tenant_id'))
       .where('id', '=', p('id'))
       .where('version', '=', p('expected_version')),

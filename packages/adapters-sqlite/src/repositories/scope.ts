@@ -1,9 +1,11 @@
 import {
   decodeCursor,
   encodeCursor,
+  ForeignTenantRowError,
   LaasError,
   type Page,
   type PageRequest,
+  pageLimit,
   UniqueViolationError,
 } from '@laas/core';
 import type { Kysely, SelectQueryBuilder } from 'kysely';
@@ -34,13 +36,8 @@ export class Scope {
 
   /** Refuses a row of another tenant: a Tx writes its own tenant's rows only (invariant 7). */
   own<R extends { tenant_id: string }>(row: R, entity: string): R {
-    if (row.tenant_id !== this.tenantId) {
-      throw new LaasError(
-        'INTERNAL_ERROR',
-        `A ${entity} of tenant ${JSON.stringify(row.tenant_id)} cannot be written in a transaction of tenant ${JSON.stringify(this.tenantId)}`,
-        { entity, tenant_id: row.tenant_id },
-      );
-    }
+    if (row.tenant_id !== this.tenantId)
+      throw new ForeignTenantRowError(entity, row.tenant_id, this.tenantId);
     return row;
   }
 
@@ -87,11 +84,14 @@ export function insertDef(table: TableName, row: object): QueryDef {
 }
 
 const updateDefs = new Map<string, QueryDef>();
-/** `UPDATE table SET <every column but the key> WHERE tenant_id AND id`. */
+/** Columns an update never writes: the key, and when the row was created. */
+export const FIXED_COLUMNS: ReadonlySet<string> = new Set(['tenant_id', 'id', 'created_at']);
+
+/** `UPDATE table SET <every column but the key and created_at> WHERE tenant_id AND id`. */
 export function updateDef(table: Exclude<TableName, 'tenants' | 'idempotency_keys'>, row: object): QueryDef {
   let def = updateDefs.get(table);
   if (def === undefined) {
-    const columns = Object.keys(row).filter((c) => c !== 'tenant_id' && c !== 'id');
+    const columns = Object.keys(row).filter((c) => !FIXED_COLUMNS.has(c));
     def = defineQuery((db) =>
       db
         .updateTable(table)
@@ -169,7 +169,7 @@ export function runPage<D>(
   map: (row: Record<string, unknown>) => D,
   idColumn = 'id',
 ): Page<D> {
-  const limit = Math.max(1, Math.floor(page.limit));
+  const limit = pageLimit(page);
   const after = decodeCursor(page.cursor);
   let query = base;
   if (after !== undefined) query = query.where(idColumn, '<', after);

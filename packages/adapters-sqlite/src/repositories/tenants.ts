@@ -10,7 +10,7 @@ const getTenant = defineQuery((db) =>
 const updateTenant = defineQuery((db) =>
   db
     .updateTable('tenants')
-    .set(markers(['name', 'timezone', 'settings', 'created_at']))
+    .set(markers(['name', 'timezone', 'settings']))
     .where('tenant_id', '=', p('tenant_id')),
 );
 

@@ -73,6 +73,14 @@ export interface PageRequest {
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
+/**
+ * The number of rows a store returns for `page`: at least 1, at most {@link MAX_PAGE_LIMIT}, the
+ * same on every store whatever a caller of the port passes.
+ */
+export function pageLimit(page: PageRequest): number {
+  return Math.max(1, Math.min(MAX_PAGE_LIMIT, Math.trunc(page.limit) || 1));
+}
+
 export const pageRequestSchema = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
   cursor: z.string().max(200).optional(),

@@ -105,6 +105,11 @@ function pendingDelivery(
   };
 }
 
+/** How WhatsApp knows a customer's phone: Meta's wa_id, E.164 digits without the `+`. */
+function waId(phone: string): string {
+  return phone.replace(/^\+/, '');
+}
+
 function requireId(id: string, entity: string): string {
   if (typeof id !== 'string' || !isUuid(id)) throw new NotFoundError(entity, String(id));
   return id;
@@ -593,8 +598,7 @@ export function createEngine(options: EngineOptions): Engine {
             status: 'erased',
           };
           await op.tx.customers.updateProfile(erased);
-          // WhatsApp knows the customer by phone (Meta's wa_id: E.164 digits without `+`).
-          if (current.phone !== null) await op.tx.whatsapp.forgetPhone(current.phone.replace(/^\+/, ''));
+          if (current.phone !== null) await op.tx.whatsapp.forgetPhone(waId(current.phone));
           await emit(op, 'customer.erased', { customer_id: erased.id });
           return erased;
         }),
@@ -603,12 +607,18 @@ export function createEngine(options: EngineOptions): Engine {
           tenantId,
           async (op): Promise<CustomerExport> => {
             const customer = orNotFound(await op.tx.customers.get(requireId(id, 'customer')), 'customer', id);
+            const phone = customer.phone === null ? null : waId(customer.phone);
             return {
               customer,
               events: await collect((p) => op.tx.events.list({ customer_id: id }, p)),
               issuances: await collect((p) => op.tx.issuances.list({ customer_id: id }, p)),
               points_lots: await op.tx.points.listLots(id),
               points_ledger: await collect((p) => op.tx.points.listLedger(id, p)),
+              whatsapp: {
+                conversation: phone === null ? null : await op.tx.whatsapp.getConversation(phone),
+                messages:
+                  phone === null ? [] : await collect((p) => op.tx.whatsapp.listMessages({ ...p, phone })),
+              },
             };
           },
           true,

@@ -25,6 +25,7 @@ import type {
   WebhookDeliveryWithAttempts,
   WebhookSubscription,
 } from '../domain/webhook.js';
+import type { WhatsAppConversation, WhatsAppMessage } from '../domain/whatsapp.js';
 import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
 import type { SecretCodec } from '../secret-codec.js';
@@ -83,12 +84,15 @@ export interface ExpireResult {
 }
 
 /** Everything stored about one customer (GDPR-style export). */
+/** Everything LaaS holds about one customer; a superset of what erasing the customer removes. */
 export interface CustomerExport {
   customer: Customer;
   events: LoyaltyEvent[];
   issuances: Issuance[];
   points_lots: PointsLot[];
   points_ledger: PointsLedgerEntry[];
+  /** The WhatsApp conversation and messages of the customer's phone (erasure deletes them). */
+  whatsapp: { conversation: WhatsAppConversation | null; messages: WhatsAppMessage[] };
 }
 
 /** A new API key: `key` (`laas_...`) is shown here once and never again. */

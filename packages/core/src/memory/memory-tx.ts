@@ -12,7 +12,7 @@ import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
-import { LaasError, NotFoundError } from '../errors.js';
+import { ForeignTenantRowError, LaasError, NotFoundError } from '../errors.js';
 import type {
   ApiKeyRepository,
   BudgetRepository,
@@ -38,6 +38,7 @@ import type {
   WebhookRepository,
   WhatsAppRepository,
 } from '../ports/repositories.js';
+import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { copy } from './copy.js';
@@ -133,13 +134,7 @@ interface Ctx {
 
 /** A row written in a transaction must belong to its tenant (invariant 7; RLS's WITH CHECK). */
 function own(ctx: Ctx, row: { tenant_id: string }, entity: string): void {
-  if (row.tenant_id !== ctx.tenantId) {
-    throw new LaasError(
-      'INTERNAL_ERROR',
-      `A ${entity} of tenant ${JSON.stringify(row.tenant_id)} cannot be written in a transaction of tenant ${JSON.stringify(ctx.tenantId)}`,
-      { entity, tenant_id: row.tenant_id },
-    );
-  }
+  if (row.tenant_id !== ctx.tenantId) throw new ForeignTenantRowError(entity, row.tenant_id, ctx.tenantId);
 }
 
 function orNull<T>(row: T | undefined): T | null {
@@ -176,8 +171,9 @@ function tenantRepository(ctx: Ctx): TenantRepository {
     async update(tenant) {
       ctx.live();
       // Another tenant's row is not visible here: like an UPDATE that matches no row.
-      if (tenant.id !== ctx.tenantId || !state.tenants.has(tenant.id)) return;
-      log.set(state.tenants, tenant.id, copy(tenant));
+      const before = tenant.id === ctx.tenantId ? state.tenants.get(tenant.id) : undefined;
+      if (before === undefined) return;
+      log.set(state.tenants, tenant.id, { ...copy(tenant), created_at: before.created_at });
     },
   };
 }
@@ -369,7 +365,7 @@ function ruleRepository(ctx: Ctx): RuleRepository {
       const before = table.get(rule.id);
       if (before === undefined || before.version !== expectedVersion) return false;
       own(ctx, rule, 'rule');
-      table.replace(log, copy(rule));
+      table.replace(log, { ...copy(rule), created_at: before.created_at });
       return true;
     },
     async delete(id) {
@@ -414,9 +410,10 @@ function rewardRepository(ctx: Ctx): RewardRepository {
     },
     async update(reward) {
       ctx.live();
-      if (!table.has(reward.id)) return;
+      const before = table.get(reward.id);
+      if (before === undefined) return;
       own(ctx, reward, 'reward');
-      table.replace(log, copy(reward));
+      table.replace(log, { ...copy(reward), created_at: before.created_at });
     },
     async list(page) {
       ctx.live();
@@ -560,7 +557,7 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       const before = table.get(next.id);
       if (before === undefined || before.state !== from) return null;
       own(ctx, next, 'issuance');
-      const after = copy(next);
+      const after = { ...copy(next), created_at: before.created_at };
       table.replace(log, after);
       reindex(before, after);
       return copy(after);
@@ -658,9 +655,10 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
     },
     async update(budget) {
       ctx.live();
-      if (!table.has(budget.id)) return;
+      const before = table.get(budget.id);
+      if (before === undefined) return;
       own(ctx, budget, 'budget');
-      table.replace(log, copy(budget));
+      table.replace(log, { ...copy(budget), created_at: before.created_at });
     },
     async list(page) {
       ctx.live();
@@ -882,9 +880,10 @@ function campaignRepository(ctx: Ctx): CampaignRepository {
     },
     async update(campaign) {
       ctx.live();
-      if (!table.has(campaign.id)) return;
+      const before = table.get(campaign.id);
+      if (before === undefined) return;
       own(ctx, campaign, 'campaign');
-      table.replace(log, copy(campaign));
+      table.replace(log, { ...copy(campaign), created_at: before.created_at });
     },
     async list(page) {
       ctx.live();
@@ -898,7 +897,7 @@ function capRepository(ctx: Ctx): CapRepository {
   const counterKey = (claim: GlobalCapClaim): string | null =>
     claim.window.kind === 'rolling'
       ? null
-      : `${claim.ruleId}${SEP}${claim.capKey}${SEP}${claim.window.kind === 'calendar' ? claim.window.key : 'lifetime'}`;
+      : `${claim.ruleId}${SEP}${claim.capKey}${SEP}${capWindowKey(claim.window)}`;
   return {
     async claimGlobal(claim) {
       ctx.live();
@@ -942,9 +941,10 @@ function webhookRepository(ctx: Ctx): WebhookRepository {
     },
     async update(subscription) {
       ctx.live();
-      if (!table.has(subscription.id)) return;
+      const before = table.get(subscription.id);
+      if (before === undefined) return;
       own(ctx, subscription, 'webhook subscription');
-      table.replace(log, copy(subscription));
+      table.replace(log, { ...copy(subscription), created_at: before.created_at });
     },
     async delete(id) {
       ctx.live();

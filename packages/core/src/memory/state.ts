@@ -1,7 +1,7 @@
 import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
 import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
-import { decodeCursor, encodeCursor, type Page, type PageRequest } from '../domain/common.js';
+import { decodeCursor, encodeCursor, type Page, type PageRequest, pageLimit } from '../domain/common.js';
 import type { Customer } from '../domain/customer.js';
 import type { LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
@@ -60,7 +60,7 @@ export function pageOf<V extends { id: string }>(
   page: PageRequest,
   filter?: (row: V) => boolean,
 ): Page<V> {
-  const limit = Math.max(1, Math.floor(page.limit));
+  const limit = pageLimit(page);
   const after = decodeCursor(page.cursor);
   let i = after === undefined ? order.size - 1 : order.lowerBound(after) - 1;
   const items: V[] = [];

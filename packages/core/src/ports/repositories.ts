@@ -248,6 +248,14 @@ export type GlobalCapWindow =
   | { kind: 'lifetime' }
   | { kind: 'rolling'; since: Timestamp };
 
+/**
+ * The key of a calendar or lifetime window's counter (`calendar:2026-W44`, `lifetime`): one format
+ * on every store, so that the same data means the same on each. Rolling windows have no counter.
+ */
+export function capWindowKey(window: GlobalCapWindow): string {
+  return window.kind === 'calendar' ? `calendar:${window.key}` : window.kind;
+}
+
 export interface GlobalCapClaim {
   ruleId: string;
   /** Identifies the cap within the rule (stable while the rule's caps are unchanged). */

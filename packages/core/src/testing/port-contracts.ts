@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
 import type { Budget, BudgetLedgerEntry } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
-import type { Page } from '../domain/common.js';
+import { MAX_PAGE_LIMIT, type Page } from '../domain/common.js';
 import type { Customer } from '../domain/customer.js';
 import type { LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
@@ -19,7 +19,7 @@ import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
-import { ValidationError } from '../errors.js';
+import { ForeignTenantRowError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
@@ -705,8 +705,23 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       const b = await newTenant();
       const customer = customerRow(a);
       const outbox = outboxRow(a);
-      await attempt(run(b, (tx) => tx.customers.insert(customer)));
-      await attempt(run(b, (tx) => tx.outbox.append(outbox)));
+      // One refusal on every store: ForeignTenantRowError (STATE_CONFLICT, 409), before any write.
+      const foreign = async (write: (tx: Tx) => Promise<unknown>) => {
+        const error = await run(b, write).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ForeignTenantRowError);
+        expect((error as ForeignTenantRowError).code).toBe('STATE_CONFLICT');
+      };
+      await foreign((tx) => tx.customers.insert(customer));
+      await foreign((tx) => tx.outbox.append(outbox));
+      const reward = rewardRow(a);
+      await foreign((tx) => tx.rewards.insert(reward));
+      await foreign((tx) => tx.rules.insert(ruleRow(a, reward.id)));
+      await foreign((tx) => tx.budgets.insert(budgetRow(a)));
+      await foreign((tx) => tx.campaigns.insert(campaignRow(a)));
+      await foreign((tx) => tx.webhooks.insert(webhookRow(a)));
       await run(a, async (tx) => {
         expect(await tx.customers.get(customer.id)).toBeNull();
         expect(await tx.customers.findByPhone(customer.phone!)).toBeNull();
@@ -2011,6 +2026,29 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
           name,
           sizes: pages.slice(0, -1).map(() => 3),
         });
+        // A cursor this list did not hand out is refused the same way on every store.
+        const error = await run(tenantId, (tx) => list(tx, 3, 'bm90LWEtdXVpZA')).catch((e: unknown) => e);
+        expect({ name, error: error instanceof ValidationError }).toEqual({ name, error: true });
+        expect((error as ValidationError).issues[0]?.path).toBe('cursor');
+      }
+    });
+
+    test(`a page holds at most ${MAX_PAGE_LIMIT} rows and at least one, whatever the limit asked`, async () => {
+      const tenantId = await newTenant();
+      await run(tenantId, async (tx) => {
+        for (let i = 0; i < MAX_PAGE_LIMIT + 5; i++) await tx.customers.insert(customerRow(tenantId));
+      });
+      const first = await run(tenantId, (tx) => tx.customers.list({}, { limit: 10_000 }));
+      expect(first.items).toHaveLength(MAX_PAGE_LIMIT);
+      expect(first.next_cursor).not.toBeNull();
+      const rest = await run(tenantId, (tx) =>
+        tx.customers.list({}, { limit: 10_000, cursor: first.next_cursor ?? undefined }),
+      );
+      expect(rest).toMatchObject({ next_cursor: null });
+      expect(rest.items).toHaveLength(5);
+      for (const limit of [0, -3, 0.5, Number.NaN]) {
+        const page = await run(tenantId, (tx) => tx.customers.list({}, { limit }));
+        expect({ limit, rows: page.items.length }).toEqual({ limit, rows: 1 });
       }
     });
 
@@ -2107,6 +2145,57 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   });
 
   describe('other repositories', () => {
+    test('an update never rewrites created_at, on any repository', async () => {
+      const { tenantId, reward, rule, budget, refs } = await seed();
+      const later = at(30 * DAY);
+      const campaign = campaignRow(tenantId);
+      const webhook = webhookRow(tenantId);
+      const issuance = issuanceRow(tenantId, refs);
+      await run(tenantId, async (tx) => {
+        await tx.campaigns.insert(campaign);
+        await tx.webhooks.insert(webhook);
+        await tx.issuances.insert(issuance);
+      });
+      const tenantBefore = await run(tenantId, (tx) => tx.tenants.get());
+      await run(tenantId, async (tx) => {
+        await tx.tenants.update({ ...tenantBefore!, name: 'Renamed', created_at: later });
+        await tx.rewards.update({ ...reward, name: 'Renamed', created_at: later });
+        expect(await tx.rules.update({ ...rule, name: 'Renamed', version: 2, created_at: later }, 1)).toBe(
+          true,
+        );
+        await tx.budgets.update({ ...budget, name: 'Renamed', created_at: later });
+        await tx.campaigns.update({ ...campaign, name: 'Renamed', created_at: later });
+        await tx.webhooks.update({ ...webhook, url: 'https://example.com/renamed', created_at: later });
+        expect(
+          await tx.issuances.transition({ ...issuance, state: 'redeemed', created_at: later }, 'issued'),
+        ).not.toBeNull();
+      });
+      await run(tenantId, async (tx) => {
+        const stored = {
+          tenant: await tx.tenants.get(),
+          reward: await tx.rewards.get(reward.id),
+          rule: await tx.rules.get(rule.id),
+          budget: await tx.budgets.get(budget.id),
+          campaign: await tx.campaigns.get(campaign.id),
+          webhook: await tx.webhooks.get(webhook.id),
+          issuance: await tx.issuances.get(issuance.id),
+        };
+        expect(Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, v?.created_at]))).toEqual({
+          tenant: tenantBefore?.created_at,
+          reward: reward.created_at,
+          rule: rule.created_at,
+          budget: budget.created_at,
+          campaign: campaign.created_at,
+          webhook: webhook.created_at,
+          issuance: issuance.created_at,
+        });
+        // The rest of each update did apply.
+        expect([stored.tenant?.name, stored.reward?.name, stored.rule?.name, stored.issuance?.state]).toEqual(
+          ['Renamed', 'Renamed', 'Renamed', 'redeemed'],
+        );
+      });
+    });
+
     test('events: findByIdempotencyKey, setOutcome, list by customer and type', async () => {
       const { tenantId, customer } = await seed();
       const other = customerRow(tenantId);

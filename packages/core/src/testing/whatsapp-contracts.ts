@@ -585,18 +585,23 @@ export function describeWhatsAppContracts(getStore: () => Store, test: Conforman
       );
     });
 
-    test('whatsapp: erasing a customer forgets the conversation and messages of their phone', async () => {
+    test('whatsapp: erasing a customer forgets the conversation and messages of their phone, all of which the export held', async () => {
       const { engine, tenant } = await setup(getStore());
       const digits = uniqueDigits();
       const customer = await engine.customers.create(tenant.id, { phone: `+${digits}` });
       const other = uniqueDigits();
+      const theirs = [inboundRow(tenant.id, { phone: digits }), messageRow(tenant.id, { phone: digits })];
       await run(tenant.id, async (tx) => {
-        await tx.whatsapp.recordInbound(inboundRow(tenant.id, { phone: digits }));
-        await tx.whatsapp.insertOutbound(messageRow(tenant.id, { phone: digits }));
+        await tx.whatsapp.recordInbound(theirs[0]!);
+        await tx.whatsapp.insertOutbound(theirs[1]!);
         await tx.whatsapp.insertOutbound(messageRow(tenant.id, { phone: other }));
         await tx.whatsapp.putConversation(conversationRow(tenant.id, digits));
         await tx.whatsapp.putConversation(conversationRow(tenant.id, other));
       });
+      // The export (the customer's right of access) holds everything erasure is about to remove.
+      const exported = await engine.customers.export(tenant.id, customer.id);
+      expect(exported.whatsapp.conversation).toEqual(conversationRow(tenant.id, digits));
+      expect(ids(exported.whatsapp.messages).sort()).toEqual(ids(theirs).sort());
       await engine.customers.erase(tenant.id, customer.id);
       await run(tenant.id, async (tx) => {
         expect(await tx.whatsapp.getConversation(digits)).toBeNull();

@@ -394,6 +394,35 @@ export const createdApiKeySchema = z
   })
   .meta({ id: 'CreatedApiKey' });
 
+export const whatsAppMessageSchema = z
+  .object({
+    id: z.string(),
+    tenant_id: z.string(),
+    direction: z.enum(['in', 'out']),
+    wa_message_id: z.string().nullable(),
+    phone: z.string(),
+    kind: z.enum(['text', 'interactive', 'template', 'notification']),
+    body: z.unknown(),
+    status: z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed', 'skipped']),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
+    next_attempt_at: z.string().nullable(),
+    locked_until: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'WhatsAppMessage' });
+
+export const whatsAppConversationSchema = z
+  .object({
+    tenant_id: z.string(),
+    phone: z.string(),
+    last_inbound_at: z.string().nullable(),
+    pending: z.unknown().meta({ description: "A redemption awaiting the customer's YES/NO, or null" }),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'WhatsAppConversation' });
+
 export const customerExportSchema = z
   .object({
     customer: customerSchema,
@@ -401,6 +430,12 @@ export const customerExportSchema = z
     issuances: z.array(issuanceSchema),
     points_lots: z.array(pointsLotSchema),
     points_ledger: z.array(pointsLedgerEntrySchema),
+    whatsapp: z
+      .object({
+        conversation: whatsAppConversationSchema.nullable(),
+        messages: z.array(whatsAppMessageSchema),
+      })
+      .meta({ description: "The conversation and messages of the customer's phone: erasure deletes them" }),
   })
   .meta({ id: 'CustomerExport' });
 

@@ -9,7 +9,7 @@ import {
   whatsAppSettingsViewSchema,
 } from '../channels/whatsapp/settings.js';
 import { httpError } from '../errors.js';
-import { pageSchema } from '../openapi/schemas.js';
+import { pageSchema, whatsAppMessageSchema } from '../openapi/schemas.js';
 import { noContent, ok, type RouteContext, type RouteSpec, route, T } from './define.js';
 
 const tag = 'whatsapp';
@@ -27,25 +27,6 @@ const joinLinkSchema = z
     phone: z.string(),
   })
   .meta({ id: 'WhatsAppJoinLink' });
-
-const messageSchema = z
-  .object({
-    id: z.string(),
-    tenant_id: z.string(),
-    direction: z.enum(['in', 'out']),
-    wa_message_id: z.string().nullable(),
-    phone: z.string(),
-    kind: z.enum(['text', 'interactive', 'template', 'notification']),
-    body: z.unknown(),
-    status: z.enum(['received', 'queued', 'sent', 'delivered', 'read', 'failed', 'skipped']),
-    error: z.string().nullable(),
-    attempts: z.number().int(),
-    next_attempt_at: z.string().nullable(),
-    locked_until: z.string().nullable(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .meta({ id: 'WhatsAppMessage' });
 
 const messagesQuerySchema = pageRequestSchema.extend({
   phone: z
@@ -180,7 +161,7 @@ export const whatsappRoutes: RouteSpec[] = [
     summary: 'WhatsApp messages received and sent, newest first (optionally of one phone)',
     permission: 'setup:read',
     query: messagesQuerySchema,
-    response: { status: 200, description: 'A page of messages', schema: pageSchema(messageSchema) },
+    response: { status: 200, description: 'A page of messages', schema: pageSchema(whatsAppMessageSchema) },
     handler: async ({ engine, tenantId, query }) => {
       const { phone, ...page } = query;
       return ok(
