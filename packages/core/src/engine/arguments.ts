@@ -40,14 +40,21 @@ const isPlainObject = (value: unknown) =>
  * 404 over the API); anything else is the caller's mistake.
  */
 export function argId(name: string, entity: string): ArgSpec {
-  return { name, expected: `the id of a ${entity} (a uuid string)`, optional: false, accepts: isString };
+  const article = /^[aeiouAEIOU]/.test(entity) ? 'an' : 'a';
+  return {
+    name,
+    expected: `the id of ${article} ${entity} (a uuid string)`,
+    optional: false,
+    accepts: isString,
+  };
 }
 
 /** `{ a, b, … }`: the required fields of an object schema, for messages. */
 function fieldsOf(schema: z.ZodType): string {
   if (!(schema instanceof z.ZodObject)) return '{ … }';
   const shape = schema.shape as Record<string, z.ZodType>;
-  const keys = Object.keys(shape);
+  // A caller's own `id` is optional everywhere: leave it out of the hint.
+  const keys = Object.keys(shape).filter((key) => key !== 'id');
   const required = keys.filter((key) => !shape[key]?.safeParse(undefined).success);
   const shown = required.length > 0 ? required : keys.slice(0, 3);
   return `{ ${shown.join(', ')}${shown.length < keys.length ? ', …' : ''} }`;
