@@ -327,13 +327,13 @@ export function checkArguments(engine: Engine): Engine {
   for (const [key, value] of Object.entries(engine)) {
     if (NOT_METHODS.has(key)) out[key] = value;
     else if (typeof value === 'function') out[key] = wrap(key, value as AnyMethod);
-    else {
+    else if (typeof value === 'object' && value !== null) {
       const namespace: Record<string, unknown> = {};
-      for (const [name, method] of Object.entries(value as Record<string, unknown>)) {
+      for (const [name, method] of Object.entries(value)) {
         namespace[name] = typeof method === 'function' ? wrap(`${key}.${name}`, method as AnyMethod) : method;
       }
       out[key] = namespace;
-    }
+    } else out[key] = value;
   }
   return out as unknown as Engine;
 }
