@@ -46,6 +46,7 @@ import { isUuid, newId as uuidv7 } from '../ids.js';
 import { UniqueViolationError } from '../ports/store.js';
 import { CLEAR_SECRETS } from '../secret-codec.js';
 import { periodKey } from '../time.js';
+import { checkArguments } from './arguments.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
 import { CustomerQueue, customerKey } from './customer-queue.js';
@@ -1048,5 +1049,5 @@ export function createEngine(options: EngineOptions): Engine {
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.outbox.list(pageOf(page)), true),
     },
   };
-  return engine;
+  return checkArguments(engine);
 }
