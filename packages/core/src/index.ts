@@ -14,6 +14,7 @@ export {
   ruleProblemsAt,
 } from './engine/rule-check.js';
 export { buildRuleContext, type RuleContext } from './engine/rule-context.js';
+export { ruleContextMarkdown } from './engine/rule-context-doc.js';
 export {
   RULE_CONTEXT_SCHEMA,
   RULE_CONTEXT_VARIABLES,
