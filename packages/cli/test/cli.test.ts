@@ -15,6 +15,16 @@ describe('laas: help and exit codes', async () => {
     expect(r.stdout).toContain('Exit codes');
   });
 
+  it('explain --help says where the variables a rule can read are documented', async () => {
+    const r = await laas(['explain', '--help']);
+    expect(r.stdout).toContain('docs/rule-context.md');
+  });
+
+  it('push --help documents --no-strict', async () => {
+    const r = await laas(['push', '--help']);
+    expect(r.stdout).toContain('--no-strict');
+  });
+
   it('lists every command in the top-level help', async () => {
     const r = await laas(['--help']);
     expect(r.code).toBe(0);

@@ -183,6 +183,50 @@ describe('laas push / pull', () => {
     expect(typed.stdout).toContain('"type" cannot change once created');
   });
 
+  it('is strict by default: a rule with an unknown variable sends nothing; --no-strict pushes it with a warning', async () => {
+    const { tid, key, conn } = await tenant();
+    const dir = mkdtempSync(join(tmpdir(), 'laas-push-strict-'));
+    cpSync(join(ROOT, 'examples/coffee-shop'), dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'rules/big-spend.json'),
+      JSON.stringify({
+        id: '0192f1a0-0000-7000-8000-000000000198',
+        name: 'Big spend',
+        event_types: ['purchase'],
+        reward_id: '0192f1a0-0000-7000-8000-000000000001',
+        condition: { '>=': [{ var: 'event.ammount' }, 5000] },
+      }),
+    );
+    const strict = await laas(['push', ...conn, dir]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(
+      /big-spend\.json:\d+:\d+: rule "Big spend": error at condition\[">="\]\[0\]\.var: .*\(did you mean event\.amount\?\)/,
+    );
+    expect(strict.stdout).toContain('--no-strict');
+    expect(strict.stdout).toContain('nothing was sent');
+    expect((await api(`${server.url}/v1/tenants/${tid}/rules`, key)).body.items).toHaveLength(0);
+    expect((await api(`${server.url}/v1/tenants/${tid}/budgets`, key)).body.items).toHaveLength(0);
+
+    const loose = await laas(['push', ...conn, dir, '--no-strict']);
+    expect(loose.code, loose.stderr).toBe(0);
+    expect(loose.stdout).toMatch(
+      /warning: rule "Big spend" \(0192f1a0-0000-7000-8000-000000000198\) at condition\[">="\]\[0\]\.var: .*\(did you mean event\.amount\?\)/,
+    );
+    expect(loose.stdout).toContain('applied: 6 created');
+    const rules = (await api(`${server.url}/v1/tenants/${tid}/rules`, key)).body.items;
+    expect(rules.map((r: { name: string }) => r.name)).toContain('Big spend');
+
+    // The fix goes out strict, as a PATCH with ?strict=true, and answers no warning.
+    writeFileSync(
+      join(dir, 'rules/big-spend.json'),
+      readFileSync(join(dir, 'rules/big-spend.json'), 'utf8').replace('event.ammount', 'event.amount'),
+    );
+    const fixed = await laas(['push', ...conn, dir]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toContain('applied: 0 created, 1 updated');
+    expect(fixed.stdout).not.toContain('warning');
+  });
+
   it('exits 1 with a message when the server refuses (bad key) or cannot be reached, 2 on usage errors', async () => {
     const { tid } = await tenant();
     const bad = await laas([

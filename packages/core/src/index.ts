@@ -5,8 +5,21 @@
 export * from './domain/index.js';
 export { createEngine } from './engine/create-engine.js';
 export { findNul, parseInput } from './engine/parse-input.js';
+export {
+  checkRuleLogic,
+  type RuleCheck,
+  type RuleWarning,
+  type RuleWithWarnings,
+  type RuleWriteOptions,
+  ruleProblemsAt,
+} from './engine/rule-check.js';
 export { buildRuleContext, type RuleContext } from './engine/rule-context.js';
-export { RULE_CONTEXT_SCHEMA } from './engine/rule-context-schema.js';
+export { ruleContextMarkdown } from './engine/rule-context-doc.js';
+export {
+  RULE_CONTEXT_SCHEMA,
+  RULE_CONTEXT_VARIABLES,
+  type RuleContextVariable,
+} from './engine/rule-context-schema.js';
 export type * from './engine/types.js';
 export * from './errors.js';
 export { isUuid, newId } from './ids.js';

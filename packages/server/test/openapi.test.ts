@@ -1,3 +1,4 @@
+import { ruleContextMarkdown } from '@laas/core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../src/index.js';
@@ -45,6 +46,21 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
       '#/components/schemas/Customer',
     );
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // Rules: the tag serves docs/rule-context.md; create and update take ?strict and answer warnings.
+    expect(doc.tags).toContainEqual({ name: 'rules', description: ruleContextMarkdown() });
+    expect(doc.tags.find((t: { name: string }) => t.name === 'rules').description).toContain('`now.dow`');
+    for (const [path, method, status] of [
+      ['/v1/tenants/{tid}/rules', 'post', '201'],
+      ['/v1/tenants/{tid}/rules/{id}', 'patch', '200'],
+    ] as const) {
+      const op = doc.paths[path][method];
+      expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'strict', in: 'query' }));
+      expect(op.responses[status].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/RuleWithWarnings',
+      );
+      expect(op.responses['422']).toBeDefined();
+    }
+    expect(doc.components.schemas.RuleWithWarnings.required).toContain('warnings');
     // Every route of the table is documented (and so served: same list).
     for (const spec of API_ROUTES) {
       expect(doc.paths[spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')][spec.method].operationId).toBe(

@@ -153,7 +153,7 @@ export function registerExplainCommand(program: Command): void {
     .option('--json', 'print the evaluation trees as JSON')
     .addHelpText(
       'after',
-      '\nExit codes: 0 explained, 1 the rule or context could not be read, 2 usage.\n\nExample:\n  $ laas explain --rule examples/coffee-shop/rules/stamp-card.json --context examples/coffee-shop/contexts/fifth-visit.json\n',
+      '\nThe variables a rule can read (event.*, customer.*, customer.stats.*, tenant.*, now.*), with their types and\nmeanings: docs/rule-context.md in the LaaS repository (also in the server\'s /openapi.json, tag "rules").\n\nExit codes: 0 explained, 1 the rule or context could not be read, 2 usage.\n\nExample:\n  $ laas explain --rule examples/coffee-shop/rules/stamp-card.json --context examples/coffee-shop/contexts/fifth-visit.json\n',
     )
     .action((opts: { rule: string; context: string; name?: string; timezone?: string; json?: boolean }) => {
       let explained: ExplainedRule[];

@@ -245,24 +245,51 @@ export function planPush(
   return { changes, errors, local };
 }
 
+/** A warning the server answered for a rule it saved (`laas push --no-strict`). */
+export interface ServerWarning {
+  rule: string;
+  id: string;
+  path: string;
+  message: string;
+  suggestion?: string;
+}
+
+function warningsOf(change: Change, answer: unknown): ServerWarning[] {
+  const list = (answer as { warnings?: unknown } | null)?.warnings;
+  if (!Array.isArray(list)) return [];
+  return (list as Array<{ path: string; message: string; suggestion?: string }>).map((w) => ({
+    rule: change.name,
+    id: change.id,
+    path: w.path,
+    message: w.message,
+    ...(w.suggestion === undefined ? {} : { suggestion: w.suggestion }),
+  }));
+}
+
 async function applyPush(
   remote: Remote,
   plan: PushPlan,
-): Promise<{ created: number; updated: number; deleted: number }> {
-  const done = { created: 0, updated: 0, deleted: 0 };
+  strict: boolean,
+): Promise<{ created: number; updated: number; deleted: number; warnings: ServerWarning[] }> {
+  const done = { created: 0, updated: 0, deleted: 0, warnings: [] as ServerWarning[] };
+  // Rules go with ?strict=true unless --no-strict: the server refuses one whose logic has warnings.
+  const query = (kind: SyncKind) => (kind === 'rule' && strict ? '?strict=true' : '');
   for (const kind of SYNC_KINDS) {
     for (const change of plan.changes) {
       if (change.kind !== kind) continue;
       const def = plan.local[kind].get(change.id);
       const path = `/${API_PATHS[kind]}`;
       if (change.action === 'create' && def) {
-        await remote.request('POST', path, def);
+        done.warnings.push(...warningsOf(change, await remote.request('POST', `${path}${query(kind)}`, def)));
         done.created++;
       } else if (change.action === 'update' && def) {
         const patch: Record<string, unknown> = {};
         for (const f of change.fields ?? [])
           if (!(kind === 'campaign' && f === 'status')) patch[f] = def[f] ?? null;
-        if (Object.keys(patch).length > 0) await remote.request('PATCH', `${path}/${change.id}`, patch);
+        if (Object.keys(patch).length > 0) {
+          const answer = await remote.request('PATCH', `${path}/${change.id}${query(kind)}`, patch);
+          done.warnings.push(...warningsOf(change, answer));
+        }
         if (kind === 'campaign' && change.fields?.includes('status')) {
           const action = { active: 'activate', paused: 'pause', ended: 'end' }[def.status as string];
           if (action) await remote.request('POST', `${path}/${change.id}/${action}`);
@@ -376,11 +403,17 @@ export function registerPushCommand(program: Command): void {
       '--prune',
       'delete rules the server has and the project does not (never rewards, budgets, campaigns)',
     )
+    .option(
+      '--no-strict',
+      "push rules whose condition or quantity has warnings (an unknown variable such as event.ammount), printing the server's warnings",
+    )
     .addHelpText(
       'after',
       [
         '',
-        'The project is validated first (nothing is sent when it has errors). Then every rule, reward,',
+        'The project is validated first (nothing is sent when it has errors, nor, unless --no-strict, when a',
+        "rule's condition or quantity has warnings: a variable outside the rule context, see docs/rule-context.md;",
+        'rules are sent with ?strict=true so that the server refuses them too). Then every rule, reward,',
         'budget and campaign is compared by id with the server: create / update (and which fields) /',
         'unchanged. Budgets, campaigns and rewards are applied before the rules that name them.',
         'Customers and voucher codes of the project are not pushed.',
@@ -393,61 +426,85 @@ export function registerPushCommand(program: Command): void {
         '',
       ].join('\n'),
     )
-    .action(async (dir: string, opts: SyncOptions & { dryRun?: boolean; prune?: boolean }) => {
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`no such directory: ${dir}`);
-      const remote = remoteOf(opts);
-      const { local, files, errors, warnings } = readLocal(dir);
-      const c = colours(process.stdout);
-      if (errors.length > 0) {
-        if (opts.json)
-          process.stdout.write(`${JSON.stringify({ errors, warnings, applied: false }, null, 2)}\n`);
-        else {
-          for (const p of errors) process.stdout.write(`${formatProblem(p, c.red('error'))}\n`);
-          process.stdout.write(`${c.red(`${errors.length} error(s): nothing was sent`)}\n`);
-        }
-        process.exitCode = 1;
-        return;
-      }
-      try {
-        const plan = planPush(local, await remote.definitions(), { prune: opts.prune === true, files });
-        if (!opts.json) {
-          process.stdout.write(`push ${dir} → ${remote.base}\n`);
-          printPlan(plan);
-        }
-        if (plan.errors.length > 0) {
+    .action(
+      async (dir: string, opts: SyncOptions & { dryRun?: boolean; prune?: boolean; strict: boolean }) => {
+        if (!existsSync(dir) || !statSync(dir).isDirectory())
+          throw new UsageError(`no such directory: ${dir}`);
+        const remote = remoteOf(opts);
+        const { local, files, errors: invalid, warnings } = readLocal(dir);
+        const c = colours(process.stdout);
+        // Strict: a rule that reads an unknown variable would save and then never match; refuse it
+        // here, before anything is sent, rather than half-way through the push.
+        const logicWarnings = opts.strict ? warnings.filter(isLogicWarning) : [];
+        const errors = [...invalid, ...logicWarnings.map((w) => ({ ...w, severity: 'error' as const }))];
+        if (errors.length > 0) {
           if (opts.json)
-            process.stdout.write(
-              `${JSON.stringify({ changes: plan.changes, errors: plan.errors, applied: false }, null, 2)}\n`,
-            );
+            process.stdout.write(`${JSON.stringify({ errors, warnings, applied: false }, null, 2)}\n`);
           else {
-            for (const e of plan.errors) process.stdout.write(`${c.red('error')}: ${e}\n`);
-            process.stdout.write(`${c.red('nothing was sent')}\n`);
+            for (const p of errors) process.stdout.write(`${formatProblem(p, c.red('error'))}\n`);
+            if (logicWarnings.length > 0)
+              process.stdout.write(
+                `push is strict: a rule's unknown variables are errors (see docs/rule-context.md); --no-strict pushes them anyway\n`,
+              );
+            process.stdout.write(`${c.red(`${errors.length} error(s): nothing was sent`)}\n`);
           }
           process.exitCode = 1;
           return;
         }
-        const pending = plan.changes.some(
-          (ch) => ch.action === 'create' || ch.action === 'update' || ch.action === 'delete',
-        );
-        let done = { created: 0, updated: 0, deleted: 0 };
-        if (!opts.dryRun && pending) done = await applyPush(remote, plan);
-        if (opts.json) {
-          process.stdout.write(
-            `${JSON.stringify({ changes: plan.changes, applied: !opts.dryRun, ...done }, null, 2)}\n`,
+        try {
+          const plan = planPush(local, await remote.definitions(), { prune: opts.prune === true, files });
+          if (!opts.json) {
+            process.stdout.write(`push ${dir} → ${remote.base}\n`);
+            printPlan(plan);
+          }
+          if (plan.errors.length > 0) {
+            if (opts.json)
+              process.stdout.write(
+                `${JSON.stringify({ changes: plan.changes, errors: plan.errors, applied: false }, null, 2)}\n`,
+              );
+            else {
+              for (const e of plan.errors) process.stdout.write(`${c.red('error')}: ${e}\n`);
+              process.stdout.write(`${c.red('nothing was sent')}\n`);
+            }
+            process.exitCode = 1;
+            return;
+          }
+          const pending = plan.changes.some(
+            (ch) => ch.action === 'create' || ch.action === 'update' || ch.action === 'delete',
           );
-        } else if (opts.dryRun) {
-          process.stdout.write('dry run: nothing was sent\n');
-        } else {
-          process.stdout.write(
-            c.green(`applied: ${done.created} created, ${done.updated} updated, ${done.deleted} deleted\n`),
-          );
+          let done = { created: 0, updated: 0, deleted: 0, warnings: [] as ServerWarning[] };
+          if (!opts.dryRun && pending) done = await applyPush(remote, plan, opts.strict);
+          if (!opts.json) {
+            for (const w of done.warnings) {
+              const hint = w.suggestion === undefined ? '' : ` (did you mean ${w.suggestion}?)`;
+              process.stdout.write(
+                `${c.yellow('warning')}: rule "${w.rule}" (${w.id}) at ${w.path}: ${w.message}${hint}\n`,
+              );
+            }
+          }
+          if (opts.json) {
+            process.stdout.write(
+              `${JSON.stringify({ changes: plan.changes, applied: !opts.dryRun, ...done }, null, 2)}\n`,
+            );
+          } else if (opts.dryRun) {
+            process.stdout.write('dry run: nothing was sent\n');
+          } else {
+            process.stdout.write(
+              c.green(`applied: ${done.created} created, ${done.updated} updated, ${done.deleted} deleted\n`),
+            );
+          }
+          process.exitCode = 0;
+        } catch (error) {
+          process.stderr.write(`laas push: ${(error as Error).message}\n`);
+          process.exitCode = 1;
         }
-        process.exitCode = 0;
-      } catch (error) {
-        process.stderr.write(`laas push: ${(error as Error).message}\n`);
-        process.exitCode = 1;
-      }
-    });
+      },
+    );
+}
+
+/** A warning of a rule's condition or quantity (an unknown variable), not of its file or name. */
+function isLogicWarning(p: FileProblem): boolean {
+  return p.kind === 'rule' && /^(condition|quantity)([.[]|$)/.test(p.path);
 }
 
 // --- pull ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { createRulesEngine, type RuleProblem } from '@laas/rules';
+import { createRulesEngine } from '@laas/rules';
 import { type ApiKey, createApiKeySchema } from '../domain/api-key.js';
 import {
   type Budget,
@@ -57,7 +57,7 @@ import { emit } from './operation.js';
 import { parseInput } from './parse-input.js';
 import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
-import { RULE_CONTEXT_SCHEMA } from './rule-context-schema.js';
+import { enforceRuleLogic } from './rule-check.js';
 import type { CustomerExport, Engine, EngineOptions, ExpireResult, IngestResult } from './types.js';
 import { openWebhookSecrets, sealWebhookSecrets } from './webhook-secrets.js';
 
@@ -123,14 +123,6 @@ function pageOf(page: Partial<PageRequest> | undefined): PageRequest {
 function orNotFound<T>(value: T | null, entity: string, id: string): T {
   if (value === null) throw new NotFoundError(entity, id);
   return value;
-}
-
-function ruleIssues(field: 'condition' | 'quantity', problems: RuleProblem[]): FieldIssue[] {
-  return problems.map((p) => ({
-    path: `${field}${p.path.replace(/^\$/, '')}`,
-    message: p.message,
-    code: p.code,
-  }));
 }
 
 /**
@@ -276,19 +268,6 @@ export function createEngine(options: EngineOptions): Engine {
     }
     if (issues.length > 0)
       throw new ValidationError(`Invalid rule: ${issues[0]?.path}: ${issues[0]?.message}`, issues);
-  }
-
-  function validateLogic(rule: Pick<Rule, 'condition' | 'quantity'>): void {
-    const issues = [
-      ...ruleIssues(
-        'condition',
-        logic.validate(rule.condition, { contextSchema: RULE_CONTEXT_SCHEMA }).errors,
-      ),
-      ...ruleIssues('quantity', logic.validate(rule.quantity, { contextSchema: RULE_CONTEXT_SCHEMA }).errors),
-    ];
-    if (issues.length > 0) {
-      throw new ValidationError(`Invalid rule: ${issues[0]?.path}: ${issues[0]?.message}`, issues);
-    }
   }
 
   async function collect<T>(fetch: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
@@ -665,10 +644,10 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     rules: {
-      create: (tenantId, raw) =>
+      create: (tenantId, raw, options) =>
         inTenant(tenantId, async (op) => {
           const input = parseInput(createRuleSchema, raw, 'rule');
-          validateLogic(input);
+          const warnings = enforceRuleLogic(logic, input, options?.strict === true);
           await validateRefs(op, input);
           const rule: Rule = {
             ...input,
@@ -679,7 +658,7 @@ export function createEngine(options: EngineOptions): Engine {
             updated_at: op.now,
           };
           await op.tx.rules.insert(rule);
-          return rule;
+          return { ...rule, warnings };
         }),
       get: (tenantId, id) =>
         inTenant(
@@ -687,7 +666,7 @@ export function createEngine(options: EngineOptions): Engine {
           async (op) => orNotFound(await op.tx.rules.get(requireId(id, 'rule')), 'rule', id),
           true,
         ),
-      update: (tenantId, id, raw) =>
+      update: (tenantId, id, raw, options) =>
         inTenant(tenantId, async (op) => {
           const { version, ...input } = parseInput(updateRuleSchema, raw, 'rule');
           const current = orNotFound(await op.tx.rules.get(requireId(id, 'rule')), 'rule', id);
@@ -710,12 +689,12 @@ export function createEngine(options: EngineOptions): Engine {
               { path: 'valid_until', message: 'must be after valid_from' },
             ]);
           }
-          validateLogic(next);
+          const warnings = enforceRuleLogic(logic, next, options?.strict === true);
           await validateRefs(op, next);
           if (!(await op.tx.rules.update(next, current.version))) {
             throw new StateConflictError('The rule changed while this request ran; reload it and retry');
           }
-          return next;
+          return { ...next, warnings };
         }),
       delete: (tenantId, id) =>
         inTenant(tenantId, async (op) => {

@@ -29,6 +29,7 @@ import type { WhatsAppConversation, WhatsAppMessage } from '../domain/whatsapp.j
 import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
 import type { SecretCodec } from '../secret-codec.js';
+import type { RuleWithWarnings, RuleWriteOptions } from './rule-check.js';
 
 export interface EngineOptions {
   store: Store;
@@ -200,9 +201,15 @@ export interface Engine {
     ): Promise<Page<LoyaltyEvent>>;
   };
   readonly rules: {
-    create(tenantId: string, input: CreateRuleInput): Promise<Rule>;
+    /** Answers the rule and its logic's `warnings`; `strict` refuses a rule that has any. */
+    create(tenantId: string, input: CreateRuleInput, options?: RuleWriteOptions): Promise<RuleWithWarnings>;
     get(tenantId: string, id: string): Promise<Rule>;
-    update(tenantId: string, id: string, input: UpdateRuleInput): Promise<Rule>;
+    update(
+      tenantId: string,
+      id: string,
+      input: UpdateRuleInput,
+      options?: RuleWriteOptions,
+    ): Promise<RuleWithWarnings>;
     delete(tenantId: string, id: string): Promise<void>;
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<Rule>>;
   };

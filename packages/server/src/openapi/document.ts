@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import { ruleContextMarkdown } from '@laas/core';
 import type { Env } from 'hono';
 import { z } from 'zod';
 import type { RouteSpec } from '../routes/define.js';
@@ -129,5 +130,8 @@ export function buildDocument<E extends Env>(app: OpenAPIHono<E>): unknown {
         'committed answers its stored response, one that did not is applied once.',
     },
     servers: [{ url: '/' }],
+    // The rules tag carries docs/rule-context.md (rendered from the validator's own list), so a
+    // client reading the document sees which variables a condition or quantity may use.
+    tags: [{ name: 'rules', description: ruleContextMarkdown() }],
   });
 }

@@ -446,6 +446,16 @@ export const ruleProblemSchema = z.object({
   suggestion: z.string().optional(),
 });
 
+/** What rule create and update answer: the rule, and its logic's warnings (empty when none). */
+export const ruleWithWarningsSchema = ruleSchema
+  .extend({
+    warnings: z.array(ruleProblemSchema).meta({
+      description:
+        'Problems that did not stop the rule being saved, chiefly unknown variables, each with its path (`condition.and[0].var`) and a `suggestion`; `?strict=true` refuses them instead',
+    }),
+  })
+  .meta({ id: 'RuleWithWarnings' });
+
 export const ruleValidationSchema = z
   .object({
     valid: z.boolean(),

@@ -1,4 +1,5 @@
 import {
+  checkRuleLogic,
   createRuleSchema,
   idSchema,
   jsonObject,
@@ -9,7 +10,13 @@ import {
   ValidationError,
 } from '@laas/core';
 import { z } from 'zod';
-import { pageSchema, ruleSchema, ruleTestResultSchema, ruleValidationSchema } from '../openapi/schemas.js';
+import {
+  pageSchema,
+  ruleSchema,
+  ruleTestResultSchema,
+  ruleValidationSchema,
+  ruleWithWarningsSchema,
+} from '../openapi/schemas.js';
 import { noContent, ok, type RouteSpec, route, T } from './define.js';
 
 const id = (p: Readonly<Record<string, string>>) => p.id as string;
@@ -41,13 +48,19 @@ function truthy(value: unknown): boolean {
   return Array.isArray(value) ? value.length > 0 : Boolean(value);
 }
 
-function problemIssues(field: string, problems: Array<{ path: string; message: string; code: string }>) {
-  return problems.map((p) => ({
-    path: `${field}${p.path.replace(/^\$/, '')}`,
-    message: p.message,
-    code: p.code,
-  }));
-}
+/** `?strict=true`: refuse a rule whose logic has warnings (an unknown variable) instead of saving it. */
+const strictQuery = z.object({
+  strict: z.enum(['true', 'false']).optional().meta({
+    description:
+      '`true`: refuse (422 `VALIDATION_ERROR`, `details.issues` naming each path) a rule whose condition or quantity has warnings, such as an unknown variable; default `false`: save it and answer the warnings',
+  }),
+});
+
+const WARNINGS_TEXT =
+  'The answer is the rule with `warnings`: problems of its condition and quantity that do not stop it being saved, ' +
+  'chiefly a variable outside the rule context (`event.ammount`), each with its JSON path (`condition.and[0][">="][0].var`) ' +
+  'and a `suggestion` ("did you mean"). An empty array when none. With `?strict=true` such a rule is refused with 422 ' +
+  "`VALIDATION_ERROR`. The variables a rule can read: docs/rule-context.md (and this tag's description).";
 
 export const ruleRoutes: RouteSpec[] = [
   route({
@@ -55,12 +68,16 @@ export const ruleRoutes: RouteSpec[] = [
     method: 'post',
     path: `${T}/rules`,
     tag: 'rules',
-    summary: 'Create a rule (validated: unknown operators and bad paths are refused)',
+    summary:
+      'Create a rule (validated: unknown operators and bad paths are refused; unknown variables warned about)',
+    description: WARNINGS_TEXT,
     permission: 'setup:write',
+    query: strictQuery,
     body: createRuleSchema,
     idempotency: 'stored',
-    response: { status: 201, description: 'The rule', schema: ruleSchema },
-    handler: async ({ engine, tenantId, body }) => ok(await engine.rules.create(tenantId, body), 201),
+    response: { status: 201, description: 'The rule, with warnings', schema: ruleWithWarningsSchema },
+    handler: async ({ engine, tenantId, query, body }) =>
+      ok(await engine.rules.create(tenantId, body, { strict: query.strict === 'true' }), 201),
   }),
   route({
     operationId: 'listRules',
@@ -89,12 +106,14 @@ export const ruleRoutes: RouteSpec[] = [
     path: `${T}/rules/:id`,
     tag: 'rules',
     summary: 'Change a rule (send `version` for an optimistic lock: 409 when it moved on)',
+    description: WARNINGS_TEXT,
     permission: 'setup:write',
+    query: strictQuery,
     body: updateRuleSchema,
-    errors: [409],
-    response: { status: 200, description: 'The rule', schema: ruleSchema },
-    handler: async ({ engine, tenantId, params, body }) =>
-      ok(await engine.rules.update(tenantId, id(params), body)),
+    errors: [409, 422],
+    response: { status: 200, description: 'The rule, with warnings', schema: ruleWithWarningsSchema },
+    handler: async ({ engine, tenantId, params, query, body }) =>
+      ok(await engine.rules.update(tenantId, id(params), body, { strict: query.strict === 'true' })),
   }),
   route({
     operationId: 'deleteRule',
@@ -147,15 +166,8 @@ export const ruleRoutes: RouteSpec[] = [
         condition = body.condition ?? rule.condition;
         quantity = body.quantity ?? rule.quantity;
       }
-      const opts = { contextSchema: RULE_CONTEXT_SCHEMA };
-      const checks = {
-        condition: engine.logic.validate(condition, opts),
-        quantity: engine.logic.validate(quantity, opts),
-      };
-      const errors = [
-        ...problemIssues('condition', checks.condition.errors),
-        ...problemIssues('quantity', checks.quantity.errors),
-      ];
+      const checks = checkRuleLogic(engine.logic, { condition, quantity });
+      const errors = checks.errors;
       if (errors.length > 0) {
         throw new ValidationError(`Invalid rule: ${errors[0]?.path}: ${errors[0]?.message}`, errors);
       }
@@ -170,7 +182,7 @@ export const ruleRoutes: RouteSpec[] = [
           matched,
           condition_value: conditionTree.value ?? null,
           quantity: quantityTree === null ? null : (quantityTree.value ?? null),
-          warnings: [...checks.condition.warnings, ...checks.quantity.warnings],
+          warnings: checks.warnings,
           explanation: { condition: conditionTree, quantity: quantityTree },
         });
       } catch (error) {
