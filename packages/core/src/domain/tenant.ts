@@ -19,7 +19,7 @@ export interface TenantSettings {
   backdate_limit: string | null;
   /**
    * The event types this tenant sends (`["visit", "purchase"]`): an event of another type is
-   * refused (VALIDATION_ERROR at `type`), so a misspelt type fails at the till instead of earning
+   * refused (422 VALIDATION_ERROR at `type`), so a misspelt type fails at the till instead of earning
    * nothing. The scheduled `customer.birthday` and `customer.inactive` are always accepted. Null
    * (the default): any type is accepted, and one no rule listens to answers a warning.
    */

@@ -1,7 +1,7 @@
 import { closest } from '@laas/rules';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant, TenantSettings } from '../domain/tenant.js';
-import { ValidationError } from '../errors.js';
+import { UnprocessableInputError } from '../errors.js';
 import type { Tx } from '../ports/store.js';
 import type { ActiveRuleCache } from './compiled-rules.js';
 import type { IngestWarning } from './types.js';
@@ -27,7 +27,7 @@ export function refuseUndeclaredType(tenant: Tenant, type: string): void {
   const near = closest(type, declared);
   const hint = near === undefined ? '' : `; did you mean "${near}"?`;
   const allowed = declared.map((t) => `"${t}"`).join(', ');
-  throw new ValidationError(
+  throw new UnprocessableInputError(
     `Invalid event: type: "${type}" is not one of this tenant's event_types (${allowed})${hint}`,
     [{ path: 'type', message: `must be one of ${allowed}${hint}`, code: 'undeclared_event_type' }],
   );
