@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+// Inlined by the build: the binary reports the version it was built as.
+import packageJson from '../package.json' with { type: 'json' };
 import { registerAdminCommands } from './commands/admin.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDryRunCommand } from './commands/dry-run.js';
@@ -14,6 +16,7 @@ import { UsageError } from './usage.js';
 export function createCli(): Command {
   const program = new Command('laas')
     .description('LaaS: the loyalty rules engine on the command line')
+    .version(packageJson.version, '-v, --version', 'print the version of laas')
     .showHelpAfterError()
     .exitOverride()
     .addHelpText(

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { laas } from './helpers.js';
+import { freePort, laas, ROOT, serve } from './helpers.js';
 
 const COMMANDS = ['validate', 'explain', 'dry-run', 'test', 'diff'];
 
@@ -31,6 +31,15 @@ describe('laas: help and exit codes', async () => {
     for (const c of [...COMMANDS, 'serve']) expect(r.stdout).toContain(c);
   });
 
+  it('--version and -v print the version of @laas/cli, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8'));
+    for (const flag of ['--version', '-v']) {
+      const r = await laas([flag]);
+      expect(r).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+    expect((await laas(['--help'])).stdout).toContain('-v, --version');
+  });
+
   it('exits 2 on usage errors: unknown command, missing option, bad choice, missing file', async () => {
     expect((await laas(['frobnicate'])).code).toBe(2);
     const missing = await laas(['dry-run', '--rules', 'examples/coffee-shop']);
@@ -41,6 +50,22 @@ describe('laas: help and exit codes', async () => {
     expect((await laas(['dry-run', '--rules', 'examples/coffee-shop', '--events', 'nope.jsonl'])).code).toBe(
       2,
     );
+  });
+});
+
+describe('laas serve', () => {
+  it('listens on $PORT when --port is not given', async () => {
+    const port = await freePort();
+    const db = join(mkdtempSync(join(tmpdir(), 'laas-port-')), 'laas.sqlite');
+    const server = await serve(['--db', db], {
+      env: { PORT: String(port), LAAS_ADMIN_TOKEN: 'admin-token' },
+    });
+    try {
+      expect(server.port).toBe(port);
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

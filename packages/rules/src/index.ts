@@ -1,4 +1,5 @@
 export { createRulesEngine } from './engine.js';
+export { closest } from './ops.js';
 export { isTruthy } from './runtime.js';
 export type {
   CompiledRule,

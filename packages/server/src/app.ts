@@ -300,11 +300,23 @@ function parseJson(raw: string): unknown {
   }
 }
 
-/** The `Idempotency-Key` header of an ingest fills the event's `idempotency_key`. */
+/**
+ * The `Idempotency-Key` header of an ingest fills the event's `idempotency_key`. An event with
+ * neither is refused here, saying how to send one: the schema alone would only say that a body
+ * field is missing, and callers look for the header.
+ */
 function withIngestKey(body: unknown, header: string | undefined): unknown {
   const key = parseIdempotencyKey(header);
-  if (key === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
   const given = (body as { idempotency_key?: unknown }).idempotency_key;
+  if (key === undefined && given === undefined) {
+    const how =
+      'send an `Idempotency-Key` header (or `idempotency_key` in the body): a key unique to this event, the same on every retry of it';
+    throw new ValidationError(`An event needs an idempotency key: ${how}`, [
+      { path: 'idempotency_key', message: `is required: ${how}`, code: 'missing_idempotency_key' },
+    ]);
+  }
+  if (key === undefined) return body;
   if (given !== undefined && given !== key) {
     throw new ValidationError('The Idempotency-Key header and the body’s idempotency_key differ', [
       { path: 'idempotency_key', message: 'differs from the Idempotency-Key header' },

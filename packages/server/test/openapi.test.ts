@@ -2,6 +2,7 @@ import { ruleContextMarkdown } from '@laas/core';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../src/index.js';
+import { ingestResultSchema } from '../src/openapi/schemas.js';
 import { STORE_KINDS, useServer } from './harness.js';
 
 describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
@@ -45,6 +46,13 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
     expect(createCustomer.responses['201'].content['application/json'].schema.$ref).toBe(
       '#/components/schemas/Customer',
     );
+    // An ingest answers 201, and 200 when replayed: both are declared, with the same body.
+    const ingest = doc.paths['/v1/tenants/{tid}/events'].post;
+    for (const status of ['201', '200']) {
+      expect(ingest.responses[status].content['application/json'].schema.$ref).toBe(
+        '#/components/schemas/IngestResult',
+      );
+    }
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     // Rules: the tag serves docs/rule-context.md; create and update take ?strict and answer warnings.
     expect(doc.tags).toContainEqual({ name: 'rules', description: ruleContextMarkdown() });
@@ -66,6 +74,27 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
       expect(doc.paths[spec.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')][spec.method].operationId).toBe(
         spec.operationId,
       );
+    }
+  });
+
+  it('answers an ingest and its replay with statuses the document declares, in its schema', async () => {
+    const doc = (await server.request('GET', '/openapi.json', { token: null })).body;
+    const declared = doc.paths['/v1/tenants/{tid}/events'].post.responses;
+    const { id: tid, key } = await server.tenant();
+    const send = () =>
+      server.request('POST', `/v1/tenants/${tid}/events`, {
+        token: key,
+        headers: { 'Idempotency-Key': 'openapi-1' },
+        body: { type: 'visit', customer: { phone: '+233201234567' } },
+      });
+    const first = await send();
+    const replay = await send();
+    expect([first.status, replay.status]).toEqual([201, 200]);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    for (const answer of [first, replay]) {
+      expect(declared[String(answer.status)], `${answer.status} is not declared`).toBeDefined();
+      // The document's IngestResult is generated from this schema.
+      expect(ingestResultSchema.strict().safeParse(answer.body).error).toBeUndefined();
     }
   });
 });

@@ -81,3 +81,12 @@ export const ingestEventSchema = z.strictObject({
 });
 export type IngestEventInput = z.input<typeof ingestEventSchema>;
 export type IngestEvent = z.output<typeof ingestEventSchema>;
+
+/**
+ * An event to dry-run: as {@link ingestEventSchema}, but the idempotency key may be left out (a
+ * dry run writes nothing, so there is nothing to deduplicate; the engine makes a key up).
+ */
+export const dryRunEventSchema = ingestEventSchema.extend({
+  idempotency_key: idempotencyKeySchema.optional(),
+});
+export type DryRunEventInput = z.input<typeof dryRunEventSchema>;

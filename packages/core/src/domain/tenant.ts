@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
 import { durationSchema, idSchema, timeZoneSchema } from './common.js';
+import { eventTypeSchema } from './event.js';
 
 export interface TenantSettings {
   /** Enroll a customer on their first event when no customer matches (else CUSTOMER_NOT_FOUND). */
@@ -16,6 +17,13 @@ export interface TenantSettings {
    * importing history). Events are also refused more than 5 minutes in the future.
    */
   backdate_limit: string | null;
+  /**
+   * The event types this tenant sends (`["visit", "purchase"]`): an event of another type is
+   * refused (422 VALIDATION_ERROR at `type`), so a misspelt type fails at the till instead of earning
+   * nothing. The scheduled `customer.birthday` and `customer.inactive` are always accepted. Null
+   * (the default): any type is accepted, and one no rule listens to answers a warning.
+   */
+  event_types: string[] | null;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -33,6 +41,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   currency: 'USD',
   inactive_after_days: 60,
   backdate_limit: '30d',
+  event_types: null,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -41,6 +50,7 @@ export const tenantSettingsSchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/, { message: 'must be a three-letter ISO 4217 code such as "USD"' }),
   inactive_after_days: z.number().int().min(1).max(3650),
   backdate_limit: durationSchema.nullable(),
+  event_types: z.array(eventTypeSchema).min(1).max(200).nullable(),
 });
 
 /** The backdate limit in force (tenants created before the setting existed have the default). */

@@ -44,7 +44,7 @@ export class CompiledRuleCache {
  * by any process, changes the version, and the next ingest reloads them.
  */
 export class ActiveRuleCache {
-  readonly #tenants = new Map<string, { version: string; byType: Map<string, Rule[]> }>();
+  readonly #tenants = new Map<string, RulesOfTenant>();
   readonly #maxTenants: number;
 
   constructor(maxTenants = 1_000) {
@@ -52,13 +52,7 @@ export class ActiveRuleCache {
   }
 
   async activeFor(tx: Tx, type: string): Promise<readonly Rule[]> {
-    const version = await tx.rules.version();
-    let entry = this.#tenants.get(tx.tenantId);
-    if (entry === undefined || entry.version !== version) {
-      entry = { version, byType: new Map() };
-      if (this.#tenants.size >= this.#maxTenants) this.#tenants.clear();
-      this.#tenants.set(tx.tenantId, entry);
-    }
+    const entry = await this.#current(tx);
     let rules = entry.byType.get(type);
     if (rules === undefined) {
       rules = await tx.rules.listActiveForEventType(type);
@@ -66,4 +60,41 @@ export class ActiveRuleCache {
     }
     return rules;
   }
+
+  /**
+   * Every event type a rule of the tenant listens to, active or not. Read only for an event no
+   * active rule listens to (to warn of a misspelt type), then kept until the rules change.
+   */
+  async knownTypes(tx: Tx): Promise<ReadonlySet<string>> {
+    const entry = await this.#current(tx);
+    if (entry.known === undefined) {
+      const known = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await tx.rules.list({ limit: 200, cursor });
+        for (const rule of page.items) for (const type of rule.event_types) known.add(type);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+      entry.known = known;
+    }
+    return entry.known;
+  }
+
+  async #current(tx: Tx): Promise<RulesOfTenant> {
+    const version = await tx.rules.version();
+    let entry = this.#tenants.get(tx.tenantId);
+    if (entry === undefined || entry.version !== version) {
+      entry = { version, byType: new Map() };
+      if (this.#tenants.size >= this.#maxTenants) this.#tenants.clear();
+      this.#tenants.set(tx.tenantId, entry);
+    }
+    return entry;
+  }
+}
+
+interface RulesOfTenant {
+  version: string;
+  byType: Map<string, Rule[]>;
+  /** Every rule's event types, active or not (loaded on demand). */
+  known?: Set<string>;
 }

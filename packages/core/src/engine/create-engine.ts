@@ -17,7 +17,7 @@ import {
   EMPTY_STATS,
   updateCustomerSchema,
 } from '../domain/customer.js';
-import { ingestEventSchema, type LoyaltyEvent } from '../domain/event.js';
+import type { LoyaltyEvent } from '../domain/event.js';
 import { cancelIssuanceSchema, type Issuance, redeemByCodeSchema } from '../domain/issuance.js';
 import { createRewardSchema, type Reward, updateRewardSchema, uploadCodesSchema } from '../domain/reward.js';
 import { createRuleSchema, type Rule, updateRuleSchema } from '../domain/rule.js';
@@ -50,6 +50,7 @@ import { checkArguments } from './arguments.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
 import { CustomerQueue, customerKey } from './customer-queue.js';
+import { parseEventInput } from './event-input.js';
 import { type IngestRun, ingestInTransaction } from './ingest.js';
 import { applyTransition, expiryOf, issuancePayload, loadReward } from './issuance-ops.js';
 import type { Operation } from './operation.js';
@@ -193,7 +194,7 @@ export function createEngine(options: EngineOptions): Engine {
   async function ingest(tenantId: string, raw: unknown, dryRun: boolean): Promise<IngestResult> {
     if (dryRun && ambient.getStore() !== undefined)
       throw new Error('a dry run cannot join another operation');
-    const input = parseInput(ingestEventSchema, raw, 'event');
+    const input = parseEventInput(raw, dryRun, newId);
     const run = { input, payloadHash: payloadHash(input), dryRun, compiled, activeRules };
     if (ambient.getStore() !== undefined) return ingestOnce(tenantId, run);
     return customerQueue.run(customerKey(tenantId, input.customer), () => ingestOnce(tenantId, run));

@@ -18,6 +18,7 @@ import type { GlobalCapClaim } from '../ports/repositories.js';
 import { addMs, periodKey, startOfUnit, type Timestamp } from '../time.js';
 import { reserveBudget } from './budget-ops.js';
 import type { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
+import { eventTypeWarnings, refuseUndeclaredType } from './event-types.js';
 import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
 import { creditPoints } from './points-ops.js';
@@ -65,6 +66,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
 
   const seen = await tx.events.findByIdempotencyKey(input.idempotency_key);
   if (seen !== null) return replay(op, seen, run);
+  refuseUndeclaredType(op.tenant, input.type);
   // A dry run's clock is its event's time (backtests replay the past): only live events are bounded.
   if (!run.dryRun) checkOccurredAt(op, input.occurred_at);
 
@@ -110,6 +112,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
   const context = buildRuleContext(op.tenant, customer, event);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
   const rules = await run.activeRules.activeFor(tx, input.type);
+  const warnings = await eventTypeWarnings(tx, op.tenant, run.activeRules, input.type, rules);
   for (const rule of rules) {
     if (!withinValidity(rule, occurredAt)) continue;
     const decision = await evaluation.decide(rule);
@@ -132,6 +135,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
     dry_run: run.dryRun,
     issuances: evaluation.issuances,
     ...(run.dryRun ? { explanations: evaluation.explanations } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import type {
 import type { Campaign, CreateCampaignInput, UpdateCampaignInput } from '../domain/campaign.js';
 import type { Page, PageRequest } from '../domain/common.js';
 import type { CreateCustomerInput, Customer, UpdateCustomerInput } from '../domain/customer.js';
-import type { EventOutcome, IngestEventInput, LoyaltyEvent } from '../domain/event.js';
+import type { DryRunEventInput, EventOutcome, IngestEventInput, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
 import type { OutboxEvent } from '../domain/outbox.js';
 import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
@@ -73,6 +73,19 @@ export interface IngestResult extends EventOutcome {
   issuances: Issuance[];
   /** Present on dry runs. */
   explanations?: RuleExplanation[];
+  /**
+   * Present when something about the event looks wrong but it was accepted: a type no rule
+   * listens to (`unknown_event_type`). Not stored: a replay answers without them.
+   */
+  warnings?: IngestWarning[];
+}
+
+/** Something an accepted input probably got wrong, with the field it is about. */
+export interface IngestWarning {
+  code: 'unknown_event_type';
+  message: string;
+  /** The input field at fault (`type`). */
+  path: string;
 }
 
 export interface ExpireResult {
@@ -159,7 +172,8 @@ export interface Engine {
   /** Forgets idempotency keys stored before `before` (keep them at least 24 hours). */
   purgeIdempotencyKeys(tenantId: string, before: Date): Promise<number>;
   /** `ingest` rolled back, with explanations. */
-  dryRun(tenantId: string, input: IngestEventInput): Promise<IngestResult>;
+  /** As `ingest` with `dryRun`; `idempotency_key` may be left out. */
+  dryRun(tenantId: string, input: DryRunEventInput): Promise<IngestResult>;
   redeem(tenantId: string, target: RedeemTarget): Promise<Issuance>;
   cancel(tenantId: string, issuanceId: string, reason?: string): Promise<Issuance>;
   issueReserved(tenantId: string, issuanceId: string): Promise<Issuance>;

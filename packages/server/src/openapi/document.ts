@@ -72,6 +72,12 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
           : {}),
     },
   };
+  for (const also of spec.response.also ?? []) {
+    responses[String(also.status)] = {
+      ...responses[String(spec.response.status)],
+      description: also.description,
+    };
+  }
   for (const s of [...statuses].sort()) {
     if (s === 503 && spec.operationId === 'ready') {
       responses[String(s)] = {

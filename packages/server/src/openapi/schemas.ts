@@ -63,6 +63,10 @@ export const tenantSchema = z
         description:
           'How far in the past an event’s occurred_at may lie ("30d"); null: no limit. Events more than 5 minutes in the future are refused too (422).',
       }),
+      event_types: z.array(z.string()).nullable().meta({
+        description:
+          'The event types this tenant sends; an event of another type is refused (422 VALIDATION_ERROR at `type`), except the scheduled `customer.birthday` and `customer.inactive`. null (the default): any type is accepted, and one no rule listens to answers a warning.',
+      }),
     }),
     created_at: ts,
   })
@@ -224,6 +228,13 @@ export const ingestResultSchema = z
         }),
       )
       .optional(),
+    warnings: z
+      .array(z.object({ code: z.enum(['unknown_event_type']), message: z.string(), path: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'Present when the event was accepted but looks wrong: `unknown_event_type` when no rule listens to its type (with a "did you mean"). Not stored: a replay answers without them.',
+      }),
   })
   .meta({ id: 'IngestResult' });
 

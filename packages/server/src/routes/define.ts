@@ -71,6 +71,8 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
     schema?: z.ZodType;
     /** Non-JSON answers (`/metrics`). */
     contentType?: string;
+    /** Other success statuses with the same body (an ingest's replay answers 200, not 201). */
+    also?: ReadonlyArray<{ status: number; description: string }>;
   };
   /** Further answers worth documenting beyond the common errors (e.g. 409 on a transition). */
   errors?: number[];

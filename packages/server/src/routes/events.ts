@@ -1,4 +1,4 @@
-import { idSchema, ingestEventSchema, pageRequestSchema } from '@laas/core';
+import { dryRunEventSchema, idSchema, ingestEventSchema, pageRequestSchema } from '@laas/core';
 import { z } from 'zod';
 import { eventSchema, ingestResultSchema, pageSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
@@ -18,7 +18,12 @@ export const eventRoutes: RouteSpec[] = [
     body: ingestEventSchema,
     idempotency: 'ingest',
     errors: [409, 422],
-    response: { status: 201, description: 'The outcome (200 when replayed)', schema: ingestResultSchema },
+    response: {
+      status: 201,
+      description: 'A new event: its outcome',
+      schema: ingestResultSchema,
+      also: [{ status: 200, description: 'A replay (`Idempotent-Replayed: true`): the stored outcome' }],
+    },
     handler: async ({ deps, engine, tenantId, body, hono }) => {
       const result = await engine.ingest(tenantId, body);
       const { metrics } = deps;
@@ -41,8 +46,9 @@ export const eventRoutes: RouteSpec[] = [
     path: `${T}/events/dry-run`,
     tag: 'events',
     summary: 'Run an event through the rules, explain every decision, and roll everything back',
+    description: 'Nothing is stored, so `idempotency_key` may be left out.',
     permission: 'simulate',
-    body: ingestEventSchema,
+    body: dryRunEventSchema,
     response: { status: 200, description: 'The outcome with explanations', schema: ingestResultSchema },
     handler: async ({ engine, tenantId, body }) => ok(await engine.dryRun(tenantId, body)),
   }),
