@@ -158,6 +158,44 @@ describe('laas dry-run', () => {
     ]);
   });
 
+  it('each currency with its own minor-unit digits: yen have none, Kuwaiti dinars three', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laas-currencies-'));
+    for (const d of ['rules', 'rewards', 'budgets']) mkdirSync(join(dir, d));
+    writeFileSync(
+      join(dir, 'tenant.yaml'),
+      'name: Kissa\ntimezone: Asia/Tokyo\nsettings:\n  currency: JPY\n',
+    );
+    writeFileSync(
+      join(dir, 'rewards', 'r.yaml'),
+      'id: 0192f1a0-0000-7000-8000-000000000c01\nname: Tea\ntype: item\ncost: 120\n',
+    );
+    writeFileSync(
+      join(dir, 'budgets', 'yen.yaml'),
+      'id: 0192f1a0-0000-7000-8000-000000000c02\nname: Yen\nunit: JPY\nlimit: 500\nperiod: month\n',
+    );
+    writeFileSync(
+      join(dir, 'budgets', 'dinar.yaml'),
+      'id: 0192f1a0-0000-7000-8000-000000000c03\nname: Dinar\nunit: KWD\nlimit: 1234\nperiod: month\n',
+    );
+    writeFileSync(
+      join(dir, 'rules', 'r.yaml'),
+      '- id: 0192f1a0-0000-7000-8000-000000000c04\n  name: Yen tea\n  event_types: [visit]\n  reward_id: 0192f1a0-0000-7000-8000-000000000c01\n  budget_id: 0192f1a0-0000-7000-8000-000000000c02\n- id: 0192f1a0-0000-7000-8000-000000000c05\n  name: Dinar tea\n  event_types: [visit]\n  reward_id: 0192f1a0-0000-7000-8000-000000000c01\n  budget_id: 0192f1a0-0000-7000-8000-000000000c03\n',
+    );
+    const events = [1, 2].map((d) =>
+      JSON.stringify({
+        type: 'visit',
+        occurred_at: `2025-03-0${d}T10:00:00Z`,
+        customer: { external_ref: `c${d}` },
+      }),
+    );
+    writeFileSync(join(dir, 'events.jsonl'), events.join('\n'));
+    const r = await laas(['dry-run', '--rules', dir, '--events', join(dir, 'events.jsonl'), '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Yen tea\s+Tea\s+2\s+¥0\s+¥240\s/);
+    expect(r.stdout).toMatch(/Yen\s+2025-03\s+¥500\s+¥240\s+¥0\s+¥240\s+0\s/);
+    expect(r.stdout).toMatch(/Dinar\s+2025-03\s+KWD\s1\.234\s+KWD\s0\.240\s/);
+  });
+
   it('says plainly when a project has no budgets', async () => {
     const dir = cooldownProject();
     const r = await laas(['dry-run', '--rules', dir, '--events', join(dir, 'events.jsonl'), '--quiet']);
