@@ -2,6 +2,7 @@
 // Usage: node src/demo.mjs [--db ./data/pos.sqlite]
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { formatMoney } from '@laas/core';
 import { checkout, FIVE_OFF_ID, openLoyalty, redeemAtTill } from './loyalty.mjs';
 
 const dbIndex = process.argv.indexOf('--db');
@@ -21,7 +22,7 @@ try {
     const r = await checkout(loyalty, sale);
     customerId = r.customerId;
     console.log(
-      `sale ${sale.receipt}: KES ${(sale.amount / 100).toFixed(2)} → +${r.earned} points, balance ${r.balance}`,
+      `sale ${sale.receipt}: ${formatMoney(sale.amount, 'KES')} → +${r.earned} points, balance ${r.balance}`,
     );
   }
   const retry = await checkout(loyalty, sales[0]);
@@ -30,7 +31,7 @@ try {
   );
   const redemption = await redeemAtTill(loyalty, { customerId, rewardId: FIVE_OFF_ID });
   console.log(
-    `redeemed at the till: KES ${(redemption.discount / 100).toFixed(2)} off (${redemption.state}), balance ${redemption.balance}`,
+    `redeemed at the till: ${formatMoney(redemption.discount, 'KES')} off (${redemption.state}), balance ${redemption.balance}`,
   );
 } finally {
   await loyalty.close();

@@ -35,7 +35,12 @@ describe('examples/retail-points', () => {
     expect(r.stdout).toMatch(/780 processed/);
     expect(r.stdout).toMatch(/Expired along the way: \d+ reward\(s\), 0 reservation\(s\), [\d,]+ point\(s\)/);
     const md = readFileSync(report, 'utf8');
-    expect(md).toMatch(/\| Monthly rewards \| 2025-01 \| 4,000 USD \|/);
-    expect(md).toContain('### Points issued (points, limit 12,000 per month)');
+    // $40.00 shown as money; the $60.00 issued under it explained by what expiry returned.
+    expect(md).toMatch(
+      /\| Monthly rewards \| 2025-01 \| \$40\.00 \| \$60\.00 \| \$60\.00 \| \$0\.00 \| 2 \|/,
+    );
+    expect(md).toContain('### Points issued (limit 12,000 points per month)');
+    expect(md).toContain('### Monthly rewards (limit $40.00 per month)');
+    expect(md).toMatch(/\| Outstanding \| 35,209 points \|/);
   });
 });

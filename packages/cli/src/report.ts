@@ -1,10 +1,13 @@
-import type { BudgetPeriodSummary, BudgetSummary, DryRunSummary } from './summary.js';
+import { formatAmount, formatPoints, isCurrency } from '@laas/core';
+import type { BudgetPeriodSummary, BudgetSummary, DryRunSummary, PointsSummary } from './summary.js';
 
 const DAY = 86_400_000;
 
 export interface PeriodProjection {
   budget: string;
   unit: string;
+  /** The currency of the amounts (minor units); null for a points budget. */
+  currency: string | null;
   period: string;
   limit: number;
   committed: number;
@@ -52,6 +55,7 @@ function projectPeriod(
   const base = {
     budget: b.name,
     unit: b.unit,
+    currency: b.currency,
     period: p.period,
     limit: p.limit,
     committed: p.committed,
@@ -91,11 +95,11 @@ function projectPeriod(
     };
   }
   if (p.ends !== null && last !== null && last >= addDays(p.ends, -1)) {
-    const chargedPct = p.limit > 0 ? Math.round((100 * p.charged) / p.limit) : 0;
+    const issuedPct = p.limit > 0 ? Math.round((100 * p.charged) / p.limit) : 0;
     const text =
-      chargedPct > pct
-        ? `did not run out (${chargedPct}% charged; expired or cancelled rewards gave ${fmt(p.charged - p.committed)} back)`
-        : `did not run out (${pct}% used)`;
+      issuedPct > pct
+        ? `did not run out (${pct}% committed at the end; returned rewards let it issue ${issuedPct}%)`
+        : `did not run out (${pct}% committed)`;
     return { ...base, rate_per_day: rate, status: 'completed', date: null, text };
   }
   const date = addDays(lastInPeriod, Math.ceil(remaining / rate));
@@ -125,42 +129,156 @@ function fmt(n: number): string {
     : n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
 
+/** A value or cost of the rules table in its unit; a sum of percentages means nothing. */
+export function ruleAmount(n: number, unit: string): string {
+  return unit === 'percent' ? '—' : formatAmount(n, unit);
+}
+
+/** What each column of the budget table means, one sentence each: shown beside every budget table. */
+export const BUDGET_TERMS: Array<[string, string]> = [
+  [
+    'Limit',
+    'The most a period may have committed at once; a hard cap refuses a reward that would go past it, a soft one only warns.',
+  ],
+  [
+    'Issued',
+    'The cost of every reward handed out in the period, counting those that later expired or were cancelled.',
+  ],
+  [
+    'Returned',
+    'The cost of rewards that expired unused or were cancelled, given back to the period so that more could be issued.',
+  ],
+  [
+    'Committed',
+    'What the period holds against its limit at the end of the replay: issued minus returned (rewards reserved, outstanding or redeemed).',
+  ],
+  ['Refused', 'Rewards a rule would have given but the budget had no room for.'],
+  ['Rate / day', 'Issued divided by the days of the period the replay covered.'],
+  [
+    'Runs out',
+    'The day the budget refused its first reward, or when it would at the rate per day if the period had not ended.',
+  ],
+];
+
+export const POINTS_TERMS: Array<[string, string]> = [
+  ['Earned', 'Points the rules credited to customers during the replay.'],
+  ['Spent', 'Points customers exchanged for rewards (a replay of events buys none).'],
+  ['Expired', 'Points that reached their expiry date unused and were taken off the balances.'],
+  [
+    'Outstanding',
+    'Points customers still hold at the end of the replay: what the programme owes them (earned − spent − expired).',
+  ],
+];
+
+export const NO_BUDGETS = 'This project has no budgets.';
+
+/** The budget table's header and rows, amounts in each budget's unit; shared by every output. */
+export function budgetTable(
+  summary: DryRunSummary,
+  projections: PeriodProjection[],
+): { headers: string[]; rows: string[][] } {
+  const headers = [
+    'Budget',
+    'Period',
+    'Limit',
+    'Issued',
+    'Returned',
+    'Committed',
+    'Refused',
+    'Rate / day',
+    'Runs out',
+  ];
+  const rows = summary.budgets.flatMap((b) =>
+    b.periods.map((p) => {
+      const proj = projections.find((x) => x.budget === b.name && x.period === p.period);
+      const a = (n: number) => formatAmount(n, b.unit);
+      return [
+        b.name,
+        p.period,
+        `${a(p.limit)}${b.hard_cap ? '' : ' (soft)'}`,
+        a(p.charged),
+        a(Math.max(0, p.charged - p.committed)),
+        a(p.committed),
+        fmt(p.refused),
+        a(proj?.rate_per_day ?? 0),
+        proj?.text ?? '',
+      ];
+    }),
+  );
+  return { headers, rows };
+}
+
+export function pointsRows(points: PointsSummary): Array<[string, string]> {
+  return [
+    ['Earned', formatPoints(points.earned)],
+    ['Spent', formatPoints(points.spent)],
+    ['Expired', formatPoints(points.expired)],
+    ['Outstanding', formatPoints(points.outstanding)],
+  ];
+}
+
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f'];
 
-/** Daily burn per budget as an inline SVG: one polyline per budget, labelled axes, a legend. */
+/** Budgets grouped by unit, in order of first appearance: one chart per unit, never two on one axis. */
+export function byUnit(budgets: BudgetSummary[]): Array<[string, BudgetSummary[]]> {
+  const groups = new Map<string, BudgetSummary[]>();
+  for (const b of budgets) groups.set(b.unit, [...(groups.get(b.unit) ?? []), b]);
+  return [...groups];
+}
+
+/** A round tick step (1, 2, 2.5 or 5 times a power of ten) of at least `raw`, and at least 1. */
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
+  for (const f of [1, 2, 2.5, 5, 10]) if (f * power >= raw) return Math.max(1, f * power);
+  return 10 * power;
+}
+
+/**
+ * Daily burn of the budgets of one unit as an inline SVG: one polyline per budget, the y axis in
+ * that unit (money as money), labelled axes, a legend.
+ */
 export function burnChartSvg(
+  unit: string,
   budgets: BudgetSummary[],
   firstDate: string | null,
   lastDate: string | null,
 ): string {
   const W = 760;
-  const H = 320;
-  const m = { top: 20, right: 20, bottom: 60, left: 70 };
+  const H = 280;
+  // The right margin holds half a date label, so the last one (centred on its tick) is not cut.
+  const m = { top: 20, right: 40, bottom: 60, left: 80 };
   const dates: string[] = [];
   if (firstDate !== null && lastDate !== null) {
     for (let d = firstDate; d <= lastDate && dates.length < 3660; d = addDays(d, 1)) dates.push(d);
   }
   if (dates.length === 0) dates.push(firstDate ?? '—');
-  const max = Math.max(1, ...budgets.flatMap((b) => b.daily.map((d) => d.cost)));
+  const step = niceStep(Math.max(1, ...budgets.flatMap((b) => b.daily.map((d) => d.cost))) / 5);
+  const yTicks = Math.max(
+    1,
+    Math.ceil(Math.max(1, ...budgets.flatMap((b) => b.daily.map((d) => d.cost))) / step),
+  );
+  const max = step * yTicks;
   const x = (i: number) =>
     m.left + (dates.length === 1 ? 0 : (i * (W - m.left - m.right)) / (dates.length - 1));
   const y = (v: number) => H - m.bottom - (v * (H - m.top - m.bottom)) / max;
+  const money = isCurrency(unit);
+  const title = `Issued per day (${money ? unit : 'points'})`;
   const parts: string[] = [];
   parts.push(
-    `<svg id="burn-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Budget burn per day">`,
+    `<svg class="burn-chart" data-unit="${esc(unit)}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`,
   );
-  parts.push(`<title>Budget burn per day</title>`);
+  parts.push(`<title>${esc(title)}</title>`);
   // Axes.
   parts.push(
     `<line class="axis x-axis" x1="${m.left}" y1="${H - m.bottom}" x2="${W - m.right}" y2="${H - m.bottom}" stroke="#444"/>`,
     `<line class="axis y-axis" x1="${m.left}" y1="${m.top}" x2="${m.left}" y2="${H - m.bottom}" stroke="#444"/>`,
   );
-  const yTicks = 4;
   for (let i = 0; i <= yTicks; i++) {
-    const v = (max * i) / yTicks;
+    const v = step * i;
+    const label = money ? formatAmount(v, unit) : fmt(v);
     parts.push(
       `<line x1="${m.left}" y1="${y(v).toFixed(1)}" x2="${W - m.right}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`,
-      `<text class="y-label" x="${m.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(fmt(Math.round(v)))}</text>`,
+      `<text class="y-label" x="${m.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(label)}</text>`,
     );
   }
   const xTicks = Math.min(dates.length, 8);
@@ -174,8 +292,8 @@ export function burnChartSvg(
     );
   }
   parts.push(
-    `<text class="axis-title" x="${(m.left + W - m.right) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">Date</text>`,
-    `<text class="axis-title" x="16" y="${(m.top + H - m.bottom) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 16 ${(m.top + H - m.bottom) / 2})">Charged per day</text>`,
+    `<text class="axis-title" x="${(m.left + W - m.right) / 2}" y="${H - 6}" text-anchor="middle" font-size="12">Date</text>`,
+    `<text class="axis-title" x="14" y="${(m.top + H - m.bottom) / 2}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${(m.top + H - m.bottom) / 2})">${esc(title)}</text>`,
   );
   budgets.forEach((b, bi) => {
     const byDate = new Map(b.daily.map((d) => [d.date, d.cost]));
@@ -184,12 +302,17 @@ export function burnChartSvg(
     parts.push(
       `<polyline class="budget-line" data-budget="${esc(b.name)}" fill="none" stroke="${colour}" stroke-width="2" points="${points}"/>`,
     );
+    const limit = `limit ${formatAmount(b.limit, b.unit)} per ${b.period === 'none' ? 'budget' : b.period}`;
     parts.push(
-      `<g class="legend"><rect x="${m.left + 10 + bi * 170}" y="${H - 34}" width="12" height="12" fill="${colour}"/><text x="${m.left + 27 + bi * 170}" y="${H - 24}" font-size="11">${esc(b.name)} (${esc(b.unit)})</text></g>`,
+      `<g class="legend"><rect x="${m.left + 10 + bi * 250}" y="${H - 32}" width="12" height="12" fill="${colour}"/><text x="${m.left + 27 + bi * 250}" y="${H - 22}" font-size="11">${esc(b.name)} (${esc(limit)})</text></g>`,
     );
   });
   parts.push('</svg>');
   return parts.join('\n');
+}
+
+function htmlTerms(id: string, terms: Array<[string, string]>): string {
+  return `<dl id="${id}" class="terms">\n${terms.map(([t, d]) => `<dt>${esc(t)}</dt><dd>${esc(d)}</dd>`).join('\n')}\n</dl>`;
 }
 
 export function htmlReport(
@@ -199,8 +322,34 @@ export function htmlReport(
 ): string {
   const first = summary.events.first_at === null ? null : localDate(summary.events.first_at);
   const last = summary.events.last_at === null ? null : localDate(summary.events.last_at);
-  const rows = (cells: string[]) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  const rows = (cells: string[], num: boolean[] = []) =>
+    `<tr>${cells.map((c, i) => `<td${num[i] ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`;
   const head = (cells: string[]) => `<tr>${cells.map((c) => `<th>${c}</th>`).join('')}</tr>`;
+  const budgets = budgetTable(summary, projections);
+  const budgetSection =
+    summary.budgets.length === 0
+      ? `<p id="no-budgets">${esc(NO_BUDGETS)}</p>`
+      : `<h2>Issued per day</h2>
+${byUnit(summary.budgets)
+  .map(([unit, bs]) => burnChartSvg(unit, bs, first, last))
+  .join('\n')}
+<h2>When each budget runs out</h2>
+<table id="projections">
+${head(budgets.headers)}
+${budgets.rows.map((r) => rows(r.map(esc), [false, false, true, true, true, true, true, true, false])).join('\n')}
+</table>
+${htmlTerms('budget-terms', BUDGET_TERMS)}`;
+  const pointsSection =
+    summary.points === null
+      ? ''
+      : `<h2>Points programme</h2>
+<table id="points">
+${head(['Points', 'Over the replay'])}
+${pointsRows(summary.points)
+  .map(([k, v]) => rows([esc(k), esc(v)], [false, true]))
+  .join('\n')}
+</table>
+${htmlTerms('points-terms', POINTS_TERMS)}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -212,47 +361,39 @@ table { border-collapse: collapse; margin: 1rem 0; }
 th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; font-size: 14px; }
 th { background: #f4f4f4; }
 td.num { text-align: right; }
+#projections td:not(:last-child), #rules td:nth-child(n+3), #points td { white-space: nowrap; }
+svg.burn-chart { display: block; margin: 1rem 0; }
+dl.terms { max-width: 60rem; display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; font-size: 14px; }
+dl.terms dt { font-weight: 600; }
+dl.terms dd { margin: 0; }
 </style>
 </head>
 <body>
 <h1>Backtest: budget burn</h1>
-<p>${fmt(summary.events.processed)} events from ${esc(first ?? '—')} to ${esc(last ?? '—')} (time zone ${esc(summary.timezone)}), ${fmt(summary.events.rejected)} rejected.</p>
-<h2>Burn per day</h2>
-${summary.budgets.length === 0 ? '<p>No budgets.</p>' : burnChartSvg(summary.budgets, first, last)}
-<h2>When each budget runs out</h2>
-<table id="projections">
-${head(['Budget', 'Period', 'Limit', 'Committed', 'Charged', 'Rate / day', 'Runs out'])}
-${projections
-  .map((p) =>
-    rows([
-      esc(p.budget),
-      esc(p.period),
-      `${fmt(p.limit)} ${esc(p.unit)}`,
-      fmt(p.committed),
-      fmt(p.charged),
-      fmt(p.rate_per_day),
-      esc(p.text),
-    ]),
-  )
-  .join('\n')}
-</table>
+<p>${fmt(summary.events.processed)} events from ${esc(first ?? '—')} to ${esc(last ?? '—')} (time zone ${esc(summary.timezone)}), ${fmt(summary.events.rejected)} rejected. Money in ${esc(summary.currency)}.</p>
+${budgetSection}
+${pointsSection}
 <h2>Rewards per rule</h2>
 <table id="rules">
-${head(['Rule', 'Reward', 'Issued', 'Quantity', 'Cost', 'Outcomes'])}
+${head(['Rule', 'Reward', 'Issued', 'Quantity', 'Value', 'Cost', 'Outcomes'])}
 ${summary.rules
   .map((r) =>
-    rows([
-      esc(r.rule_name),
-      esc(r.reward),
-      fmt(r.issuances),
-      fmt(r.quantity),
-      fmt(r.cost),
-      esc(
-        Object.entries(r.outcomes)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', '),
-      ),
-    ]),
+    rows(
+      [
+        esc(r.rule_name),
+        esc(r.reward),
+        fmt(r.issuances),
+        fmt(r.quantity),
+        esc(ruleAmount(r.value, r.value_unit)),
+        esc(ruleAmount(r.cost, r.cost_unit)),
+        esc(
+          Object.entries(r.outcomes)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ),
+      ],
+      [false, false, true, true, true, true, false],
+    ),
   )
   .join('\n')}
 </table>
@@ -269,35 +410,46 @@ export function markdownReport(
   const first = summary.events.first_at === null ? '—' : localDate(summary.events.first_at);
   const last = summary.events.last_at === null ? '—' : localDate(summary.events.last_at);
   const lines: string[] = [];
+  const terms = (list: Array<[string, string]>) => list.map(([t, d]) => `- **${t}**: ${d}`);
   lines.push('# Backtest: budget burn', '');
   lines.push(
-    `${fmt(summary.events.processed)} events from ${first} to ${last} (time zone ${summary.timezone}), ${fmt(summary.events.rejected)} rejected.`,
+    `${fmt(summary.events.processed)} events from ${first} to ${last} (time zone ${summary.timezone}), ${fmt(summary.events.rejected)} rejected. Money in ${summary.currency}.`,
     '',
   );
   lines.push('## When each budget runs out', '');
-  lines.push('| Budget | Period | Limit | Committed | Charged | Rate / day | Runs out |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | --- |');
-  for (const p of projections) {
-    lines.push(
-      `| ${p.budget} | ${p.period} | ${fmt(p.limit)} ${p.unit} | ${fmt(p.committed)} | ${fmt(p.charged)} | ${fmt(p.rate_per_day)} | ${p.text} |`,
-    );
+  if (summary.budgets.length === 0) {
+    lines.push(NO_BUDGETS, '');
+  } else {
+    const t = budgetTable(summary, projections);
+    lines.push(`| ${t.headers.join(' | ')} |`);
+    lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
+    lines.push('', ...terms(BUDGET_TERMS), '');
+    lines.push('## Issued per day', '');
+    for (const b of summary.budgets) {
+      lines.push(
+        `### ${b.name} (limit ${formatAmount(b.limit, b.unit)} per ${b.period === 'none' ? 'budget' : b.period})`,
+        '',
+      );
+      lines.push('| Date | Issued |', '| --- | ---: |');
+      for (const d of b.daily) lines.push(`| ${d.date} | ${formatAmount(d.cost, b.unit)} |`);
+      if (b.daily.length === 0) lines.push(`| — | ${formatAmount(0, b.unit)} |`);
+      lines.push('');
+    }
   }
-  lines.push('', '## Burn per day', '');
-  for (const b of summary.budgets) {
-    lines.push(
-      `### ${b.name} (${b.unit}, limit ${fmt(b.limit)} per ${b.period === 'none' ? 'budget' : b.period})`,
-      '',
-    );
-    lines.push('| Date | Charged |', '| --- | ---: |');
-    for (const d of b.daily) lines.push(`| ${d.date} | ${fmt(d.cost)} |`);
-    if (b.daily.length === 0) lines.push('| — | 0 |');
-    lines.push('');
+  if (summary.points !== null) {
+    lines.push('## Points programme', '', '| Points | Over the replay |', '| --- | ---: |');
+    for (const [k, v] of pointsRows(summary.points)) lines.push(`| ${k} | ${v} |`);
+    lines.push('', ...terms(POINTS_TERMS), '');
   }
   lines.push('## Rewards per rule', '');
-  lines.push('| Rule | Reward | Issued | Quantity | Cost |', '| --- | --- | ---: | ---: | ---: |');
+  lines.push(
+    '| Rule | Reward | Issued | Quantity | Value | Cost |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  );
   for (const r of summary.rules)
     lines.push(
-      `| ${r.rule_name} | ${r.reward} | ${fmt(r.issuances)} | ${fmt(r.quantity)} | ${fmt(r.cost)} |`,
+      `| ${r.rule_name} | ${r.reward} | ${fmt(r.issuances)} | ${fmt(r.quantity)} | ${ruleAmount(r.value, r.value_unit)} | ${ruleAmount(r.cost, r.cost_unit)} |`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { type Budget, type IngestResult, localNow, periodKey } from '@laas/core';
+import { type Budget, type IngestResult, isCurrency, localNow, MAX_PAGE_LIMIT, periodKey } from '@laas/core';
 import type { Scratch } from './scratch.js';
 
 export interface RuleSummary {
@@ -11,7 +11,11 @@ export interface RuleSummary {
   issuances: number;
   quantity: number;
   value: number;
+  /** What `value` counts: `points`, `percent`, or the tenant's currency (minor units). */
+  value_unit: string;
   cost: number;
+  /** What `cost` counts: the unit of the rule's budget, else the tenant's currency (minor units). */
+  cost_unit: string;
 }
 
 export interface BudgetPeriodSummary {
@@ -37,6 +41,8 @@ export interface BudgetSummary {
   budget_id: string;
   name: string;
   unit: string;
+  /** The currency of `limit` and the period amounts (minor units); null for a points budget. */
+  currency: string | null;
   period: Budget['period'];
   limit: number;
   hard_cap: boolean;
@@ -45,9 +51,23 @@ export interface BudgetSummary {
   daily: Array<{ date: string; cost: number }>;
 }
 
+/** A points programme over the replay, in points. */
+export interface PointsSummary {
+  /** Points credited by rules. */
+  earned: number;
+  /** Points that left balances other than by expiry (bought rewards with points, adjustments). */
+  spent: number;
+  /** Points whose lots expired unused. */
+  expired: number;
+  /** Points customers hold at the end: what the programme still owes. */
+  outstanding: number;
+}
+
 export interface DryRunSummary {
   store: string;
   timezone: string;
+  /** The tenant's currency: money amounts are integers in its minor units. */
+  currency: string;
   events: {
     read: number;
     processed: number;
@@ -63,6 +83,8 @@ export interface DryRunSummary {
   budgets: BudgetSummary[];
   codes: Array<{ reward_id: string; reward: string; used: number; available: number }>;
   expired: { rewards: number; reservations: number; points: number };
+  /** Null when no reward credits points. */
+  points: PointsSummary | null;
   placeholder_rewards: string[];
   rejected_samples: Array<{ line: number; error: string }>;
   elapsed_ms: number;
@@ -86,6 +108,9 @@ export class SummaryBuilder {
   readonly #daily = new Map<string, Map<string, number>>();
   readonly #codes = new Map<string, number>();
   readonly #samples: Array<{ line: number; error: string }> = [];
+  /** Rules whose reward credits points. */
+  readonly #pointsRules = new Set<string>();
+  #pointsEarned = 0;
   #read = 0;
   #processed = 0;
   #rejected = 0;
@@ -99,17 +124,24 @@ export class SummaryBuilder {
   constructor(scratch: Scratch) {
     this.#scratch = scratch;
     this.#tz = scratch.tenant.timezone;
+    const currency = scratch.tenant.settings.currency;
     for (const rule of scratch.rules.values()) {
+      const reward = scratch.rewards.get(rule.reward_id);
+      const budget = rule.budget_id === null ? undefined : scratch.budgets.get(rule.budget_id);
       this.#rules.set(rule.id, {
         rule_id: rule.id,
         rule_name: rule.name,
-        reward: scratch.rewards.get(rule.reward_id)?.name ?? rule.reward_id,
+        reward: reward?.name ?? rule.reward_id,
         outcomes: {},
         issuances: 0,
         quantity: 0,
         value: 0,
+        value_unit:
+          reward?.type === 'points' ? 'points' : reward?.type === 'discount_percent' ? 'percent' : currency,
         cost: 0,
+        cost_unit: budget?.unit ?? currency,
       });
+      if (reward?.type === 'points') this.#pointsRules.add(rule.id);
     }
   }
 
@@ -160,6 +192,7 @@ export class SummaryBuilder {
         rule.quantity += i.quantity;
         rule.value += i.value;
         rule.cost += i.cost;
+        if (this.#pointsRules.has(rule.rule_id)) this.#pointsEarned += i.value;
       }
       if (i.code !== null) this.#codes.set(i.reward_id, (this.#codes.get(i.reward_id) ?? 0) + 1);
       if (i.budget_id !== null && i.budget_period !== null) {
@@ -172,6 +205,30 @@ export class SummaryBuilder {
         days.set(date, (days.get(date) ?? 0) + i.cost);
       }
     }
+  }
+
+  /** Earned and expired as counted along the way; outstanding from every balance at the end. */
+  async #points(): Promise<PointsSummary> {
+    const { engine, tenant } = this.#scratch;
+    let outstanding = 0;
+    let cursor: string | null = null;
+    do {
+      const page = await engine.customers.list(
+        tenant.id,
+        {},
+        { limit: MAX_PAGE_LIMIT, ...(cursor ? { cursor } : {}) },
+      );
+      for (const c of page.items) outstanding += c.stats.points_balance;
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    const expired = this.#scratch.expired.points;
+    // A replay only earns and expires points; whatever else left the balances was spent.
+    return {
+      earned: this.#pointsEarned,
+      spent: this.#pointsEarned - expired - outstanding,
+      expired,
+      outstanding,
+    };
   }
 
   #budgetOf(ruleId: string): Budget | null {
@@ -233,6 +290,7 @@ export class SummaryBuilder {
         budget_id: b.id,
         name: b.name,
         unit: b.unit,
+        currency: isCurrency(b.unit) ? b.unit : null,
         period: b.period,
         limit: b.limit,
         hard_cap: b.hard_cap,
@@ -254,6 +312,7 @@ export class SummaryBuilder {
     return {
       store: this.#scratch.store,
       timezone: this.#tz,
+      currency: tenant.settings.currency,
       events: {
         read: this.#read,
         processed: this.#processed,
@@ -269,6 +328,7 @@ export class SummaryBuilder {
       budgets,
       codes,
       expired: { ...this.#scratch.expired },
+      points: this.#pointsRules.size === 0 ? null : await this.#points(),
       placeholder_rewards: this.#scratch.placeholders,
       rejected_samples: this.#samples,
       elapsed_ms: Date.now() - this.#started,

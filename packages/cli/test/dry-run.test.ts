@@ -6,6 +6,7 @@ import { laas } from './helpers.js';
 
 const SHOP = 'examples/coffee-shop';
 const JANUARY = `${SHOP}/events/january.jsonl`;
+const RETAIL = 'examples/retail-points';
 
 interface Summary {
   events: { read: number; processed: number; rejected: number };
@@ -49,7 +50,18 @@ describe('laas dry-run', () => {
       /Stamp card: every 5th visit earns a free coffee\s+issued\s+Issued 1 × "Free coffee"/,
     );
     expect(r.stdout).toContain('Rewards per rule');
-    expect(r.stdout).toMatch(/Monthly treats\s+2025-01\s+5,000 GHS/);
+    // GHS 50.00 (5,000 pesewas) shown as money, never as "5,000 GHS".
+    expect(r.stdout).toMatch(
+      /Monthly treats\s+2025-01\s+GHS\s50\.00\s+GHS\s63\.00\s+GHS\s13\.50\s+GHS\s49\.50\s+2\s/,
+    );
+    expect(r.stdout).not.toMatch(/5,000 GHS/);
+    expect(r.stdout).toMatch(
+      /Stamp card: every 5th visit earns a free coffee\s+Free coffee\s+15\s+GHS\s0\.00\s+GHS\s45\.00/,
+    );
+    // Each figure of the budget table defined in one sentence.
+    for (const term of ['Limit', 'Issued', 'Returned', 'Committed', 'Refused', 'Rate / day', 'Runs out']) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${term.replace('/', '\\/')}: [A-Z].+\\.$`, 'm'));
+    }
     expect(r.stdout).toMatch(/caps hit: \d+, cooldowns hit: \d+/);
     expect(r.stdout).not.toContain('\u001b[');
   });
@@ -105,15 +117,121 @@ describe('laas dry-run', () => {
     expect(r.stdout).toMatch(/1 processed.*3 rejected/s);
   });
 
+  it('--json keeps amounts in minor units and names their currency', async () => {
+    const r = await laas(['dry-run', '--rules', SHOP, '--events', JANUARY, '--json', '--quiet']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout).summary;
+    expect(s.currency).toBe('GHS');
+    expect(s.budgets[0]).toMatchObject({ name: 'Monthly treats', unit: 'GHS', currency: 'GHS', limit: 5000 });
+    expect(s.budgets[0].periods[0]).toMatchObject({ limit: 5000, charged: 6300, committed: 4950 });
+    expect(s.projections[0]).toMatchObject({ currency: 'GHS', limit: 5000 });
+    const stamp = s.rules.find((x: { rule_name: string }) => x.rule_name.startsWith('Stamp card'));
+    expect(stamp).toMatchObject({ cost: 4500, cost_unit: 'GHS', value_unit: 'GHS' });
+    // No reward credits points: no points programme.
+    expect(s.points).toBeNull();
+  });
+
+  it('a points programme gets its own summary; money and points budgets each in their unit', async () => {
+    const args = ['dry-run', '--rules', RETAIL, '--events', `${RETAIL}/events/purchases.csv`, '--quiet'];
+    const [text, json] = await Promise.all([laas(args), laas([...args, '--json'])]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/Monthly rewards\s+2025-01\s+\$40\.00\s+\$60\.00\s+\$60\.00\s+\$0\.00\s+2\s/);
+    expect(text.stdout).toMatch(/Points issued\s+2025-01\s+12,000 points \(soft\)\s+12,595 points/);
+    expect(text.stdout).not.toContain('4,000 USD');
+    expect(text.stdout).toContain('Points programme');
+    expect(text.stdout).toMatch(/Earned\s+47,418 points/);
+    expect(text.stdout).toMatch(/Spent\s+0 points/);
+    expect(text.stdout).toMatch(/Expired\s+12,209 points/);
+    expect(text.stdout).toMatch(/Outstanding\s+35,209 points/);
+    expect(text.stdout).toMatch(/^ {2}Outstanding: Points customers still hold at the end of the replay/m);
+    const s = JSON.parse(json.stdout).summary;
+    expect(s.points).toEqual({ earned: 47418, spent: 0, expired: 12209, outstanding: 35209 });
+    expect(s.currency).toBe('USD');
+    const units = s.budgets.map((b: { name: string; unit: string; currency: string | null }) => [
+      b.name,
+      b.unit,
+      b.currency,
+    ]);
+    expect(units).toEqual([
+      ['Monthly rewards', 'USD', 'USD'],
+      ['Points issued', 'points', null],
+    ]);
+  });
+
+  it('each currency with its own minor-unit digits: yen have none, Kuwaiti dinars three', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laas-currencies-'));
+    for (const d of ['rules', 'rewards', 'budgets']) mkdirSync(join(dir, d));
+    writeFileSync(
+      join(dir, 'tenant.yaml'),
+      'name: Kissa\ntimezone: Asia/Tokyo\nsettings:\n  currency: JPY\n',
+    );
+    writeFileSync(
+      join(dir, 'rewards', 'r.yaml'),
+      'id: 0192f1a0-0000-7000-8000-000000000c01\nname: Tea\ntype: item\ncost: 120\n',
+    );
+    writeFileSync(
+      join(dir, 'budgets', 'yen.yaml'),
+      'id: 0192f1a0-0000-7000-8000-000000000c02\nname: Yen\nunit: JPY\nlimit: 500\nperiod: month\n',
+    );
+    writeFileSync(
+      join(dir, 'budgets', 'dinar.yaml'),
+      'id: 0192f1a0-0000-7000-8000-000000000c03\nname: Dinar\nunit: KWD\nlimit: 1234\nperiod: month\n',
+    );
+    writeFileSync(
+      join(dir, 'rules', 'r.yaml'),
+      '- id: 0192f1a0-0000-7000-8000-000000000c04\n  name: Yen tea\n  event_types: [visit]\n  reward_id: 0192f1a0-0000-7000-8000-000000000c01\n  budget_id: 0192f1a0-0000-7000-8000-000000000c02\n- id: 0192f1a0-0000-7000-8000-000000000c05\n  name: Dinar tea\n  event_types: [visit]\n  reward_id: 0192f1a0-0000-7000-8000-000000000c01\n  budget_id: 0192f1a0-0000-7000-8000-000000000c03\n',
+    );
+    const events = [1, 2].map((d) =>
+      JSON.stringify({
+        type: 'visit',
+        occurred_at: `2025-03-0${d}T10:00:00Z`,
+        customer: { external_ref: `c${d}` },
+      }),
+    );
+    writeFileSync(join(dir, 'events.jsonl'), events.join('\n'));
+    const r = await laas(['dry-run', '--rules', dir, '--events', join(dir, 'events.jsonl'), '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Yen tea\s+Tea\s+2\s+¥0\s+¥240\s/);
+    expect(r.stdout).toMatch(/Yen\s+2025-03\s+¥500\s+¥240\s+¥0\s+¥240\s+0\s/);
+    expect(r.stdout).toMatch(/Dinar\s+2025-03\s+KWD\s1\.234\s+KWD\s0\.240\s/);
+  });
+
+  it('says plainly when a project has no budgets', async () => {
+    const dir = cooldownProject();
+    const r = await laas(['dry-run', '--rules', dir, '--events', join(dir, 'events.jsonl'), '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Budgets per period\n {2}This project has no budgets\./);
+    const md = join(dir, 'out.md');
+    const html = join(dir, 'out.html');
+    await laas(['dry-run', '--rules', dir, '--events', join(dir, 'events.jsonl'), '--quiet', '--report', md]);
+    await laas([
+      'dry-run',
+      '--rules',
+      dir,
+      '--events',
+      join(dir, 'events.jsonl'),
+      '--quiet',
+      '--report',
+      html,
+    ]);
+    expect(readFileSync(md, 'utf8')).toContain('This project has no budgets.');
+    expect(readFileSync(html, 'utf8')).toContain('<p id="no-budgets">This project has no budgets.</p>');
+  });
+
   it('--report out.md writes the burn per day and when each budget runs out', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'laas-report-'));
     const out = join(dir, 'backtest.md');
     const r = await laas(['dry-run', '--rules', SHOP, '--events', JANUARY, '--quiet', '--report', out]);
     expect(r.code).toBe(0);
     const md = readFileSync(out, 'utf8');
-    expect(md).toContain('| Budget | Period | Limit | Committed | Charged | Rate / day | Runs out |');
-    expect(md).toMatch(/\| Monthly treats \| 2025-01 \| 5,000 GHS \|/);
-    expect(md).toMatch(/\| 2025-01-0\d \| [\d,]+ \|/);
+    expect(md).toContain(
+      '| Budget | Period | Limit | Issued | Returned | Committed | Refused | Rate / day | Runs out |',
+    );
+    expect(md).toMatch(
+      /\| Monthly treats \| 2025-01 \| GHS\s50\.00 \| GHS\s63\.00 \| GHS\s13\.50 \| GHS\s49\.50 \| 2 \|/,
+    );
+    expect(md).toMatch(/\| 2025-01-0\d \| GHS\s\d+\.\d\d \|/);
+    expect(md).toContain('- **Committed**: ');
   });
 
   it('projects exhaustion within the period, or says it will not run out in it', async () => {

@@ -60,6 +60,13 @@ describe('README: A tour', () => {
     const script = command.replace('/tmp/report.html', report);
     const { stdout } = await run('bash', ['-c', script], { cwd: ROOT, timeout: 120_000 });
     expect(stdout).toContain('Budgets per period');
+    // The excerpt the README shows is what the command prints (Intl puts a no-break space after GHS).
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const tour = readme.slice(readme.indexOf('\n## A tour\n'), readme.indexOf('\n## Packages\n'));
+    const excerpt = /```text\n([\s\S]*?)```/.exec(tour)?.[1] ?? '';
+    expect(excerpt).toContain('GHS 50.00');
+    const squash = (text: string) => text.replaceAll('\u00a0', ' ').replace(/[ \t]+/g, ' ');
+    for (const line of excerpt.trim().split('\n')) expect(squash(stdout)).toContain(squash(line).trim());
     expect(stdout).toContain(`Report written to ${report}`);
     expect(existsSync(report)).toBe(true);
     expect(readFileSync(report, 'utf8')).toContain('<svg');

@@ -18,7 +18,7 @@ if (!available && !required) {
 }
 
 describe.skipIf(!available && !required)('dry-run --report out.html in headless Chromium', () => {
-  it('renders the burn chart: one polyline per budget, axis labels, the projection table', async () => {
+  it('renders one burn chart per unit with money as money, no label cut, the figures defined, the points programme', async () => {
     expect(available, `Chromium is required under CI but missing at ${CHROMIUM}`).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'laas-html-'));
     const out = join(dir, 'backtest.html');
@@ -40,33 +40,85 @@ describe.skipIf(!available && !required)('dry-run --report out.html in headless 
     try {
       const page = await browser.newPage();
       await page.goto(pathToFileURL(out).href);
-      const svg = page.locator('svg#burn-chart');
-      await expect(svg.count()).resolves.toBe(1);
-      const box = await svg.boundingBox();
-      expect(box?.width).toBeGreaterThan(300);
-      const budgets = await page.locator('svg#burn-chart polyline.budget-line').evaluateAll((els) =>
-        els.map((e) => ({
-          name: e.getAttribute('data-budget'),
-          points: (e.getAttribute('points') ?? '').split(' ').length,
-        })),
-      );
-      expect(budgets.map((b) => b.name).sort()).toEqual(['Monthly rewards', 'Points issued']);
-      for (const b of budgets) expect(b.points).toBeGreaterThan(20);
-      const xLabels = await page.locator('svg#burn-chart text.x-label').allTextContents();
-      expect(xLabels.length).toBeGreaterThanOrEqual(2);
-      for (const l of xLabels) expect(l).toMatch(/^2025-\d\d-\d\d$/);
-      const yLabels = await page.locator('svg#burn-chart text.y-label').allTextContents();
-      expect(yLabels[0]).toBe('0');
-      expect(yLabels.length).toBe(5);
-      expect(await page.locator('svg#burn-chart text.axis-title').allTextContents()).toEqual([
-        'Date',
-        'Charged per day',
+      await page.setViewportSize({ width: 1100, height: 900 });
+      // One chart per unit: dollars and points never share an axis.
+      const charts = page.locator('svg.burn-chart');
+      expect(await charts.evaluateAll((els) => els.map((e) => e.getAttribute('data-unit')))).toEqual([
+        'USD',
+        'points',
       ]);
-      const rows = await page.locator('#projections tr').count();
-      expect(rows).toBeGreaterThan(1);
-      expect(await page.locator('#projections').textContent()).toMatch(
-        /ran out on|runs out around|not within this period|did not run out/,
+      for (const [unit, budget, yLabel, title] of [
+        ['USD', 'Monthly rewards', /^\$\d+\.\d\d$/, 'Issued per day (USD)'],
+        ['points', 'Points issued', /^[\d,]+$/, 'Issued per day (points)'],
+      ] as const) {
+        const svg = page.locator(`svg.burn-chart[data-unit="${unit}"]`);
+        const box = await svg.boundingBox();
+        expect(box?.width).toBeGreaterThan(300);
+        const lines = await svg.locator('polyline.budget-line').evaluateAll((els) =>
+          els.map((e) => ({
+            name: e.getAttribute('data-budget'),
+            points: (e.getAttribute('points') ?? '').split(' ').length,
+          })),
+        );
+        expect(lines.map((l) => l.name)).toEqual([budget]);
+        for (const l of lines) expect(l.points).toBeGreaterThan(20);
+        const xLabels = svg.locator('text.x-label');
+        const dates = await xLabels.allTextContents();
+        expect(dates.length).toBeGreaterThanOrEqual(2);
+        for (const l of dates) expect(l).toMatch(/^2025-\d\d-\d\d$/);
+        expect(dates.at(-1)).toBe('2025-04-30');
+        // No label is cut: every one lies inside the chart's box, the last date included.
+        const labels = await svg.locator('text').all();
+        for (const label of labels) {
+          const b = await label.boundingBox();
+          if (b === null || box === null) throw new Error('no bounding box');
+          const text = (await label.textContent()) ?? '';
+          expect(b.x, text).toBeGreaterThanOrEqual(box.x);
+          expect(b.x + b.width, text).toBeLessThanOrEqual(box.x + box.width);
+          expect(b.y).toBeGreaterThanOrEqual(box.y);
+          expect(b.y + b.height).toBeLessThanOrEqual(box.y + box.height);
+        }
+        // Dates far enough apart not to overlap.
+        const xBoxes = await xLabels.evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON()));
+        for (let i = 1; i < xBoxes.length; i++) expect(xBoxes[i].left).toBeGreaterThan(xBoxes[i - 1].right);
+        const yLabels = await svg.locator('text.y-label').allTextContents();
+        expect(yLabels.length).toBeGreaterThanOrEqual(3);
+        expect(yLabels[0]).toMatch(/^\$?0(\.00)?$/);
+        for (const l of yLabels) expect(l).toMatch(yLabel);
+        expect(await svg.locator('text.axis-title').allTextContents()).toEqual(['Date', title]);
+      }
+      const projections = (await page.locator('#projections').textContent()) ?? '';
+      expect(projections).toMatch(/ran out on|runs out around|not within this period|did not run out/);
+      // Money as money, points as points, never minor units read as whole currency.
+      expect(projections).toContain('$40.00');
+      expect(projections).toContain('12,000 points');
+      expect(projections).not.toContain('4,000 USD');
+      for (const th of ['Limit', 'Issued', 'Returned', 'Committed', 'Refused', 'Rate / day', 'Runs out']) {
+        expect(await page.locator('#projections th', { hasText: th }).count()).toBeGreaterThan(0);
+        expect(await page.locator('#budget-terms dt', { hasText: th }).count()).toBe(1);
+      }
+      // The points programme: earned − spent − expired = outstanding at the end of the replay.
+      const points = Object.fromEntries(
+        await page
+          .locator('#points tr:has(td)')
+          .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))),
       );
+      expect(points).toEqual({
+        Earned: '47,418 points',
+        Spent: '0 points',
+        Expired: '12,209 points',
+        Outstanding: '35,209 points',
+      });
+      expect(await page.locator('#points-terms dt').allTextContents()).toEqual([
+        'Earned',
+        'Spent',
+        'Expired',
+        'Outstanding',
+      ]);
+      expect(await page.locator('#rules').textContent()).toContain('$235.00');
+      // LAAS_REPORT_SCREENSHOT=/tmp/report.png: a picture of the page, to look at how it reads.
+      const shot = process.env.LAAS_REPORT_SCREENSHOT;
+      if (shot) await page.screenshot({ path: shot, fullPage: true });
     } finally {
       await browser.close();
     }

@@ -24,6 +24,7 @@ export type * from './engine/types.js';
 export * from './errors.js';
 export { isUuid, newId } from './ids.js';
 export { type MemoryStoreOptions, memoryStore } from './memory/memory-store.js';
+export { formatAmount, formatMoney, formatPoints, isCurrency, minorUnitDigits } from './money.js';
 export type * from './ports/repositories.js';
 export { capWindowKey } from './ports/repositories.js';
 export type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from './ports/store.js';

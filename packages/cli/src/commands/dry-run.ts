@@ -5,7 +5,17 @@ import { type Command, Option } from 'commander';
 import { type EventInput, readEvents } from '../events.js';
 import { type Colours, colours, fmtInt, outcomeColour, table } from '../output.js';
 import type { Project } from '../project.js';
-import { htmlReport, markdownReport, projectBudgets } from '../report.js';
+import {
+  BUDGET_TERMS,
+  budgetTable,
+  htmlReport,
+  markdownReport,
+  NO_BUDGETS,
+  POINTS_TERMS,
+  pointsRows,
+  projectBudgets,
+  ruleAmount,
+} from '../report.js';
 import { createScratch, describeError, type Scratch, ScratchSetupError, type StoreKind } from '../scratch.js';
 import { addEntityOptions, chooseStore, type EntityOptions, loadOrReport, sourcesOf } from '../sources.js';
 import { type DryRunSummary, SummaryBuilder } from '../summary.js';
@@ -270,8 +280,8 @@ function printSummary(
         r.rule_name,
         r.reward,
         fmtInt(r.quantity),
-        fmtInt(r.value),
-        fmtInt(r.cost),
+        ruleAmount(r.value, r.value_unit),
+        ruleAmount(r.cost, r.cost_unit),
         ...used.map((k) => fmtInt(r.outcomes[k] ?? 0)),
       ]),
       [false, false, true, true, true, ...used.map(() => true)],
@@ -282,33 +292,28 @@ function printSummary(
   out.push(
     `  caps hit: ${fmtInt(caps)}, cooldowns hit: ${fmtInt(cooldowns)}, budget refusals: ${fmtInt(s.decisions.budget_exhausted ?? 0)}`,
   );
-  if (s.budgets.length > 0) {
-    out.push('', c.bold('Budgets per period'));
-    const rows = s.budgets.flatMap((b) =>
-      b.periods.map((p) => {
-        const proj = projections.find((x) => x.budget === b.name && x.period === p.period);
-        return [
-          b.name,
-          p.period,
-          `${fmtInt(p.limit)} ${b.unit}`,
-          fmtInt(p.committed),
-          fmtInt(p.charged),
-          fmtInt(p.refused),
-          proj?.text ?? '',
-        ];
-      }),
-    );
+  const terms = (list: Array<[string, string]>) => list.map(([t, d]) => c.dim(`  ${t}: ${d}`));
+  out.push('', c.bold('Budgets per period'));
+  if (s.budgets.length === 0) {
+    out.push(`  ${NO_BUDGETS}`);
+  } else {
+    const t = budgetTable(s, projections);
     out.push(
-      ...table(['budget', 'period', 'limit', 'committed', 'charged', 'refused', 'runs out'], rows, [
-        false,
-        false,
-        true,
-        true,
-        true,
-        true,
-        false,
-      ]).map((l) => `  ${l}`),
+      ...table(
+        t.headers.map((h) => h.toLowerCase()),
+        t.rows,
+        t.headers.map((_, i) => i >= 2 && i <= 7),
+      ).map((l) => `  ${l}`),
+      '',
+      ...terms(BUDGET_TERMS),
     );
+  }
+  if (s.points !== null) {
+    out.push('', c.bold('Points programme'));
+    out.push(
+      ...table(['points', 'over the replay'], pointsRows(s.points), [false, true]).map((l) => `  ${l}`),
+    );
+    out.push('', ...terms(POINTS_TERMS));
   }
   if (s.codes.length > 0) {
     out.push('', c.bold('Voucher codes'));
