@@ -41,6 +41,11 @@ export function eventsFileSize(file: string): number {
   return statSync(file).size;
 }
 
+/** How far a {@link readEvents} has read its file (to within a read-ahead chunk), for progress. */
+export interface ReadPosition {
+  bytes: number;
+}
+
 /** Completes a row into an ingest input: a generated key when missing, `occurred_at` required. */
 export function normaliseEvent(value: unknown, line: number, keyPrefix: string): EventRow {
   const raw = JSON.stringify(value) ?? '';
@@ -103,16 +108,19 @@ export function csvRecordToEvent(record: Record<string, string>): Record<string,
  * Streams the events of a `.jsonl` or `.csv` file, one at a time, in file order: memory stays
  * bounded whatever the file's size.
  */
-export async function* readEvents(file: string, keyPrefix = 'dry-run-'): AsyncGenerator<EventRow> {
+export async function* readEvents(
+  file: string,
+  keyPrefix = 'dry-run-',
+  position: ReadPosition = { bytes: 0 },
+): AsyncGenerator<EventRow> {
   const format = eventsFormat(file);
+  const stream = createReadStream(file, format === 'jsonl' ? { encoding: 'utf8' } : {});
   if (format === 'jsonl') {
-    const lines = createInterface({
-      input: createReadStream(file, { encoding: 'utf8' }),
-      crlfDelay: Infinity,
-    });
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
     let line = 0;
     for await (const text of lines) {
       line++;
+      position.bytes = stream.bytesRead;
       const trimmed = text.trim();
       if (trimmed === '' || trimmed.startsWith('//')) continue;
       let value: unknown;
@@ -131,7 +139,7 @@ export async function* readEvents(file: string, keyPrefix = 'dry-run-'): AsyncGe
     }
     return;
   }
-  const parser = createReadStream(file).pipe(
+  const parser = stream.pipe(
     parse({
       columns: true,
       skip_empty_lines: true,
@@ -145,6 +153,7 @@ export async function* readEvents(file: string, keyPrefix = 'dry-run-'): AsyncGe
     record: Record<string, string>;
     info: { lines: number };
   }>) {
+    position.bytes = stream.bytesRead;
     yield normaliseEvent(csvRecordToEvent(chunk.record), chunk.info.lines, keyPrefix);
   }
 }

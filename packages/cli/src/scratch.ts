@@ -9,15 +9,17 @@ import {
   type IngestResult,
   type LaasError,
   memoryStore,
+  type ReplayStore,
   type Reward,
   type Rule,
+  replayStore,
   type Store,
   type Tenant,
 } from '@laas/core';
 import type { EventInput } from './events.js';
 import type { Project } from './project.js';
 
-export type StoreKind = 'memory' | 'sqlite';
+export type StoreKind = 'replay' | 'memory' | 'sqlite';
 
 /** An engine on a throw-away store, loaded with a project, whose clock the caller moves. */
 export interface Scratch {
@@ -33,6 +35,11 @@ export interface Scratch {
   ingest(input: EventInput, at: Date): Promise<IngestResult>;
   /** What `expireDue` did along the way. */
   expired: { rewards: number; reservations: number; points: number };
+  /**
+   * Events older than the replay store's compaction had reached when they came (a file out of time
+   * order by more than a day): their caps and cooldowns may not have seen every earlier issuance.
+   */
+  late: number;
   close(): Promise<void>;
 }
 
@@ -70,6 +77,7 @@ function hookCleanup(): void {
 }
 
 async function openStore(kind: StoreKind): Promise<{ store: Store; cleanup: () => void }> {
+  if (kind === 'replay') return { store: replayStore({ name: 'dry-run' }), cleanup: () => {} };
   if (kind === 'memory') return { store: memoryStore({ name: 'dry-run' }), cleanup: () => {} };
   const { sqliteStore } = await import('@laas/adapters-sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'laas-scratch-'));
@@ -167,7 +175,10 @@ export async function createScratch(project: Project, options: ScratchOptions): 
     }
     const expired = { rewards: 0, reservations: 0, points: 0 };
     let lastDay = Math.floor(now.getTime() / DAY_MS);
-    return {
+    // The replay store forgets, once a day of events, what later decisions cannot read.
+    const compactable = options.store === 'replay' ? (store as ReplayStore) : null;
+    let compactedTo = Number.NEGATIVE_INFINITY;
+    const scratch: Scratch = {
       engine,
       tenant,
       store: options.store,
@@ -176,6 +187,7 @@ export async function createScratch(project: Project, options: ScratchOptions): 
       budgets,
       placeholders,
       expired,
+      late: 0,
       async ingest(input, at) {
         const day = Math.floor(at.getTime() / DAY_MS);
         if (day > lastDay) {
@@ -186,7 +198,12 @@ export async function createScratch(project: Project, options: ScratchOptions): 
           expired.reservations += r.cancelled;
           expired.points += r.points_expired;
           lastDay = day;
+          if (compactable !== null) {
+            await compactable.compact(t, now);
+            compactedTo = Math.max(compactedTo, day * DAY_MS - DAY_MS);
+          }
         }
+        if (at.getTime() < compactedTo) scratch.late++;
         now = at;
         return engine.ingest(t, input as never);
       },
@@ -195,6 +212,7 @@ export async function createScratch(project: Project, options: ScratchOptions): 
         cleanup();
       },
     };
+    return scratch;
   } catch (error) {
     await store.close();
     cleanup();

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { eventsFileSize } from './events.js';
 import { colours } from './output.js';
 import { formatProblem, isProjectDir, loadProject, type Project, type ProjectSources } from './project.js';
 import type { StoreKind } from './scratch.js';
@@ -66,12 +65,13 @@ export function loadOrReport(sources: ProjectSources, command: string): Project 
   return project;
 }
 
-/** Above this events file size `--store auto` replays on a temporary SQLite file (bounded memory). */
-export const AUTO_SQLITE_BYTES = 4 * 1024 * 1024;
-
-export function chooseStore(option: string | undefined, eventsFile: string): StoreKind {
+/**
+ * The scratch store of a replay. `auto` is the replay store: memory bounded by customers, whatever
+ * the size of the events file (`memory` keeps every event; `sqlite` a temporary file).
+ */
+export function chooseStore(option: string | undefined): StoreKind {
   const choice = option ?? 'auto';
-  if (choice === 'memory' || choice === 'sqlite') return choice;
-  if (choice !== 'auto') throw new UsageError(`--store must be auto, memory or sqlite (not "${choice}")`);
-  return eventsFileSize(eventsFile) > AUTO_SQLITE_BYTES ? 'sqlite' : 'memory';
+  if (choice === 'auto') return 'replay';
+  if (choice === 'replay' || choice === 'memory' || choice === 'sqlite') return choice;
+  throw new UsageError(`--store must be auto, replay, memory or sqlite (not "${choice}")`);
 }

@@ -76,19 +76,22 @@ describe('laas dry-run', () => {
     );
   });
 
-  it('CSV and JSONL of the same events give the same summary; memory and sqlite stores agree', async () => {
-    const [jsonl, csv, sqlite] = await Promise.all([
+  it('CSV and JSONL of the same events give the same summary; the replay, memory and sqlite stores agree', async () => {
+    const [jsonl, csv, sqlite, memory] = await Promise.all([
       laas(['dry-run', '--rules', SHOP, '--events', JANUARY, '--json', '--quiet']),
       laas(['dry-run', '--rules', SHOP, '--events', `${SHOP}/events/january.csv`, '--json', '--quiet']),
       laas(['dry-run', '--rules', SHOP, '--events', JANUARY, '--json', '--quiet', '--store', 'sqlite']),
+      laas(['dry-run', '--rules', SHOP, '--events', JANUARY, '--json', '--quiet', '--store', 'memory']),
     ]);
     const a = JSON.parse(jsonl.stdout).summary as Summary;
     const b = JSON.parse(csv.stdout).summary as Summary;
     const c = JSON.parse(sqlite.stdout).summary as Summary;
+    const d = JSON.parse(memory.stdout).summary as Summary;
     expect(a.events.processed).toBe(211);
-    expect(a.store).toBe('memory');
+    expect(a.store).toBe('replay');
     expect(c.store).toBe('sqlite');
-    for (const other of [b, c]) {
+    expect(d.store).toBe('memory');
+    for (const other of [b, c, d]) {
       expect(other.rules).toEqual(a.rules);
       expect(other.budgets).toEqual(a.budgets);
     }

@@ -23,7 +23,14 @@ export {
 export type * from './engine/types.js';
 export * from './errors.js';
 export { isUuid, newId } from './ids.js';
-export { type MemoryStoreOptions, memoryStore } from './memory/memory-store.js';
+export type { CompactionReport } from './memory/compaction.js';
+export {
+  type MemoryStoreOptions,
+  memoryStore,
+  type ReplayStore,
+  type ReplayStoreOptions,
+  replayStore,
+} from './memory/memory-store.js';
 export { formatAmount, formatMoney, formatPoints, isCurrency, minorUnitDigits } from './money.js';
 export type * from './ports/repositories.js';
 export { capWindowKey } from './ports/repositories.js';

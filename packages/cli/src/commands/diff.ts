@@ -98,7 +98,7 @@ export function registerDiffCommand(program: Command): void {
     .option('--json', 'print JSON: { changes: [...], summary }')
     .addOption(
       new Option('--store <kind>', 'scratch stores (see dry-run)')
-        .choices(['auto', 'memory', 'sqlite'])
+        .choices(['auto', 'replay', 'memory', 'sqlite'])
         .default('auto'),
     )
     .addHelpText(
@@ -107,7 +107,7 @@ export function registerDiffCommand(program: Command): void {
     )
     .action(async (oldPath: string, newPath: string, opts: DiffOptions) => {
       if (!existsSync(opts.events)) throw new UsageError(`no such events file: ${opts.events}`);
-      const store = chooseStore(opts.store, opts.events);
+      const store = chooseStore(opts.store);
       const oldProject = loadOrReport(sourcesOf(oldPath, opts), 'diff');
       // Proposed rule files against a project: the project's rewards, budgets, ... on both sides.
       const newSources = sourcesOf(newPath, opts);

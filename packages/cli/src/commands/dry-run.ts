@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { localNow } from '@laas/core';
 import { type Command, Option } from 'commander';
-import { type EventInput, readEvents } from '../events.js';
+import { type EventInput, eventsFileSize, type ReadPosition, readEvents } from '../events.js';
 import { type Colours, colours, fmtInt, outcomeColour, table } from '../output.js';
 import type { Project } from '../project.js';
 import {
@@ -52,30 +52,53 @@ export interface EventDecisionRow {
   error?: string;
 }
 
-/** Shows progress on stderr when it is a terminal: count, rate, elapsed. */
+/**
+ * Shows progress on stderr when it is a terminal: events, rate, share of the file read, elapsed and
+ * the time left at the rate so far.
+ */
 export class Progress {
   readonly #on: boolean;
+  readonly #stream: NodeJS.WriteStream;
   readonly #start = Date.now();
   #last = Date.now();
   #shown = false;
   constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.#stream = stream;
     this.#on = stream.isTTY === true;
   }
-  tick(count: number): void {
+  /** `read` is the share of the input read so far, 0 to 1, when it is known. */
+  tick(count: number, read?: number): void {
     if (!this.#on) return;
     const now = Date.now();
     if (now - this.#last < 250) return;
     this.#last = now;
-    const secs = (now - this.#start) / 1000;
-    const rate = secs > 0 ? Math.round(count / secs) : 0;
-    const mm = Math.floor(secs / 60);
-    const ss = String(Math.floor(secs % 60)).padStart(2, '0');
-    process.stderr.write(`\r\u001b[2K${fmtInt(count)} events · ${fmtInt(rate)} events/s · ${mm}:${ss}`);
+    this.#stream.write(`\r\u001b[2K${progressLine(count, (now - this.#start) / 1000, read)}`);
     this.#shown = true;
   }
   done(): void {
-    if (this.#shown) process.stderr.write('\r\u001b[2K');
+    if (this.#shown) this.#stream.write('\r\u001b[2K');
   }
+}
+
+function clock(secs: number): string {
+  const s = Math.max(0, Math.round(secs));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** `250,000 events · 14,210 events/s · 25% · 0:17 elapsed · about 0:52 left`. */
+export function progressLine(count: number, secs: number, read?: number): string {
+  const rate = secs > 0 ? Math.round(count / secs) : 0;
+  const parts = [`${fmtInt(count)} events`, `${fmtInt(rate)} events/s`];
+  if (read !== undefined && read > 0 && read <= 1) {
+    parts.push(
+      `${Math.floor(read * 100)}%`,
+      `${clock(secs)} elapsed`,
+      `about ${clock((secs * (1 - read)) / read)} left`,
+    );
+  } else {
+    parts.push(`${clock(secs)} elapsed`);
+  }
+  return parts.join(' · ');
 }
 
 function customerLabel(customer: Record<string, unknown> | undefined): string {
@@ -172,11 +195,13 @@ export async function replay(
   let summary: SummaryBuilder | null = null;
   const pending: Array<{ line: number; error: string }> = [];
   const progress = new Progress();
+  const position: ReadPosition = { bytes: 0 };
+  const size = eventsFileSize(eventsFile);
   let count = 0;
   try {
-    for await (const row of readEvents(eventsFile)) {
+    for await (const row of readEvents(eventsFile, undefined, position)) {
       count++;
-      progress.tick(count);
+      progress.tick(count, size > 0 ? position.bytes / size : undefined);
       if (!row.ok) {
         handlers.onRow({ line: row.line, decisions: [], error: row.error });
         if (summary === null) pending.push({ line: row.line, error: row.error });
@@ -358,9 +383,9 @@ export function registerDryRunCommand(program: Command): void {
     .addOption(
       new Option(
         '--store <kind>',
-        'scratch store: memory is fastest, sqlite (a temporary file) keeps memory bounded; auto picks sqlite above 4 MB of events',
+        'scratch store: auto and replay keep memory bounded by customers (what no later decision reads is forgotten as the replay goes; idempotency keys are kept 24 hours); memory keeps everything; sqlite uses a temporary file',
       )
-        .choices(['auto', 'memory', 'sqlite'])
+        .choices(['auto', 'replay', 'memory', 'sqlite'])
         .default('auto'),
     )
     .addHelpText(
@@ -377,7 +402,7 @@ async function runDryRun(opts: DryRunOptions): Promise<void> {
   if (opts.report !== undefined && !['.html', '.htm', '.md'].includes(extname(opts.report).toLowerCase())) {
     throw new UsageError('--report must name a .html or .md file');
   }
-  const store = chooseStore(opts.store, opts.events);
+  const store = chooseStore(opts.store);
   const project = loadOrReport(sourcesOf(opts.rules, opts), 'dry-run');
   if (project === null) {
     process.exitCode = 1;

@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ApiKey } from '../domain/api-key.js';
-import type { Page, PageRequest } from '../domain/common.js';
+import { type Duration, durationMs, type Page, type PageRequest } from '../domain/common.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { UssdSettings } from '../domain/ussd.js';
 import type { WhatsAppSettings } from '../domain/whatsapp.js';
 import { LaasError } from '../errors.js';
 import type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from '../ports/store.js';
+import { type CompactionReport, compactTenant } from './compaction.js';
 import { copy } from './copy.js';
 import { MemoryTx } from './memory-tx.js';
 import { pageOf, StoreState } from './state.js';
@@ -37,6 +38,43 @@ export interface MemoryStoreOptions {
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   return new MemoryStore(options);
+}
+
+/** Options of {@link replayStore}. */
+export interface ReplayStoreOptions extends MemoryStoreOptions {
+  /**
+   * How long `compact` keeps events (with their idempotency keys and outcomes) behind the instant it
+   * is given: a key is honoured for that long. Default `1d`, the 24 hours the Idempotency-Key
+   * protocol promises.
+   */
+  keep?: Duration;
+}
+
+/** A {@link memoryStore} whose history a replay can forget as it goes. */
+export interface ReplayStore extends Store {
+  /**
+   * Forgets, for one tenant, what no later ingest or expiry at or after `now` can read: events
+   * older than `keep`, ledger and outbox rows, issuances and points lots that can no longer change,
+   * earned-at keys older than the longest cooldown or cap window of their rule. Memory then stays bounded by the
+   * customers rather than the events. Reads of forgotten history (event lists, ledgers, the outbox)
+   * no longer show it; decisions are the same as without compaction.
+   */
+  compact(tenantId: string, now: Date): Promise<CompactionReport>;
+}
+
+/**
+ * The scratch store of replays (`laas dry-run`): a complete {@link memoryStore} (it passes the
+ * same conformance suite) plus {@link ReplayStore.compact}, which a replay calls as its clock
+ * moves (once a day of events) so that a year of events fits in memory bounded by customers.
+ */
+export function replayStore(options: ReplayStoreOptions = {}): ReplayStore {
+  const keep = options.keep ?? '1d';
+  durationMs(keep); // refuses a malformed duration now rather than at the first compaction
+  const store = new MemoryStore({ name: options.name ?? 'replayStore' });
+  return Object.assign(store, {
+    compact: (tenantId: string, now: Date) =>
+      store.alone((state) => compactTenant(state.of(tenantId), now, keep)),
+  });
 }
 
 class MemoryStore implements Store {
@@ -104,6 +142,15 @@ class MemoryStore implements Store {
         log.rollback();
         throw error;
       }
+    });
+  }
+
+  /** Runs `fn` on the state between transactions (none runs meanwhile). */
+  alone<T>(fn: (state: StoreState) => T): Promise<T> {
+    this.#assertOpen();
+    return this.#exclusive(async () => {
+      this.#assertOpen();
+      return fn(this.#state);
     });
   }
 

@@ -43,7 +43,16 @@ import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
-import { CodePool, earnedKey, earnedKeyId, ms, pageOf, type StoreState, type TenantData } from './state.js';
+import {
+  CodePool,
+  earnedKey,
+  earnedKeyId,
+  earnedKeyMs,
+  ms,
+  pageOf,
+  type StoreState,
+  type TenantData,
+} from './state.js';
 import type { UndoLog } from './undo-log.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
@@ -595,7 +604,8 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       ctx.live();
       const last = data.earnedByRuleCustomer.get(`${ruleId}${SEP}${customerId}`)?.last();
       if (last === undefined) return null;
-      return table.get(earnedKeyId(last))?.earned_at ?? null;
+      // A replay store's compaction may have forgotten the row; its key still holds the instant.
+      return table.get(earnedKeyId(last))?.earned_at ?? new Date(earnedKeyMs(last)).toISOString();
     },
     async listDue(now, limit) {
       ctx.live();
@@ -771,11 +781,23 @@ function pointsRepository(ctx: Ctx): PointsRepository {
         log.set(data.liveLotsByCustomer, lot.customer_id, live);
       }
       if (!live.has(lot.id)) log.set(live, lot.id, true);
-      if (lot.expires_at !== null) log.set(data.dueLots, lot.id, ms(lot.expires_at));
-      else log.delete(data.dueLots, lot.id);
+      setDue(lot.id, lot.expires_at === null ? undefined : ms(lot.expires_at));
     } else {
       if (live !== undefined) log.delete(live, lot.id);
-      log.delete(data.dueLots, lot.id);
+      setDue(lot.id, undefined);
+    }
+  };
+  /** Keeps `dueLots` and its ordered twin `dueLotKeys` in step. */
+  const setDue = (lotId: string, due: number | undefined): void => {
+    const before = data.dueLots.get(lotId);
+    if (before === due) return;
+    if (before !== undefined) {
+      log.removeSorted(data.dueLotKeys, earnedKey(before, lotId));
+      log.delete(data.dueLots, lotId);
+    }
+    if (due !== undefined) {
+      log.set(data.dueLots, lotId, due);
+      log.insertSorted(data.dueLotKeys, earnedKey(due, lotId));
     }
   };
 
@@ -822,9 +844,12 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       ctx.live();
       const cutoff = ms(now);
       const due: PointsLot[] = [];
-      for (const [id, at] of data.dueLots) {
-        const lot = data.lots.get(id);
-        if (at <= cutoff && lot !== undefined) due.push(lot);
+      // Soonest expiry first: stop at the first lot not yet due.
+      for (let i = 0; i < data.dueLotKeys.size; i++) {
+        const key = data.dueLotKeys.at(i) as string;
+        if (earnedKeyMs(key) > cutoff) break;
+        const lot = data.lots.get(earnedKeyId(key));
+        if (lot !== undefined) due.push(lot);
       }
       due.sort(lotOrder);
       return due.slice(0, Math.max(0, limit)).map(copy);

@@ -57,4 +57,23 @@ export class SortedKeys {
     keys.splice(at, 1);
     return true;
   }
+
+  /** Removes every key `< key` (a prefix, in one splice); returns how many were removed. */
+  dropBelow(key: string): number {
+    const n = this.lowerBound(key);
+    if (n > 0) this.#keys.splice(0, n);
+    return n;
+  }
+
+  /** Removes every key in `keys` in one pass (removing one at a time would be quadratic). */
+  removeAll(keys: ReadonlySet<string>): void {
+    if (keys.size === 0) return;
+    let w = 0;
+    const all = this.#keys;
+    for (let r = 0; r < all.length; r++) {
+      const key = all[r] as string;
+      if (!keys.has(key)) all[w++] = key;
+    }
+    all.length = w;
+  }
 }

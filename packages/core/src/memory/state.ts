@@ -128,6 +128,10 @@ export function earnedKey(earnedAtMs: number, issuanceId: string): string {
 export function earnedKeyId(key: string): string {
   return key.slice(key.indexOf('\u0000') + 1);
 }
+/** The `earned_at` an earned key holds, in ms. */
+export function earnedKeyMs(key: string): number {
+  return Number(key.slice(0, key.indexOf('\u0000'))) - EPOCH_OFFSET;
+}
 /** Shifts instants before 1970 to positive numbers so that zero-padding sorts them correctly. */
 const EPOCH_OFFSET = 8_640_000_000_000_000;
 
@@ -171,6 +175,8 @@ export class TenantData {
   readonly liveLotsByCustomer = new Map<string, Map<string, true>>();
   /** Lots with points left and an expiry → expiry in ms. */
   readonly dueLots = new Map<string, number>();
+  /** The same lots as `dueLots`, as `earnedKey(expiry in ms, lot id)`: the soonest first. */
+  readonly dueLotKeys = new SortedKeys();
   readonly pointsLedger = new Table<PointsLedgerEntry>();
   /** customer id → ids of its ledger rows. */
   readonly pointsLedgerByCustomer = new Map<string, SortedKeys>();
