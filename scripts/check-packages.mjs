@@ -175,6 +175,15 @@ function installProject(name, packageNames) {
     fail(`${name}: npm install of ${packageNames.join(', ')} failed\n${npm.output}`);
     return undefined;
   }
+  // One @laas/core per install: two copies would mean two LaasError classes (instanceof fails).
+  const cores = execFileSync('find', ['node_modules', '-path', '*/@laas/core/package.json'], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter(Boolean);
+  if (cores.length !== 1)
+    fail(`${name}: ${cores.length} copies of @laas/core installed: ${cores.join(', ')}`);
   const { count, mb } = measure(dir);
   console.log(`  ${name}: npm install ${packageNames.join(' ')} -> ${count} packages, ${mb.toFixed(1)} MB`);
   return dir;
@@ -267,6 +276,25 @@ if (!skipInstall && failures.length === 0) {
     console.log(`  laas migrate --db postgres://...: exit ${migrate.status}: ${migrate.output.trim()}`);
     if (migrate.status !== 1 || !migrate.output.includes('npm install @laas/adapters-pg')) {
       fail('cli: laas migrate on PostgreSQL without @laas/adapters-pg did not name the package');
+    }
+    const serve = run(join(cli, 'node_modules/.bin/laas'), ['serve', '--port', '0'], {
+      cwd: cli,
+      env: {
+        ...process.env,
+        LAAS_DATABASE_URL: 'postgres://laas@127.0.0.1:1/laas',
+        LAAS_ADMIN_TOKEN: 'x'.repeat(32),
+      },
+      timeout: 60_000,
+    });
+    console.log(`  laas serve on postgres://...: exit ${serve.status}: ${serve.output.trim()}`);
+    if (
+      serve.status !== 1 ||
+      serve.output.trim().split('\n').length !== 1 ||
+      !serve.output.includes('npm install @laas/adapters-pg')
+    ) {
+      fail(
+        'cli: laas serve on PostgreSQL without @laas/adapters-pg did not stop with one line naming the package',
+      );
     }
   }
 }
