@@ -2,15 +2,17 @@
 /**
  * Checks what `npm publish` would ship, from the built packages (run `pnpm build` first):
  *
- * 1. packs every package under packages/ with `pnpm pack` (which applies `publishConfig` and
+ * 1. checks the runtime versions: every package's engines.node is the root's, this Node is within
+ *    it, and the README's "Node versions" section names Node 22 LTS and the range;
+ * 2. packs every package under packages/ with `pnpm pack` (which applies `publishConfig` and
  *    replaces `workspace:` ranges), into a temporary directory;
- * 2. checks each tarball's package.json: LICENSE and README.md shipped, repository, homepage, bugs,
+ * 3. checks each tarball's package.json: LICENSE and README.md shipped, repository, homepage, bugs,
  *    keywords, engines and publishConfig.access set, no `workspace:` range, no `@laas/source`
  *    export condition (it points at src/, which is not shipped), every path `exports` names present
  *    in the tarball, and `exports` otherwise the same as the workspace's;
- * 3. runs publint and attw (are-the-types-wrong, default "strict" profile: node10, node16 CJS and
+ * 4. runs publint and attw (are-the-types-wrong, default "strict" profile: node10, node16 CJS and
  *    ESM, bundler) on each tarball; any error fails the check;
- * 4. installs the tarballs into throwaway projects with npm, as a user would: @laas/server alone
+ * 5. installs the tarballs into throwaway projects with npm, as a user would: @laas/server alone
  *    must install neither database driver (no better-sqlite3, no pg), load as ESM and CommonJS,
  *    and name the package to install when a database URL needs a missing adapter; @laas/cli must
  *    bring SQLite (its default) but not pg. The installs' package counts and sizes are printed.
@@ -73,6 +75,42 @@ const packages = readdirSync(join(ROOT, 'packages'))
   .filter((dir) => existsSync(join(ROOT, 'packages', dir, 'package.json')))
   .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) }))
   .filter(({ pkg }) => !pkg.private);
+
+/** Whether `version` (`v20.20.2`) is in `range`, a `||` of `^M.m.p` and `>=M.m.p` (what engines use here). */
+function satisfies(version, range) {
+  const parse = (v) => v.replace(/^v/, '').split('.').map(Number);
+  const [major, minor, patch] = parse(version);
+  const cmp = (a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  return range.split('||').some((part) => {
+    const m = /^\s*(\^|>=)(\d+\.\d+\.\d+)\s*$/.exec(part);
+    if (m === null) throw new Error(`engines range part not understood: ${part}`);
+    const low = parse(m[2]);
+    return cmp([major, minor, patch], low) >= 0 && (m[1] === '>=' || major === low[0]);
+  });
+}
+
+// Runtime versions: one engines range, the root's, in every package; this Node within it; the
+// README's "Node versions" section quoting it.
+const engines = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines?.node;
+console.log(`== engines: node ${engines}; running ${process.version}`);
+if (engines === undefined) fail('the root package.json has no engines.node');
+else {
+  if (!satisfies(process.version, engines))
+    fail(`this Node (${process.version}) is outside engines ${engines}`);
+  for (const { pkg } of packages) {
+    if (pkg.engines?.node !== engines)
+      fail(`${pkg.name}: engines.node ${pkg.engines?.node} is not the root's ${engines}`);
+  }
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Node versions'));
+  if (
+    !readme.includes('## Node versions') ||
+    !section.includes(engines) ||
+    !section.includes('Node 22 LTS')
+  ) {
+    fail(`README.md: the "Node versions" section does not name Node 22 LTS and ${engines}`);
+  }
+}
 
 const tarballOf = new Map();
 for (const { dir, pkg } of packages) {
