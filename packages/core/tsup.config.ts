@@ -7,4 +7,7 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   external: ['vitest', 'fast-check'],
+  // One shared chunk for both entries in both formats: without it the CommonJS testing entry
+  // bundled a second copy of the core (a second LaasError class, so instanceof failed across them).
+  splitting: true,
 });

@@ -6,4 +6,11 @@ export default defineConfig({
   dts: { compilerOptions: { composite: false } },
   clean: true,
   target: 'node20',
+  // Optional peer dependencies, imported when a database of their kind is opened: never bundled.
+  external: ['@laas/adapters-pg', '@laas/adapters-sqlite'],
+  // In the CommonJS build an adapter is require()d (its CommonJS build, on the same CommonJS
+  // @laas/core as this one), not import()ed: one copy of the core's error classes per process.
+  esbuildOptions(options, context) {
+    if (context.format === 'cjs') options.supported = { ...options.supported, 'dynamic-import': false };
+  },
 });

@@ -58,8 +58,9 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`laas: ${error.message}\n`);
       return 2;
     }
-    // A bad environment is the user's to fix: its message names every variable, a stack adds nothing.
-    if (error instanceof Error && error.name === 'ConfigError') {
+    // A bad environment, or a storage adapter that is not installed, is the user's to fix: the
+    // message names every variable (or the package to install), a stack adds nothing.
+    if (error instanceof Error && (error.name === 'ConfigError' || error.name === 'AdapterMissingError')) {
       process.stderr.write(`laas: ${error.message}\n`);
       return 1;
     }

@@ -3,6 +3,12 @@
  * `startServer` runs it from the environment with graceful shutdown.
  */
 export {
+  ADAPTER_PACKAGES,
+  AdapterMissingError,
+  type DatabaseKind,
+  importAdapter,
+} from './adapters.js';
+export {
   type AppEnv,
   type CreateServerOptions,
   createServer,
@@ -39,6 +45,7 @@ export type { HttpMethod, Reply, RouteContext, RouteSpec, ServerDeps } from './r
 export { API_ROUTES } from './routes/index.js';
 export {
   openStore,
+  type PgPoolOptions,
   type RunningServer,
   type RunningWorker,
   type StartServerOptions,

@@ -3,8 +3,6 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { migratePg, type PgStoreOptions, pgStore } from '@laas/adapters-pg';
-import { sqliteStore } from '@laas/adapters-sqlite';
 import {
   createEngine,
   createWorker,
@@ -15,6 +13,7 @@ import {
   type WorkerOptions,
 } from '@laas/core';
 import type { Logger } from 'pino';
+import { type DatabaseKind, importAdapter } from './adapters.js';
 import { createServer, type LaasApp, type ServerExtension } from './app.js';
 import { parseSecretKey } from './channels/whatsapp/secret-box.js';
 import { createWhatsAppChannel, type WhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
@@ -49,6 +48,26 @@ function isPostgresUrl(url: string): boolean {
 }
 
 /**
+ * The adapters, each imported the first time a database of its kind is opened: they are optional
+ * peer dependencies, so a server on PostgreSQL never loads (or needs) better-sqlite3, nor one on
+ * SQLite pg. A missing one is an `AdapterMissingError` naming the package to install.
+ */
+const loadPgAdapter = () => importAdapter('postgres', () => import('@laas/adapters-pg'));
+const loadSqliteAdapter = () => importAdapter('sqlite', () => import('@laas/adapters-sqlite'));
+
+/**
+ * Pool size and timeouts of a PostgreSQL store: `PgStoreOptions` of `@laas/adapters-pg` without
+ * the connection string and schema (restated here so that the server's types do not need the
+ * optional adapter installed).
+ */
+export interface PgPoolOptions {
+  pool?: { max?: number; acquireTimeoutMs?: number };
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  tenantMaxConnections?: number;
+}
+
+/**
  * Opens the store a `LAAS_DATABASE_URL` names and migrates it: a `postgres://` URL (migrated
  * with `migrateUrl` when given — the schema owner — else with the URL itself), or a SQLite file
  * path (its directory is created).
@@ -60,11 +79,12 @@ export async function openStore(
     migrateUrl?: string;
     pgSchema?: string;
     /** Pool size and timeouts of a PostgreSQL store (see `PgStoreOptions`). */
-    pg?: Omit<PgStoreOptions, 'connectionString' | 'schema'>;
+    pg?: PgPoolOptions;
   } = {},
-): Promise<{ store: Store; kind: 'postgres' | 'sqlite' }> {
+): Promise<{ store: Store; kind: DatabaseKind }> {
   const migrate = options.migrate ?? true;
   if (isPostgresUrl(databaseUrl)) {
+    const { migratePg, pgStore } = await loadPgAdapter();
     const schema = options.pgSchema;
     if (migrate) {
       await migratePg({ connectionString: options.migrateUrl ?? databaseUrl, ...(schema ? { schema } : {}) });
@@ -81,6 +101,7 @@ export async function openStore(
       },
     ]);
   }
+  const { sqliteStore } = await loadSqliteAdapter();
   const filename = sqliteFileOf(databaseUrl);
   if (filename !== ':memory:') mkdirSync(dirname(resolve(filename)), { recursive: true });
   try {

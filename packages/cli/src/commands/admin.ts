@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { migratePg } from '@laas/adapters-pg';
 import { API_KEY_ROLES, createEngine, type Engine, LaasError, type Store } from '@laas/core';
-import { openStore } from '@laas/server';
+import { importAdapter, openStore } from '@laas/server';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../usage.js';
 
@@ -134,6 +133,8 @@ export function registerAdminCommands(program: Command): void {
         let kind: 'sqlite' | 'postgres';
         if (isPostgresUrl(db)) {
           kind = 'postgres';
+          // An optional peer dependency: loaded for a postgres:// URL only, named when missing.
+          const { migratePg } = await importAdapter('postgres', () => import('@laas/adapters-pg'));
           await migratePg({ connectionString: db, ...(schema ? { schema } : {}) });
         } else {
           kind = 'sqlite';
