@@ -181,7 +181,12 @@ describe.skipIf(!db.available)('migrations', () => {
           `${key.name} -> ${key.referenced}: ${lead(key.referenced)}`,
         );
     }
-    expect(keys.filter((k) => k.kind === 'p').map((k) => k.table).sort()).toEqual([...TABLES].sort());
+    expect(
+      keys
+        .filter((k) => k.kind === 'p')
+        .map((k) => k.table)
+        .sort(),
+    ).toEqual([...TABLES].sort());
   });
 
   it('the application role holds DML on the tables and nothing more', async () => {
