@@ -101,14 +101,16 @@ describe('laas backup', () => {
     const server = await serve(['--db', db, '--port', '0', '--host', '127.0.0.1'], {
       env: { LAAS_SECRET_KEY: '', LAAS_WORKER: 'off' },
     });
+    let next = 0;
     try {
       const url = `${server.url}/v1/tenants/${tenant.id}/events`;
       let acknowledged = 0;
-      let next = 0;
       const failures: string[] = [];
-      const TOTAL = 240;
+      // The tills keep ingesting until the backup process has exited (at most MAX events).
+      const MAX = 5000;
+      let backupDone = false;
       const till = async () => {
-        while (next < TOTAL) {
+        while (!backupDone && next < MAX) {
           const i = next++;
           const res = await fetch(url, {
             method: 'POST',
@@ -127,14 +129,17 @@ describe('laas backup', () => {
           acknowledged += 1;
         }
       };
-      // Four tills; the backup starts once 40 events are acknowledged, while the rest flow.
+      // Four tills; the backup starts once 40 events are acknowledged, and they go on until it ends.
       const tills = [till(), till(), till(), till()];
       for (let i = 0; acknowledged < 40 && failures.length === 0 && i < 3000; i++)
         await new Promise((done) => setTimeout(done, 10));
       expect(failures).toEqual([]);
       const acknowledgedBefore = acknowledged;
-      const backup = laas(['backup', '--db', db, '--out', out, '--json']);
+      const backup = laas(['backup', '--db', db, '--out', out, '--json']).finally(() => {
+        backupDone = true;
+      });
       const [r] = await Promise.all([backup, ...tills]);
+      const total = acknowledged;
       expect(failures).toEqual([]);
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout);
@@ -142,17 +147,17 @@ describe('laas backup', () => {
       expect(report.bytes).toBe(statSync(out).size);
       expect(readFileSync(`${out}.secret-key`, 'utf8')).toBe(readFileSync(`${db}.secret-key`, 'utf8'));
       expect(statSync(`${out}.secret-key`).mode & 0o077).toBe(0);
-      expect(acknowledged).toBe(TOTAL);
+      expect(total).toBe(next);
 
       const copy = sqliteStore({ filename: out });
       try {
         await copy.ping();
         const s = await expectInvariants(createEngine({ store: copy }), tenant.id, tenant.timezone);
         console.info(
-          `[backup] the copy holds ${s.events.length} of ${TOTAL} events (${acknowledgedBefore} acknowledged when the backup started)`,
+          `[backup] the copy holds ${s.events.length} of ${total} events (${acknowledgedBefore} acknowledged when the backup started, ${total} when it ended)`,
         );
         expect(s.events.length).toBeGreaterThanOrEqual(acknowledgedBefore);
-        expect(s.events.length).toBeLessThanOrEqual(TOTAL);
+        expect(s.events.length).toBeLessThanOrEqual(total);
       } finally {
         await copy.close();
       }
@@ -162,7 +167,7 @@ describe('laas backup', () => {
     const live = sqliteStore({ filename: db });
     try {
       const s = await expectInvariants(createEngine({ store: live }), tenant.id, tenant.timezone);
-      expect(s.events).toHaveLength(240);
+      expect(s.events).toHaveLength(next);
     } finally {
       await live.close();
     }

@@ -77,6 +77,8 @@ async function receiver(): Promise<{ url: string; received: Received[]; close():
 
 interface WorkerProcess {
   output(): string;
+  /** Resolves once the worker has migrated, opened the store and started ticking. */
+  running(): Promise<void>;
   stop(): Promise<number>;
 }
 
@@ -95,6 +97,12 @@ function startWorkerProcess(db: string, env: Record<string, string>): WorkerProc
   const exited = new Promise<number>((done) => child.on('close', (code) => done(code ?? -1)));
   return {
     output: () => output,
+    async running() {
+      for (let i = 0; !output.includes('laas worker running'); i++) {
+        if (child.exitCode !== null || i > 600) throw new Error(`laas worker did not start:\n${output}`);
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
@@ -109,18 +117,23 @@ async function post(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   for (let attempt = 1; ; attempt++) {
+    const { key, ...rest } = headers;
     const res = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${headers.key}`, 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...rest,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const answer = { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    if (res.status !== 503 || attempt >= 5) return answer;
-    await new Promise((done) => setTimeout(done, 100 * attempt));
+    if (res.status !== 503 || attempt >= 8) return answer;
+    await new Promise((done) => setTimeout(done, 200 * attempt));
   }
 }
 
-async function until(check: () => Promise<boolean>, what: string, attempts = 300): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string, attempts = 600): Promise<void> {
   for (let i = 0; i < attempts; i++) {
     if (await check()) return;
     await new Promise((done) => setTimeout(done, 100));
@@ -248,7 +261,7 @@ describe.each(ROUTES)('two servers and two workers on one PostgreSQL, $name', ({
         LAAS_MIGRATE_DATABASE_URL: PG_URL,
         LAAS_ADMIN_TOKEN: ADMIN_TOKEN,
         LAAS_SECRET_KEY: SECRET_KEY,
-        LAAS_PG_POOL_MAX: '4',
+        LAAS_PG_POOL_MAX: '6',
         LAAS_LOG_LEVEL: 'warn',
         LAAS_WEBHOOK_ALLOW_PRIVATE: 'true',
         LAAS_WORKER_INTERVAL_MS: '100',
@@ -262,8 +275,10 @@ describe.each(ROUTES)('two servers and two workers on one PostgreSQL, $name', ({
               env: { ...env, LAAS_WORKER: 'off', LAAS_LOG_LEVEL: 'info' },
             }),
           );
-          workers.push(startWorkerProcess(processUrl, env));
+          workers.push(startWorkerProcess(processUrl, { ...env, LAAS_LOG_LEVEL: 'info' }));
         }
+        // Both workers are up (and handle SIGTERM) before the first event.
+        await Promise.all(workers.map((w) => w.running()));
         const events = (i: number) => `${servers[i % 2]?.url}/v1/tenants/${t}/events`;
 
         // 12 customers: 3 visits and 2 purchases each, spread over both servers, 8 at a time.
@@ -323,9 +338,8 @@ describe.each(ROUTES)('two servers and two workers on one PostgreSQL, $name', ({
         expect(issued).toBeDefined();
         const redeemed = await Promise.all(
           [0, 1].map((s) =>
-            fetch(`${servers[s]?.url}/v1/tenants/${t}/issuances/${issued?.id}/redeem`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${key}` },
+            post(`${servers[s]?.url}/v1/tenants/${t}/issuances/${issued?.id}/redeem`, undefined, {
+              key,
             }).then((r) => r.status),
           ),
         );
