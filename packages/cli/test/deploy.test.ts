@@ -43,6 +43,10 @@ function variablesReadByTheCode(): Map<string, string> {
       ))
         found.set((m[1] ?? m[2]) as string, where);
       for (const m of text.matchAll(/\bLAAS_[A-Z0-9_]+\b/g)) found.set(m[0], where);
+      // const { X, Y: y } = process.env
+      for (const m of text.matchAll(/\{([^{}]*)\}\s*=\s*process\.env\b/g))
+        for (const name of (m[1] as string).matchAll(/\b([A-Z_][A-Z0-9_]*)\b\s*(?=[:,=}]|$)/g))
+          found.set(name[1] as string, where);
     }
   }
   // The environment schema's keys (PORT among them).
