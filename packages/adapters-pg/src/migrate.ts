@@ -1,4 +1,12 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import {
   MIGRATION_LOCK_TABLE,
@@ -48,6 +56,52 @@ export function refuseUnknown(applied: readonly string[], schema: string): void 
 }
 
 /**
+ * What Kysely's migrator asks the database (does the schema exist, does the migration table),
+ * answered about this one schema only. Kysely's own PostgreSQL introspector lists the tables of
+ * every schema with `has_schema_privilege(<name>, ...)`, which fails ("schema ... does not
+ * exist") whenever another schema of the database is dropped while it runs: a migration must not
+ * depend on what others do to their schemas.
+ */
+class SchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<unknown>,
+    private readonly schema: string,
+  ) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string }>`
+      SELECT nspname AS name FROM pg_catalog.pg_namespace WHERE nspname = ${this.schema}`.execute(this.db);
+    return rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string }>`
+      SELECT c.relname AS name FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ${this.schema} AND c.relkind IN ('r', 'p')`.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: this.schema, isView: false, columns: [] }));
+  }
+
+  async getMetadata(): Promise<{ tables: TableMetadata[] }> {
+    return { tables: await this.getTables() };
+  }
+}
+
+/** PostgreSQL, with {@link SchemaIntrospector} for the migrator. */
+class MigrationDialect extends PostgresDialect {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDialect>[0],
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SchemaIntrospector(db, this.schema);
+  }
+}
+
+/**
  * Migrates `schema` to the latest version, as the owner, then makes sure the application role
  * exists (LOGIN, NOSUPERUSER, NOBYPASSRLS) and holds exactly the privileges the store needs:
  * USAGE on the schema, SELECT/INSERT/UPDATE/DELETE on the tables, SELECT on the migration table
@@ -58,7 +112,7 @@ export async function migratePg(options: PgMigrateOptions): Promise<{ applied: s
   const appRole = checkIdentifier('role', options.appRole ?? DEFAULT_APP_ROLE);
   const pool = new pg.Pool({ connectionString: options.connectionString, max: 2 });
   guardPool(pool);
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<unknown>({ dialect: new MigrationDialect({ pool }, schema) });
   try {
     refuseUnknown(await appliedMigrations(db, schema), schema);
     const migrator = new Migrator({

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 // Inlined by the build: the binary reports the version it was built as.
 import packageJson from '../package.json' with { type: 'json' };
 import { registerAdminCommands } from './commands/admin.js';
+import { registerBackupCommand } from './commands/backup.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDryRunCommand } from './commands/dry-run.js';
 import { registerExplainCommand } from './commands/explain.js';
@@ -33,6 +34,7 @@ export function createCli(): Command {
   registerServeCommand(program);
   registerWorkerCommand(program);
   registerAdminCommands(program);
+  registerBackupCommand(program);
   registerPushCommand(program);
   registerPullCommand(program);
   // Sub-commands (and theirs: `tenant create`) inherit the program's error handling: usage errors exit 2.
