@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { type Engine, NotFoundError, type Store, StoreUnavailableError, ValidationError } from '@laas/core';
+import {
+  type Engine,
+  NotFoundError,
+  type Store,
+  StoreUnavailableError,
+  ValidationError,
+  type WorkerObserver,
+} from '@laas/core';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -10,6 +18,7 @@ import { createAuthenticator, type Principal } from './auth.js';
 import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { clientAddress } from './client-address.js';
 import { resolveConfig, type ServerConfig } from './config.js';
+import { docsRoutes } from './docs.js';
 import {
   httpError,
   PayloadTooLargeError,
@@ -20,7 +29,7 @@ import {
 } from './errors.js';
 import { parseIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { createLogger, maskPhones } from './logging.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, observeEngine, registerStoreGauges, workerObserverOf } from './metrics.js';
 import { buildDocument, registerRouteDoc } from './openapi/document.js';
 import { roleAllows } from './permissions.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -66,6 +75,22 @@ export interface CreateServerOptions {
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** What a 401 says to send (RFC 6750): API keys, JWTs and the platform admin token are all Bearer. */
+export const WWW_AUTHENTICATE = 'Bearer realm="laas"';
+
+const workerObservers = new WeakMap<LaasApp, WorkerObserver>();
+
+/**
+ * The observer that counts a worker's work into this app's `/metrics` (runs, errors, deliveries,
+ * webhook latency, retries). `startServer` gives it to the worker it runs; pass it as
+ * `createWorker({ observer })` when you run a worker yourself beside `createServer`.
+ */
+export function workerObserver(app: LaasApp): WorkerObserver {
+  const observer = workerObservers.get(app);
+  if (observer === undefined) throw new Error('workerObserver: not an app made by createServer');
+  return observer;
+}
+
 /**
  * Builds the LaaS HTTP API as a Hono app: every route of DESIGN.md under `/v1/tenants/:tid`,
  * `POST /v1/tenants`, `/health`, `/ready`, `/metrics` and `/openapi.json`. Serve it with
@@ -82,6 +107,8 @@ export function createServer(options: CreateServerOptions): LaasApp {
   const config = resolveConfig(options.config);
   const logger = options.config?.logger ?? createLogger();
   const metrics = createMetrics({ defaultMetrics: config.defaultMetrics });
+  observeEngine(metrics, engine);
+  registerStoreGauges(metrics, store);
   const auth = createAuthenticator({
     store,
     adminToken: config.adminToken,
@@ -102,6 +129,7 @@ export function createServer(options: CreateServerOptions): LaasApp {
 
   const app: LaasApp = new OpenAPIHono<AppEnv>();
   whatsAppOfApp.set(app, whatsapp);
+  workerObservers.set(app, workerObserverOf(metrics));
 
   // 1. Request id, one log line and the metrics of every request (errors included).
   app.use('*', async (c, next) => {
@@ -131,7 +159,22 @@ export function createServer(options: CreateServerOptions): LaasApp {
       'request',
     );
   });
-  // 2. Security headers on every answer; 3. the body size limit (413 in the error shape).
+  // 2. CORS, only for the origins of LAAS_CORS_ORIGINS (off by default): preflights answered 204.
+  if (config.corsOrigins.length > 0) {
+    const anyOrigin = config.corsOrigins.includes('*');
+    const allowed = new Set(config.corsOrigins);
+    app.use(
+      '*',
+      cors({
+        origin: (origin) => (anyOrigin ? '*' : allowed.has(origin) ? origin : null),
+        allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'WWW-Authenticate'],
+        maxAge: 600,
+      }),
+    );
+  }
+  // 3. Security headers on every answer; 4. the body size limit (413 in the error shape).
   app.use('*', secureHeaders());
   app.use(
     '*',
@@ -159,6 +202,10 @@ export function createServer(options: CreateServerOptions): LaasApp {
     }
     // The rest of an oversized body was never read: this connection cannot carry another request.
     if (error instanceof PayloadTooLargeError) c.header('Connection', 'close');
+    if (status === 401) {
+      const sent = (c.req.header('authorization') ?? '') !== '';
+      c.header('WWW-Authenticate', sent ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE);
+    }
     if (error instanceof RateLimitError || error instanceof StoreUnavailableError) {
       c.header('Retry-After', String(error.retryAfterSeconds));
     }
@@ -263,6 +310,7 @@ export function createServer(options: CreateServerOptions): LaasApp {
   };
 
   for (const spec of [...operationRoutes(documentOnce), ...API_ROUTES]) mount(spec);
+  docsRoutes(app, logger);
   for (const extension of options.extensions ?? []) {
     extension({
       app,
@@ -280,12 +328,13 @@ export function createServer(options: CreateServerOptions): LaasApp {
 const NO_QUERY = z.strictObject({});
 
 /**
- * The query schema a route is served with. API routes refuse parameters they do not know (a
- * misspelt filter would otherwise be ignored and answer every row); public routes, called by
- * other platforms' gateways and webhooks, tolerate extra parameters.
+ * The query schema a route is served with. API routes and the operations routes (`/health`,
+ * `/metrics`, ...) refuse parameters they do not know (a misspelt filter would otherwise be
+ * ignored and answer every row); the `/public/...` callbacks, called by other platforms' gateways
+ * and webhooks, tolerate extra parameters.
  */
 function queryOf(spec: RouteSpec): z.ZodType | undefined {
-  if (spec.permission === 'public') return spec.query;
+  if (spec.permission === 'public' && spec.path.startsWith('/public/')) return spec.query;
   if (spec.query === undefined) return NO_QUERY;
   return spec.query instanceof z.ZodObject ? spec.query.strict() : spec.query;
 }

@@ -12,10 +12,11 @@ import {
   type Store,
   StoreUnavailableError,
   type Worker,
+  type WorkerObserver,
   type WorkerOptions,
 } from '@laas/core';
 import type { Logger } from 'pino';
-import { createServer, type LaasApp, type ServerExtension } from './app.js';
+import { createServer, type LaasApp, type ServerExtension, workerObserver } from './app.js';
 import { parseSecretKey } from './channels/whatsapp/secret-box.js';
 import { createWhatsAppChannel, type WhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import type { ServerConfig } from './config.js';
@@ -224,6 +225,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(env.LAAS_WEBHOOK_ALLOW_PRIVATE === undefined
       ? {}
       : { webhookAllowPrivate: env.LAAS_WEBHOOK_ALLOW_PRIVATE }),
+    ...(env.LAAS_METRICS_TOKEN === undefined ? {} : { metricsToken: env.LAAS_METRICS_TOKEN }),
+    ...(env.LAAS_CORS_ORIGINS === undefined ? {} : { corsOrigins: env.LAAS_CORS_ORIGINS }),
     ...whatsAppFromEnv(rawEnv),
     ...options.config,
     ...(secretKey === undefined ? {} : { secretKey }),
@@ -243,7 +246,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     s.once('error', reject);
   });
   const whatsapp = whatsAppOfApp.get(app);
-  const worker = workerFromEnv(engine, rawEnv, logger, options.worker, whatsapp);
+  const worker = workerFromEnv(engine, rawEnv, logger, options.worker, whatsapp, workerObserver(app));
   worker?.start();
 
   const address = server.address() as AddressInfo;
@@ -326,6 +329,8 @@ export function workerFromEnv(
   logger: Logger,
   setting: StartServerOptions['worker'] = true,
   whatsapp?: WhatsAppChannel,
+  /** Counts the worker's work (the server's metrics: `workerObserver(app)`). */
+  observer?: WorkerObserver,
 ): Worker | null {
   const parsed = parseEnv(env);
   if (setting === false || (setting === true && !(parsed.LAAS_WORKER ?? true))) return null;
@@ -338,6 +343,7 @@ export function workerFromEnv(
     ...(intervalMs === undefined ? {} : { intervalMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     allowPrivateWebhooks: parsed.LAAS_WEBHOOK_ALLOW_PRIVATE ?? false,
+    ...(observer === undefined ? {} : { observer }),
     onError: (error, context) => {
       const err = error instanceof Error ? error : new Error(String(error));
       logger.error({ ...context, err: { type: err.name, message: err.message } }, 'worker error');
