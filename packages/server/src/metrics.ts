@@ -128,13 +128,16 @@ export function workerObserverOf(metrics: Metrics): WorkerObserver {
  */
 export function registerStoreGauges(metrics: Metrics, store: Store, clock: () => number = Date.now): void {
   const { registry } = metrics;
-  let cached: { at: number; backlog: Promise<WorkBacklog | null> } | undefined;
+  // prom-client collects every metric of a scrape at once: the three gauges share one query.
+  let inFlight: Promise<WorkBacklog | null> | undefined;
   const backlog = (): Promise<WorkBacklog | null> => {
-    const now = clock();
-    if (cached === undefined || now - cached.at > 500) {
-      cached = { at: now, backlog: store.platform.backlog().catch(() => null) };
-    }
-    return cached.backlog;
+    inFlight ??= store.platform
+      .backlog()
+      .catch(() => null)
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
   };
   const ageOf = (iso: string | null) => (iso === null ? 0 : Math.max(0, (clock() - Date.parse(iso)) / 1000));
   new Gauge({

@@ -93,7 +93,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze
   putWhatsAppSettings: {
     phone_number_id: '109876543210987',
     display_phone_number: '+263 77 123 4567',
-    access_token: 'EAAG...',
+    access_token: 'EAAGm0PX4ZCpsBAexampleexampleexample',
     app_secret: '0123456789abcdef0123456789abcdef',
     verify_token: 'corner-coffee-verify',
     enrollment_code: 'CORNER',
