@@ -34,6 +34,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>LaaS API reference</title>
 <link rel="stylesheet" href="docs/swagger-ui.css">
+<link rel="icon" type="image/png" href="docs/favicon-32x32.png">
 </head>
 <body>
 <div id="swagger-ui"></div>
@@ -61,7 +62,7 @@ const START = `(function () {
 
 interface Asset {
   readonly type: string;
-  readonly body: () => string;
+  readonly body: () => string | Uint8Array;
 }
 
 /** The directory of the installed `swagger-ui-dist`, or null (then `/docs` answers 503). */
@@ -78,15 +79,15 @@ function swaggerUiDir(logger: Logger): string | null {
   }
 }
 
-function once(read: () => string): () => string {
-  let value: string | undefined;
+function once<T>(read: () => T): () => T {
+  let value: T | undefined;
   return () => {
     value ??= read();
     return value;
   };
 }
 
-/** Mounts `/docs` and its three files (not API operations: they are not in `/openapi.json`). */
+/** Mounts `/docs` and its four files (not API operations: they are not in `/openapi.json`). */
 export function docsRoutes(app: OpenAPIHono<AppEnv>, logger: Logger): void {
   const dir = swaggerUiDir(logger);
   const fromPackage = (file: string) => once(() => readFileSync(join(dir ?? '', file), 'utf8'));
@@ -100,6 +101,10 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>, logger: Logger): void {
       ),
     },
     'start.js': { type: 'text/javascript; charset=utf-8', body: () => START },
+    'favicon-32x32.png': {
+      type: 'image/png',
+      body: once(() => new Uint8Array(readFileSync(join(dir ?? '', 'favicon-32x32.png')))),
+    },
   };
   const unavailable = () =>
     new Response('The API reference needs the npm package swagger-ui-dist, which is not installed.\n', {
@@ -119,9 +124,9 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>, logger: Logger): void {
     app.get(`/docs/${file}`, (c) => {
       c.set('route', `/docs/${file}`);
       if (dir === null) return unavailable();
-      c.header('Content-Type', asset.type);
-      c.header('Cache-Control', 'public, max-age=3600');
-      return c.body(asset.body());
+      return new Response(asset.body() as ConstructorParameters<typeof Response>[0], {
+        headers: { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=3600' },
+      });
     });
   }
 }
