@@ -4,6 +4,7 @@
  * shows each counter moved by exactly what happened. Also: LAAS_METRICS_TOKEN, the worker that
  * startServer runs counting into the same /metrics, and engine transaction retries.
  */
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -160,6 +161,18 @@ describe.each(STORE_KINDS)('metrics after real work (%s)', (kind) => {
     } else {
       expect(sample(after, 'laas_pg_pool_connections', { state: 'max' })).toBeUndefined();
     }
+
+    // The alert rules of deploy/prometheus name only metrics this server exposes.
+    const rules = readFileSync(new URL('../../../deploy/prometheus/alerts.yml', import.meta.url), 'utf8');
+    const named = new Set(
+      [...rules.matchAll(/\b(laas_[a-z_]+)/g)].map((m) =>
+        (m[1] as string).replace(/_(bucket|count|sum)$/, ''),
+      ),
+    );
+    expect(named.size).toBeGreaterThanOrEqual(8);
+    const exposed = new Set([...after.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const missing = [...named].filter((name) => !exposed.has(name));
+    expect(missing).toEqual(kind === 'postgres' ? [] : ['laas_pg_pool_waiting']);
   });
 });
 
