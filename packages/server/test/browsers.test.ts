@@ -3,8 +3,10 @@
  * reference at /docs rendered in headless Chromium with every request kept on the server's origin.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Request } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium, type Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES, ConfigError, parseEnv } from '../src/index.js';
 import { useServer } from './harness.js';
 
@@ -91,6 +93,90 @@ describe('CORS with LAAS_CORS_ORIGINS', () => {
   });
 });
 
+/** A blank page on its own origin (another port of 127.0.0.1), from which a browser calls LaaS. */
+async function startPageServer(): Promise<{ origin: string; close(): Promise<void> }> {
+  const server: Server = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>shop</title><p>shop front</p>');
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+const launch = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+
+describe.skipIf(!chromiumAvailable && !chromiumRequired)('CORS in headless Chromium', () => {
+  const env: NodeJS.ProcessEnv = {};
+  let listed: Awaited<ReturnType<typeof startPageServer>>;
+  let unlisted: Awaited<ReturnType<typeof startPageServer>>;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    listed = await startPageServer();
+    unlisted = await startPageServer();
+    // Read by useServer's own beforeAll, which runs after this one.
+    env.LAAS_CORS_ORIGINS = listed.origin;
+  });
+  const server = useServer('sqlite', {}, [], env);
+  afterAll(async () => {
+    await browser?.close();
+    await listed?.close();
+    await unlisted?.close();
+  });
+
+  it('a page of a listed origin calls the API with its key and reads the answers; another origin cannot', async () => {
+    expect(chromiumAvailable, `Chromium is required under CI but missing at ${CHROMIUM}`).toBe(true);
+    const { id: tid, key } = await server.tenant();
+    browser = await launch();
+    const call = async (origin: string, token: string | null) => {
+      const page = await browser!.newPage();
+      await page.goto(`${origin}/`);
+      return page.evaluate(
+        async ({ url, token }) => {
+          const headers: Record<string, string> = {
+            'content-type': 'application/json',
+            'idempotency-key': 'browser-1',
+          };
+          if (token !== null) headers.authorization = `Bearer ${token}`;
+          const send = () =>
+            fetch(url, { method: 'POST', headers, body: JSON.stringify({ phone: '+263771000009' }) });
+          try {
+            const first = await send();
+            const again = await send();
+            return {
+              statuses: [first.status, again.status],
+              requestId: first.headers.get('x-request-id'),
+              replayed: again.headers.get('idempotent-replayed'),
+              challenge: first.headers.get('www-authenticate'),
+              body: await first.json(),
+            };
+          } catch (error) {
+            return { failed: String(error) };
+          }
+        },
+        { url: `${server.url}/v1/tenants/${tid}/customers`, token },
+      );
+    };
+    const ok = await call(listed.origin, key);
+    // The stored answer is replayed as it was (201), saying so in a header the page may read.
+    expect(ok).toMatchObject({ statuses: [201, 201], replayed: 'true', body: { phone: '+263771000009' } });
+    expect((ok as { requestId: string }).requestId).toMatch(/.+/);
+    const refused = await call(listed.origin, null);
+    expect(refused).toMatchObject({ statuses: [401, 401], challenge: 'Bearer realm="laas"' });
+    // The browser itself refuses to hand another origin the answer (no Access-Control-Allow-Origin).
+    expect(await call(unlisted.origin, key)).toEqual({ failed: 'TypeError: Failed to fetch' });
+  }, 60_000);
+});
+
 describe('GET /docs', () => {
   const server = useServer('sqlite');
 
@@ -119,10 +205,7 @@ describe('GET /docs', () => {
   describe.skipIf(!chromiumAvailable && !chromiumRequired)('in headless Chromium', () => {
     it('renders every operation, and no request leaves the server’s origin', async () => {
       expect(chromiumAvailable, `Chromium is required under CI but missing at ${CHROMIUM}`).toBe(true);
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      const browser = await launch();
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         const requests: string[] = [];
