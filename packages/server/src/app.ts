@@ -123,7 +123,13 @@ export function createServer(options: CreateServerOptions): LaasApp {
     secretKey: config.secretKey,
     client: config.whatsapp,
     logger,
-    observe: (direction, status) => metrics.whatsappMessages.inc({ direction, status }),
+    observe: (direction, status, source) => {
+      metrics.whatsappMessages.inc({ direction, status });
+      if (source === 'send') {
+        const outcome = status === 'sent' ? 'delivered' : status === 'queued' ? 'retry' : 'failed';
+        metrics.deliveries.inc({ channel: 'whatsapp', outcome });
+      }
+    },
   });
   const deps: ServerDeps = Object.freeze({ engine, store, config, metrics, auth, logger, whatsapp });
 

@@ -46,7 +46,7 @@ export function createMetrics(options: { defaultMetrics: boolean }) {
     }),
     deliveries: new Counter({
       name: 'laas_deliveries_total',
-      help: 'Outbound deliveries settled, by channel (webhook) and outcome (delivered, retry, failed: given up, disabled: the subscription was disabled, abandoned: its subscription was gone)',
+      help: 'Outbound delivery attempts settled, by channel (webhook, whatsapp) and outcome (delivered: accepted by the receiver, for WhatsApp by the Cloud API; retry; failed: given up; disabled: the attempt disabled its webhook subscription; abandoned: its subscription was gone)',
       labelNames: ['channel', 'outcome'] as const,
       registers: [registry],
     }),
