@@ -131,8 +131,9 @@ export function registerStoreGauges(metrics: Metrics, store: Store, clock: () =>
   // prom-client collects every metric of a scrape at once: the three gauges share one query.
   let inFlight: Promise<WorkBacklog | null> | undefined;
   const backlog = (): Promise<WorkBacklog | null> => {
-    inFlight ??= store.platform
-      .backlog()
+    // A store written against an older port may lack backlog(): the gauges then stay at 0.
+    inFlight ??= Promise.resolve()
+      .then(() => store.platform.backlog())
       .catch(() => null)
       .finally(() => {
         inFlight = undefined;
