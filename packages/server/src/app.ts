@@ -33,6 +33,7 @@ import { createMetrics, observeEngine, registerStoreGauges, workerObserverOf } f
 import { buildDocument, registerRouteDoc } from './openapi/document.js';
 import { roleAllows } from './permissions.js';
 import { createRateLimiter } from './rate-limit.js';
+import { endRequestSpan, startRequestSpan, traceIdOf, withContext } from './tracing.js';
 import type { Reply, RouteSpec, ServerDeps } from './routes/define.js';
 import { API_ROUTES } from './routes/index.js';
 import { operationRoutes } from './routes/operations.js';
@@ -145,12 +146,21 @@ export function createServer(options: CreateServerOptions): LaasApp {
     c.set('requestId', requestId);
     c.set('route', 'unmatched');
     c.header('X-Request-Id', requestId);
-    await next();
+    const { span, ctx } = startRequestSpan(c.req.method, c.req.raw.headers);
+    await withContext(ctx, next);
     if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
     const ms = performance.now() - start;
     const labels = { method: c.req.method, route: c.get('route'), status: String(c.res.status) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, ms / 1000);
+    const traceId = traceIdOf(span);
+    endRequestSpan(span, {
+      method: c.req.method,
+      route: labels.route,
+      status: c.res.status,
+      requestId,
+      tenantId: c.get('tenantId'),
+    });
     const readyFailure = c.get('readyFailure');
     logger.info(
       {
@@ -160,6 +170,7 @@ export function createServer(options: CreateServerOptions): LaasApp {
         status: c.res.status,
         ms: Math.round(ms * 100) / 100,
         tenant: c.get('tenantId'),
+        ...(traceId === undefined ? {} : { traceId }),
         ...(readyFailure === undefined ? {} : { reason: maskPhones(readyFailure) }),
       },
       'request',
