@@ -33,10 +33,10 @@ import { createMetrics, observeEngine, registerStoreGauges, workerObserverOf } f
 import { buildDocument, registerRouteDoc } from './openapi/document.js';
 import { roleAllows } from './permissions.js';
 import { createRateLimiter } from './rate-limit.js';
-import { endRequestSpan, startRequestSpan, traceIdOf, withContext } from './tracing.js';
 import type { Reply, RouteSpec, ServerDeps } from './routes/define.js';
 import { API_ROUTES } from './routes/index.js';
 import { operationRoutes } from './routes/operations.js';
+import { endRequestSpan, startRequestSpan, traceIdOf, withContext } from './tracing.js';
 
 /** Per-request values. */
 export interface AppEnv {

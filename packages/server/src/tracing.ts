@@ -1,6 +1,6 @@
 import {
-  type Context as OtelContext,
   context,
+  type Context as OtelContext,
   propagation,
   type Span,
   SpanKind,
