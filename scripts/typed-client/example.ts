@@ -19,9 +19,8 @@ export async function recordPurchase(
   purchase: { receipt: string; phone: string; cents: number },
 ): Promise<{ replayed: boolean; result: IngestResult }> {
   const { data, error, response } = await laas.POST('/v1/tenants/{tid}/events', {
-    params: { path: { tid: tenantId } },
+    params: { path: { tid: tenantId }, header: { 'idempotency-key': purchase.receipt } },
     body: {
-      idempotency_key: purchase.receipt,
       type: 'purchase',
       customer: { phone: purchase.phone },
       data: { amount: purchase.cents, currency: 'USD' },
@@ -53,6 +52,6 @@ export function refusedAtCompileTime(laas: ReturnType<typeof laasClient>) {
   void laas.POST('/v1/tenants/{tid}/events', {
     params: { path: { tid: 't' } },
     // @ts-expect-error an event needs a customer
-    body: { idempotency_key: 'k', type: 'visit' },
+    body: { type: 'visit' },
   });
 }

@@ -49,6 +49,11 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
     );
     // An ingest answers 201, and 200 when replayed: both are declared, with the same body.
     const ingest = doc.paths['/v1/tenants/{tid}/events'].post;
+    // Its key may come in the header instead of the body: the body does not require it.
+    expect(ingest.parameters).toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key', in: 'header' }),
+    );
+    expect(ingest.requestBody.content['application/json'].schema.required).toEqual(['type', 'customer']);
     for (const status of ['201', '200']) {
       expect(ingest.responses[status].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/IngestResult',

@@ -81,6 +81,13 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
             }),
         });
 
+  // An ingest's key may come in the Idempotency-Key header instead: the server fills the body's
+  // field from it before validating, so the documented body does not require it.
+  const body =
+    spec.idempotency === 'ingest' && spec.body instanceof z.ZodObject
+      ? spec.body.partial({ idempotency_key: true } as never)
+      : spec.body;
+
   const responses: RouteConfig['responses'] = {
     [String(spec.response.status)]: {
       description: spec.response.description,
@@ -125,7 +132,7 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
               required: !spec.body.safeParse(undefined).success,
               content: {
                 'application/json': {
-                  schema: spec.body,
+                  schema: body,
                   ...(REQUEST_EXAMPLES[spec.operationId] === undefined
                     ? {}
                     : { example: REQUEST_EXAMPLES[spec.operationId] }),
