@@ -5,6 +5,8 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },
   clean: true,
+  // import.meta.url in the CommonJS build too (docs.ts finds swagger-ui-dist with createRequire).
+  shims: true,
   target: 'node20',
   // Optional peer dependencies, imported when a database of their kind is opened: never bundled.
   external: ['@laas/adapters-pg', '@laas/adapters-sqlite'],

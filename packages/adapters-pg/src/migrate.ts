@@ -180,7 +180,8 @@ async function ensureAppRole(
       .raw(
         `GRANT EXECUTE ON FUNCTION ${s}.laas_find_api_key(text), ${s}.laas_get_tenant(uuid),
           ${s}.laas_list_tenants(uuid, integer), ${s}.laas_find_ussd_settings(text),
-          ${s}.laas_find_whatsapp_by_phone_number_id(text), ${s}.laas_find_whatsapp_by_verify_token(text) TO ${r}`,
+          ${s}.laas_find_whatsapp_by_phone_number_id(text), ${s}.laas_find_whatsapp_by_verify_token(text),
+          ${s}.laas_work_backlog() TO ${r}`,
       )
       .execute(trx);
   });

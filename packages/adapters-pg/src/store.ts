@@ -15,6 +15,7 @@ import {
   type UssdSettings,
   ValidationError,
   type WhatsAppSettings,
+  type WorkBacklog,
 } from '@laas/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -181,6 +182,19 @@ export function pgStore(
         SELECT * FROM ${fn('laas_find_whatsapp_by_verify_token')}(${verifyToken})`.execute(root);
       return rows[0] ? m.toWhatsAppSettings(rows[0]) : null;
     },
+    async backlog(): Promise<WorkBacklog> {
+      const { rows } = await sql<{
+        oldest_undispatched_at: Date | string | null;
+        pending_deliveries: string | number;
+        earliest_pending_attempt_at: Date | string | null;
+      }>`SELECT * FROM ${fn('laas_work_backlog')}()`.execute(root);
+      const row = rows[0];
+      return {
+        oldest_undispatched_at: m.tsOrNull(row?.oldest_undispatched_at ?? null),
+        pending_deliveries: m.int(row?.pending_deliveries ?? 0),
+        earliest_pending_attempt_at: m.tsOrNull(row?.earliest_pending_attempt_at ?? null),
+      };
+    },
     async listTenants(page: PageRequest): Promise<Page<Tenant>> {
       const limit = pageLimit(page);
       const after = decodeCursor(page.cursor);
@@ -257,6 +271,14 @@ export function pgStore(
     platform,
     capabilities: { parallelTransactions: true },
     transaction,
+    poolStats() {
+      return {
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+        max: pool.options.max ?? DEFAULT_PG_POOL_MAX,
+      };
+    },
     async ping() {
       if (closed) throw new Error('The store is closed');
       const applied = await within(PING_TIMEOUT_MS, appliedMigrations(root as Kysely<unknown>, schema)).catch(

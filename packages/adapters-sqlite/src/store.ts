@@ -14,6 +14,7 @@ import {
   type Tx,
   type UssdSettings,
   type WhatsAppSettings,
+  type WorkBacklog,
 } from '@laas/core';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
@@ -23,7 +24,7 @@ import { ussdFromRow } from './mapping/ussd.js';
 import { whatsappSettingsFromRow } from './mapping/whatsapp.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS, migrationProvider } from './migrations/index.js';
 import { Mutex } from './mutex.js';
-import { defineQuery, p, Runner } from './query.js';
+import { defineQuery, defineSql, p, Runner } from './query.js';
 import { type LooseSelect, loose, runPage, Scope } from './repositories/scope.js';
 import { SqliteTx } from './repositories/tx.js';
 import type {
@@ -123,6 +124,11 @@ function isDatabase(value: unknown): value is Database.Database {
 const apiKeyByHash = defineQuery((db) =>
   db.selectFrom('api_keys').selectAll().where('key_hash', '=', p('key_hash')).orderBy('id', 'asc').limit(1),
 );
+/** Across every tenant (metrics): the outbox not fanned out yet and the pending deliveries. */
+const workBacklog = defineSql(`SELECT
+  (SELECT min(created_at) FROM outbox WHERE dispatched_at IS NULL) AS oldest_undispatched_at,
+  (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending') AS pending_deliveries,
+  (SELECT min(next_attempt_at) FROM webhook_deliveries WHERE status = 'pending') AS earliest_pending_attempt_at`);
 const tenantById = defineQuery((db) =>
   db.selectFrom('tenants').selectAll().where('tenant_id', '=', p('tenant_id')),
 );
@@ -548,6 +554,21 @@ class SqlitePlatformRepository implements PlatformRepository {
     return this.read(() => {
       const row = this.runner.get<WhatsAppSettingsTable>(whatsappByVerifyToken, { value: verifyToken });
       return row === undefined ? null : whatsappSettingsFromRow(row);
+    });
+  }
+
+  backlog(): Promise<WorkBacklog> {
+    return this.read(() => {
+      const row = this.runner.get<{
+        oldest_undispatched_at: string | null;
+        pending_deliveries: number;
+        earliest_pending_attempt_at: string | null;
+      }>(workBacklog, {});
+      return {
+        oldest_undispatched_at: row?.oldest_undispatched_at ?? null,
+        pending_deliveries: Number(row?.pending_deliveries ?? 0),
+        earliest_pending_attempt_at: row?.earliest_pending_attempt_at ?? null,
+      };
     });
   }
 

@@ -34,7 +34,15 @@ export {
 export { formatAmount, formatMoney, formatPoints, isCurrency, minorUnitDigits } from './money.js';
 export type * from './ports/repositories.js';
 export { capWindowKey } from './ports/repositories.js';
-export type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from './ports/store.js';
+export type {
+  PlatformRepository,
+  PoolStats,
+  Store,
+  StoreCapabilities,
+  TransactionOptions,
+  Tx,
+  WorkBacklog,
+} from './ports/store.js';
 export { TransientStoreError, UniqueViolationError } from './ports/store.js';
 export { CLEAR_SECRETS, type SecretCodec } from './secret-codec.js';
 export * from './time.js';

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { type Engine, NotFoundError, type Store, StoreUnavailableError, ValidationError } from '@laas/core';
+import {
+  type Engine,
+  NotFoundError,
+  type Store,
+  StoreUnavailableError,
+  ValidationError,
+  type WorkerObserver,
+} from '@laas/core';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -10,6 +18,7 @@ import { createAuthenticator, type Principal } from './auth.js';
 import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { clientAddress } from './client-address.js';
 import { resolveConfig, type ServerConfig } from './config.js';
+import { docsRoutes } from './docs.js';
 import {
   httpError,
   PayloadTooLargeError,
@@ -20,13 +29,14 @@ import {
 } from './errors.js';
 import { parseIdempotencyKey, requestFingerprint } from './idempotency.js';
 import { createLogger, maskPhones } from './logging.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, observeEngine, registerStoreGauges, workerObserverOf } from './metrics.js';
 import { buildDocument, registerRouteDoc } from './openapi/document.js';
 import { roleAllows } from './permissions.js';
 import { createRateLimiter } from './rate-limit.js';
 import type { Reply, RouteSpec, ServerDeps } from './routes/define.js';
 import { API_ROUTES } from './routes/index.js';
 import { operationRoutes } from './routes/operations.js';
+import { endRequestSpan, startRequestSpan, traceIdOf, withContext } from './tracing.js';
 
 /** Per-request values. */
 export interface AppEnv {
@@ -66,6 +76,22 @@ export interface CreateServerOptions {
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** What a 401 says to send (RFC 6750): API keys, JWTs and the platform admin token are all Bearer. */
+export const WWW_AUTHENTICATE = 'Bearer realm="laas"';
+
+const workerObservers = new WeakMap<LaasApp, WorkerObserver>();
+
+/**
+ * The observer that counts a worker's work into this app's `/metrics` (runs, errors, deliveries,
+ * webhook latency, retries). `startServer` gives it to the worker it runs; pass it as
+ * `createWorker({ observer })` when you run a worker yourself beside `createServer`.
+ */
+export function workerObserver(app: LaasApp): WorkerObserver {
+  const observer = workerObservers.get(app);
+  if (observer === undefined) throw new Error('workerObserver: not an app made by createServer');
+  return observer;
+}
+
 /**
  * Builds the LaaS HTTP API as a Hono app: every route of DESIGN.md under `/v1/tenants/:tid`,
  * `POST /v1/tenants`, `/health`, `/ready`, `/metrics` and `/openapi.json`. Serve it with
@@ -82,6 +108,8 @@ export function createServer(options: CreateServerOptions): LaasApp {
   const config = resolveConfig(options.config);
   const logger = options.config?.logger ?? createLogger();
   const metrics = createMetrics({ defaultMetrics: config.defaultMetrics });
+  observeEngine(metrics, engine);
+  registerStoreGauges(metrics, store);
   const auth = createAuthenticator({
     store,
     adminToken: config.adminToken,
@@ -96,12 +124,19 @@ export function createServer(options: CreateServerOptions): LaasApp {
     secretKey: config.secretKey,
     client: config.whatsapp,
     logger,
-    observe: (direction, status) => metrics.whatsappMessages.inc({ direction, status }),
+    observe: (direction, status, source) => {
+      metrics.whatsappMessages.inc({ direction, status });
+      if (source === 'send') {
+        const outcome = status === 'sent' ? 'delivered' : status === 'queued' ? 'retry' : 'failed';
+        metrics.deliveries.inc({ channel: 'whatsapp', outcome });
+      }
+    },
   });
   const deps: ServerDeps = Object.freeze({ engine, store, config, metrics, auth, logger, whatsapp });
 
   const app: LaasApp = new OpenAPIHono<AppEnv>();
   whatsAppOfApp.set(app, whatsapp);
+  workerObservers.set(app, workerObserverOf(metrics));
 
   // 1. Request id, one log line and the metrics of every request (errors included).
   app.use('*', async (c, next) => {
@@ -111,12 +146,21 @@ export function createServer(options: CreateServerOptions): LaasApp {
     c.set('requestId', requestId);
     c.set('route', 'unmatched');
     c.header('X-Request-Id', requestId);
-    await next();
+    const { span, ctx } = startRequestSpan(c.req.method, c.req.raw.headers);
+    await withContext(ctx, next);
     if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', requestId);
     const ms = performance.now() - start;
     const labels = { method: c.req.method, route: c.get('route'), status: String(c.res.status) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, ms / 1000);
+    const traceId = traceIdOf(span);
+    endRequestSpan(span, {
+      method: c.req.method,
+      route: labels.route,
+      status: c.res.status,
+      requestId,
+      tenantId: c.get('tenantId'),
+    });
     const readyFailure = c.get('readyFailure');
     logger.info(
       {
@@ -126,12 +170,28 @@ export function createServer(options: CreateServerOptions): LaasApp {
         status: c.res.status,
         ms: Math.round(ms * 100) / 100,
         tenant: c.get('tenantId'),
+        ...(traceId === undefined ? {} : { traceId }),
         ...(readyFailure === undefined ? {} : { reason: maskPhones(readyFailure) }),
       },
       'request',
     );
   });
-  // 2. Security headers on every answer; 3. the body size limit (413 in the error shape).
+  // 2. CORS, only for the origins of LAAS_CORS_ORIGINS (off by default): preflights answered 204.
+  if (config.corsOrigins.length > 0) {
+    const anyOrigin = config.corsOrigins.includes('*');
+    const allowed = new Set(config.corsOrigins);
+    app.use(
+      '*',
+      cors({
+        origin: (origin) => (anyOrigin ? '*' : allowed.has(origin) ? origin : null),
+        allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'WWW-Authenticate'],
+        maxAge: 600,
+      }),
+    );
+  }
+  // 3. Security headers on every answer; 4. the body size limit (413 in the error shape).
   app.use('*', secureHeaders());
   app.use(
     '*',
@@ -159,6 +219,10 @@ export function createServer(options: CreateServerOptions): LaasApp {
     }
     // The rest of an oversized body was never read: this connection cannot carry another request.
     if (error instanceof PayloadTooLargeError) c.header('Connection', 'close');
+    if (status === 401) {
+      const sent = (c.req.header('authorization') ?? '') !== '';
+      c.header('WWW-Authenticate', sent ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE);
+    }
     if (error instanceof RateLimitError || error instanceof StoreUnavailableError) {
       c.header('Retry-After', String(error.retryAfterSeconds));
     }
@@ -263,6 +327,7 @@ export function createServer(options: CreateServerOptions): LaasApp {
   };
 
   for (const spec of [...operationRoutes(documentOnce), ...API_ROUTES]) mount(spec);
+  docsRoutes(app, logger);
   for (const extension of options.extensions ?? []) {
     extension({
       app,
@@ -280,12 +345,13 @@ export function createServer(options: CreateServerOptions): LaasApp {
 const NO_QUERY = z.strictObject({});
 
 /**
- * The query schema a route is served with. API routes refuse parameters they do not know (a
- * misspelt filter would otherwise be ignored and answer every row); public routes, called by
- * other platforms' gateways and webhooks, tolerate extra parameters.
+ * The query schema a route is served with. API routes and the operations routes (`/health`,
+ * `/metrics`, ...) refuse parameters they do not know (a misspelt filter would otherwise be
+ * ignored and answer every row); the `/public/...` callbacks, called by other platforms' gateways
+ * and webhooks, tolerate extra parameters.
  */
 function queryOf(spec: RouteSpec): z.ZodType | undefined {
-  if (spec.permission === 'public') return spec.query;
+  if (spec.permission === 'public' && spec.path.startsWith('/public/')) return spec.query;
   if (spec.query === undefined) return NO_QUERY;
   return spec.query instanceof z.ZodObject ? spec.query.strict() : spec.query;
 }

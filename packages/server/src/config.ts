@@ -56,6 +56,17 @@ export interface ServerConfig {
    * WhatsApp callbacks), or `false`. Default {@link DEFAULT_PUBLIC_RATE_LIMIT}.
    */
   publicRateLimit?: RateLimitConfig | false;
+  /**
+   * `LAAS_METRICS_TOKEN`: when set, `GET /metrics` needs `Authorization: Bearer <this token>`
+   * (401 with `WWW-Authenticate` otherwise). Default unset: `/metrics` is open (keep it off the
+   * public network).
+   */
+  metricsToken?: string | undefined;
+  /**
+   * `LAAS_CORS_ORIGINS`: the origins a browser may call the API from (`*`: any). Default none: no
+   * CORS headers, preflights answered 404.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /** How the server talks to Meta's Graph API (tests point it at a fake on 127.0.0.1). */
@@ -129,6 +140,8 @@ export interface ResolvedConfig {
   readonly webhookAllowPrivate: boolean;
   readonly trustProxy: boolean;
   readonly publicRateLimit: RateLimitConfig | false;
+  readonly metricsToken: string | undefined;
+  readonly corsOrigins: readonly string[];
 }
 
 export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
@@ -148,6 +161,8 @@ export function resolveConfig(config: ServerConfig = {}): ResolvedConfig {
     webhookAllowPrivate: config.webhookAllowPrivate ?? false,
     trustProxy: config.trustProxy ?? false,
     publicRateLimit: config.publicRateLimit ?? DEFAULT_PUBLIC_RATE_LIMIT,
+    metricsToken: config.metricsToken || undefined,
+    corsOrigins: Object.freeze([...(config.corsOrigins ?? [])]),
   });
 }
 

@@ -64,6 +64,41 @@ const rateLimit = z.preprocess(
     .optional(),
 );
 
+/**
+ * `LAAS_CORS_ORIGINS`: origins allowed to call the API from a browser, comma separated
+ * (`https://shop.example,http://localhost:5173`), or `*` for any. Unset: no CORS headers at all.
+ */
+const corsOrigins = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .transform((value, ctx): string[] => {
+      const origins = value
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '');
+      for (const origin of origins) {
+        if (origin === '*') continue;
+        let normal: string | undefined;
+        try {
+          const url = new URL(origin);
+          normal = /^https?:$/.test(url.protocol) ? url.origin : undefined;
+        } catch {
+          normal = undefined;
+        }
+        if (normal === undefined || normal !== origin.replace(/\/$/, '').toLowerCase()) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be "*" or origins such as "https://shop.example,http://localhost:5173" (scheme, host and port only, lower case); "${origin}" is not one`,
+          });
+          return z.NEVER;
+        }
+      }
+      return origins.map((o) => (o === '*' ? o : new URL(o).origin));
+    })
+    .optional(),
+);
+
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 const ANY_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -95,6 +130,8 @@ const envSchema = z.object({
   PORT: integer(0, 65535),
   LAAS_HOST: optionalString,
   LAAS_ADMIN_TOKEN: optionalString,
+  LAAS_METRICS_TOKEN: optionalString,
+  LAAS_CORS_ORIGINS: corsOrigins,
   LAAS_JWT_SECRET: optionalString,
   LAAS_RATE_LIMIT: rateLimit,
   LAAS_API_KEY_CACHE_MS: integer(0),

@@ -15,6 +15,8 @@ export {
   type LaasApp,
   type ServerExtension,
   type ServerExtensionContext,
+  WWW_AUTHENTICATE,
+  workerObserver,
 } from './app.js';
 export type { Principal } from './auth.js';
 export {

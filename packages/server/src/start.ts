@@ -10,11 +10,12 @@ import {
   type Store,
   StoreUnavailableError,
   type Worker,
+  type WorkerObserver,
   type WorkerOptions,
 } from '@laas/core';
 import type { Logger } from 'pino';
 import { type DatabaseKind, importAdapter } from './adapters.js';
-import { createServer, type LaasApp, type ServerExtension } from './app.js';
+import { createServer, type LaasApp, type ServerExtension, workerObserver } from './app.js';
 import { parseSecretKey } from './channels/whatsapp/secret-box.js';
 import { createWhatsAppChannel, type WhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import type { ServerConfig } from './config.js';
@@ -245,6 +246,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(env.LAAS_WEBHOOK_ALLOW_PRIVATE === undefined
       ? {}
       : { webhookAllowPrivate: env.LAAS_WEBHOOK_ALLOW_PRIVATE }),
+    ...(env.LAAS_METRICS_TOKEN === undefined ? {} : { metricsToken: env.LAAS_METRICS_TOKEN }),
+    ...(env.LAAS_CORS_ORIGINS === undefined ? {} : { corsOrigins: env.LAAS_CORS_ORIGINS }),
     ...whatsAppFromEnv(rawEnv),
     ...options.config,
     ...(secretKey === undefined ? {} : { secretKey }),
@@ -264,7 +267,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     s.once('error', reject);
   });
   const whatsapp = whatsAppOfApp.get(app);
-  const worker = workerFromEnv(engine, rawEnv, logger, options.worker, whatsapp);
+  const worker = workerFromEnv(engine, rawEnv, logger, options.worker, whatsapp, workerObserver(app));
   worker?.start();
 
   const address = server.address() as AddressInfo;
@@ -347,6 +350,8 @@ export function workerFromEnv(
   logger: Logger,
   setting: StartServerOptions['worker'] = true,
   whatsapp?: WhatsAppChannel,
+  /** Counts the worker's work (the server's metrics: `workerObserver(app)`). */
+  observer?: WorkerObserver,
 ): Worker | null {
   const parsed = parseEnv(env);
   if (setting === false || (setting === true && !(parsed.LAAS_WORKER ?? true))) return null;
@@ -359,6 +364,7 @@ export function workerFromEnv(
     ...(intervalMs === undefined ? {} : { intervalMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     allowPrivateWebhooks: parsed.LAAS_WEBHOOK_ALLOW_PRIVATE ?? false,
+    ...(observer === undefined ? {} : { observer }),
     onError: (error, context) => {
       const err = error instanceof Error ? error : new Error(String(error));
       logger.error({ ...context, err: { type: err.name, message: err.message } }, 'worker error');

@@ -224,6 +224,14 @@ describe.each(STORE_KINDS)('auth matrix (%s)', (kind) => {
         if (r.status !== 401 || errorOf(r).code !== 'AUTHENTICATION_ERROR') {
           failures.push(`${token ?? 'no key'} ${method} ${spec.path}: ${r.status}`);
         }
+        // RFC 6750: every 401 says how to authenticate (API keys, JWTs and the admin token are Bearer).
+        const challenge =
+          token === null ? 'Bearer realm="laas"' : 'Bearer realm="laas", error="invalid_token"';
+        if (r.headers.get('www-authenticate') !== challenge) {
+          failures.push(
+            `${token ?? 'no key'} ${method} ${spec.path}: WWW-Authenticate ${r.headers.get('www-authenticate')}`,
+          );
+        }
       }
       const platform = await server.request(method, pathFor(spec.path, a.id), { body });
       checked++;

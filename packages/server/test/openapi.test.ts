@@ -3,7 +3,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../src/index.js';
 import { ingestResultSchema } from '../src/openapi/schemas.js';
-import { STORE_KINDS, useServer } from './harness.js';
+import { type Json, STORE_KINDS, useServer } from './harness.js';
 
 describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
   const server = useServer(kind);
@@ -20,8 +20,9 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
 
   it('documents every route the app serves, with auth, bodies and error responses', async () => {
     const doc = (await server.request('GET', '/openapi.json', { token: null })).body;
+    // GET /docs and its files are a page for people, not API operations: not in the document.
     const served = server.running.app.routes
-      .filter((r) => r.method !== 'ALL')
+      .filter((r) => r.method !== 'ALL' && r.path !== '/docs' && !r.path.startsWith('/docs/'))
       .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') }));
     expect(served.length).toBeGreaterThanOrEqual(API_ROUTES.length + 4);
     for (const { method, path } of served) {
@@ -48,6 +49,11 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
     );
     // An ingest answers 201, and 200 when replayed: both are declared, with the same body.
     const ingest = doc.paths['/v1/tenants/{tid}/events'].post;
+    // Its key may come in the header instead of the body: the body does not require it.
+    expect(ingest.parameters).toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key', in: 'header' }),
+    );
+    expect(ingest.requestBody.content['application/json'].schema.required).toEqual(['type', 'customer']);
     for (const status of ['201', '200']) {
       expect(ingest.responses[status].content['application/json'].schema.$ref).toBe(
         '#/components/schemas/IngestResult',
@@ -75,6 +81,38 @@ describe.each(STORE_KINDS)('OpenAPI document (%s)', (kind) => {
         spec.operationId,
       );
     }
+  });
+
+  it('tags every operation, gives every request body an example the route accepts, declares a 4xx everywhere, and a license', async () => {
+    const doc = (await server.request('GET', '/openapi.json', { token: null })).body;
+    expect(doc.info.license).toMatchObject({ name: 'MIT' });
+    const tagNames = new Set(doc.tags.map((t: { name: string }) => t.name));
+    const specs = new Map(API_ROUTES.map((spec) => [spec.operationId, spec]));
+    let operations = 0;
+    let bodies = 0;
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        operations++;
+        const name = `${method.toUpperCase()} ${path} (${op.operationId})`;
+        expect(op.tags, name).toHaveLength(1);
+        expect(tagNames.has(op.tags[0]), `${name}: tag ${op.tags[0]} is not described`).toBe(true);
+        const fourXX = Object.keys(op.responses).filter((s) => /^4\d\d$/.test(s));
+        expect(fourXX.length, `${name} declares no 4xx`).toBeGreaterThan(0);
+        const body = op.requestBody?.content?.['application/json'];
+        if (body === undefined) continue;
+        bodies++;
+        expect(body.example, `${name} has no request example`).toBeDefined();
+        // The example is one the route itself accepts (its zod schema, not only the JSON Schema).
+        const spec = specs.get(op.operationId);
+        expect(spec?.body, name).toBeDefined();
+        const parsed = spec?.body?.safeParse(body.example);
+        expect(parsed?.error, `${name}: its example is refused`).toBeUndefined();
+      }
+    }
+    expect(operations).toBeGreaterThanOrEqual(API_ROUTES.length + 4);
+    expect(bodies).toBeGreaterThanOrEqual(25);
+    // The operations routes refuse unknown parameters (their declared 400), as the API does.
+    expect((await server.request('GET', '/health?verbose=1', { token: null })).status).toBe(400);
   });
 
   it('answers an ingest and its replay with statuses the document declares, in its schema', async () => {

@@ -450,6 +450,14 @@ describe.each(STORE_KINDS)('WhatsApp channel (%s)', (kind) => {
     it('records delivery receipts, forward only', async () => {
       const t = await waTenant(server);
       const phone = newPhone();
+      const sentToMeta = async () => {
+        const text = (await server.request('GET', '/metrics', { token: null })).text;
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('laas_deliveries_total{channel="whatsapp",outcome="delivered"}'));
+        return Number(line?.split(' ')[1] ?? 0);
+      };
+      const before = await sentToMeta();
       await say(server, t, phone, 'HELP');
       const [out] = (await settled(server, t, phone)).filter((m) => m.direction === 'out');
       expect(out.status).toBe('sent');
@@ -469,6 +477,8 @@ describe.each(STORE_KINDS)('WhatsApp channel (%s)', (kind) => {
       expect((await messages(server, t, phone)).find((m) => m.id === out.id).status).toBe('read');
       // An unknown id is ignored, still 200.
       await deliver(server, t, statusPayload(t, [{ ...receipt('read'), id: 'wamid.unknown' }]));
+      // /metrics: one send accepted by the Cloud API; the receipts are not more deliveries.
+      expect((await sentToMeta()) - before).toBe(1);
     });
 
     it('routes two tenants’ numbers to their own tenants', async () => {

@@ -4,6 +4,7 @@ import * as m0002 from './0002_webhook_deliveries.js';
 import * as m0003 from './0003_whatsapp.js';
 import * as m0004 from './0004_ussd.js';
 import * as m0005 from './0005_ussd_callback_secret.js';
+import * as m0006 from './0006_work_backlog.js';
 import type { MigrationContext } from './context.js';
 
 interface VersionedMigration {
@@ -21,6 +22,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0003_whatsapp', m0003],
   ['0004_ussd', m0004],
   ['0005_ussd_callback_secret', m0005],
+  ['0006_work_backlog', m0006],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -23,6 +23,7 @@ export function registerWorkerCommand(program: Command): void {
         '',
         'Environment: LAAS_DATABASE_URL, LAAS_MIGRATE_DATABASE_URL, LAAS_PG_SCHEMA, LAAS_LOG_LEVEL,',
         'LAAS_WORKER_INTERVAL_MS (pause between ticks, default 1000), LAAS_WEBHOOK_TIMEOUT_MS (default 15000).',
+        'A worker alone serves no /metrics: the backlog gauges of any `laas serve` show whether workers keep up.',
         '',
         'Example:',
         '  $ LAAS_WORKER=off laas serve --db postgres://... &   # the API only',

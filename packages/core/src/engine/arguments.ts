@@ -124,6 +124,14 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
     fn('fn'),
   ],
   transaction: [tenantId, fn('fn')],
+  observe: [
+    {
+      name: 'observer',
+      expected: 'an object like { transactionRetried }',
+      optional: false,
+      accepts: isPlainObject,
+    },
+  ],
   purgeIdempotencyKeys: [tenantId, date('before')],
   dryRun: [tenantId, argInput('input', ingestEventSchema)],
   redeem: [tenantId, argSchema('target', 'an object like { issuance_id } or { code }', redeemTarget)],

@@ -59,7 +59,15 @@ import { parseInput } from './parse-input.js';
 import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
 import { enforceRuleLogic } from './rule-check.js';
-import type { CustomerExport, Engine, EngineOptions, ExpireResult, IngestResult } from './types.js';
+import type {
+  CustomerExport,
+  Engine,
+  EngineObserver,
+  EngineOptions,
+  ExpireResult,
+  IngestResult,
+  TransactionRetryReason,
+} from './types.js';
 import { openWebhookSecrets, sealWebhookSecrets } from './webhook-secrets.js';
 
 /** Transactions aborted by the database (deadlock, busy) are retried this many times in all. */
@@ -154,6 +162,17 @@ export function createEngine(options: EngineOptions): Engine {
    */
   const ambient = new AsyncLocalStorage<Operation>();
 
+  const observers = new Set<EngineObserver>();
+  const retried = (reason: TransactionRetryReason): void => {
+    for (const observer of observers) {
+      try {
+        observer.transactionRetried?.(reason);
+      } catch {
+        // An observer's failure is not the operation's.
+      }
+    }
+  };
+
   /**
    * One engine operation: one transaction of the tenant, retried when the database aborted it.
    * Inside `engine.idempotent(...)` it joins that call's transaction instead.
@@ -181,6 +200,7 @@ export function createEngine(options: EngineOptions): Engine {
         );
       } catch (error) {
         if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < MAX_ATTEMPTS) {
+          retried('store_unavailable');
           // Nothing of it committed: a fresh connection after a short, growing pause usually
           // succeeds (a deadlock's other side finished, the pool replaced a dropped connection).
           await new Promise((resume) => setTimeout(resume, 20 * attempt * (1 + Math.random())));
@@ -217,7 +237,10 @@ export function createEngine(options: EngineOptions): Engine {
           error instanceof UniqueViolationError &&
           ['idempotency_key', 'phone', 'external_ref'].includes(error.field) &&
           attempt < MAX_ATTEMPTS;
-        if (raced) continue;
+        if (raced) {
+          retried('concurrent_insert');
+          continue;
+        }
         throw error;
       }
     }
@@ -286,6 +309,12 @@ export function createEngine(options: EngineOptions): Engine {
     store,
     secrets,
     logic,
+    observe(observer) {
+      observers.add(observer);
+      return () => {
+        observers.delete(observer);
+      };
+    },
 
     ingest: (tenantId, input, opts) => ingest(tenantId, input, opts?.dryRun ?? false),
     dryRun: (tenantId, input) => ingest(tenantId, input, true),
@@ -315,8 +344,10 @@ export function createEngine(options: EngineOptions): Engine {
           );
         } catch (error) {
           // A concurrent request with the same key stored its response first: replay it.
-          if (error instanceof UniqueViolationError && error.field === 'key' && attempt < MAX_ATTEMPTS)
+          if (error instanceof UniqueViolationError && error.field === 'key' && attempt < MAX_ATTEMPTS) {
+            retried('concurrent_insert');
             continue;
+          }
           throw error;
         }
       }

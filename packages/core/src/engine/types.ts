@@ -130,12 +130,29 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/** Why the engine rolled a transaction back and ran it again. */
+export type TransactionRetryReason =
+  /** The database aborted it with nothing committed (deadlock, serialization failure, lost connection). */
+  | 'store_unavailable'
+  /** A concurrent transaction inserted the same idempotency key, phone or external ref first. */
+  | 'concurrent_insert';
+
+/**
+ * Told about what the engine does, for metrics (the server counts these in Prometheus). Called
+ * synchronously; an observer must not throw (a throw is caught and ignored).
+ */
+export interface EngineObserver {
+  transactionRetried?(reason: TransactionRetryReason): void;
+}
+
 /**
  * The loyalty engine. Every method is one transaction of the store: it either happens whole or
  * not at all, and a bad input writes nothing (`ValidationError`).
  */
 export interface Engine {
   readonly store: Store;
+  /** Adds an observer (metrics); returns the function that removes it. */
+  observe(observer: EngineObserver): () => void;
   /** Seals and opens the secrets kept in the database (webhook signing secrets). */
   readonly secrets: SecretCodec;
   /** The JsonLogic engine rules are validated and compiled with. */

@@ -5,7 +5,14 @@ import type { Tenant } from '../domain/tenant.js';
 import type { UssdSettings } from '../domain/ussd.js';
 import type { WhatsAppSettings } from '../domain/whatsapp.js';
 import { LaasError } from '../errors.js';
-import type { PlatformRepository, Store, StoreCapabilities, TransactionOptions, Tx } from '../ports/store.js';
+import type {
+  PlatformRepository,
+  Store,
+  StoreCapabilities,
+  TransactionOptions,
+  Tx,
+  WorkBacklog,
+} from '../ports/store.js';
 import { type CompactionReport, compactTenant } from './compaction.js';
 import { copy } from './copy.js';
 import { MemoryTx } from './memory-tx.js';
@@ -113,6 +120,31 @@ class MemoryStore implements Store {
         read(() => findWhatsAppSettings(state, state.whatsappByPhoneNumberId, phoneNumberId)),
       findWhatsAppByVerifyToken: (verifyToken: string): Promise<WhatsAppSettings | null> =>
         read(() => findWhatsAppSettings(state, state.whatsappByVerifyToken, verifyToken)),
+      backlog: (): Promise<WorkBacklog> =>
+        read(() => {
+          let oldest: string | null = null;
+          let earliest: string | null = null;
+          let pending = 0;
+          const earlier = (a: string | null, b: string) =>
+            a === null || Date.parse(b) < Date.parse(a) ? b : a;
+          for (const data of state.data.values()) {
+            for (let i = 0; i < data.undispatched.size; i++) {
+              const row = data.outbox.get(data.undispatched.at(i) as string);
+              if (row !== undefined) oldest = earlier(oldest, row.created_at);
+            }
+            for (const id of data.pendingDeliveries.keys()) {
+              const delivery = data.deliveries.get(id);
+              if (delivery === undefined) continue;
+              pending++;
+              if (delivery.next_attempt_at !== null) earliest = earlier(earliest, delivery.next_attempt_at);
+            }
+          }
+          return {
+            oldest_undispatched_at: oldest,
+            pending_deliveries: pending,
+            earliest_pending_attempt_at: earliest,
+          };
+        }),
     };
   }
 

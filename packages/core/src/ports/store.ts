@@ -4,6 +4,7 @@ import type { Tenant } from '../domain/tenant.js';
 import type { UssdSettings } from '../domain/ussd.js';
 import type { WhatsAppSettings } from '../domain/whatsapp.js';
 import { StateConflictError, StoreUnavailableError } from '../errors.js';
+import type { Timestamp } from '../time.js';
 import type {
   ApiKeyRepository,
   BudgetRepository,
@@ -68,6 +69,32 @@ export interface PlatformRepository {
   findWhatsAppByPhoneNumberId(phoneNumberId: string): Promise<WhatsAppSettings | null>;
   /** The settings whose verify_token is this one (Meta's verification handshake). */
   findWhatsAppByVerifyToken(verifyToken: string): Promise<WhatsAppSettings | null>;
+  /**
+   * The background work waiting, summed over every tenant (metrics; no tenant is named): the
+   * oldest outbox event not fanned out yet, and the pending webhook deliveries.
+   */
+  backlog(): Promise<WorkBacklog>;
+}
+
+/** What {@link PlatformRepository.backlog} answers. */
+export interface WorkBacklog {
+  /** `created_at` of the oldest outbox event with `dispatched_at` null; null when there is none. */
+  oldest_undispatched_at: Timestamp | null;
+  /** Deliveries in status `pending` (due now or waiting for a retry). */
+  pending_deliveries: number;
+  /** The earliest `next_attempt_at` of a pending delivery; null when none is pending. */
+  earliest_pending_attempt_at: Timestamp | null;
+}
+
+/** A connection pool's state (PostgreSQL), for metrics. */
+export interface PoolStats {
+  /** Connections open, idle or in use. */
+  total: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  /** The most connections the pool opens. */
+  max: number;
 }
 
 export interface StoreCapabilities {
@@ -94,6 +121,8 @@ export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Resolves when the database is reachable and migrated; rejects with the reason otherwise. */
   ping(): Promise<void>;
+  /** The connection pool's state, for stores that have one (PostgreSQL); absent otherwise. */
+  poolStats?(): PoolStats;
   /** Releases connections. The store is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -2359,6 +2359,47 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       expect((await run(tenantId, (tx) => tx.outbox.list({ limit: 10 }))).items).toHaveLength(5);
     });
 
+    test('platform.backlog: the oldest undispatched outbox row and the pending deliveries, across tenants', async () => {
+      // The store is shared with the other tests: rows dated 1971 are older than any of theirs,
+      // and the pending count is compared before and after.
+      const before = await getStore().platform.backlog();
+      const [tenantA, tenantB] = [await newTenant(), await newTenant()];
+      const old = '1971-01-02T03:04:05.678Z';
+      const older = '1971-01-01T00:00:00.000Z';
+      const rowA = outboxRow(tenantA, { created_at: old });
+      const rowB = outboxRow(tenantB, { created_at: older });
+      const hook = webhookRow(tenantB);
+      const due = deliveryRow(tenantB, hook.id, { next_attempt_at: '1971-02-01T00:00:00.000Z' });
+      const later = deliveryRow(tenantB, hook.id, { next_attempt_at: at(HOUR) });
+      const done = deliveryRow(tenantB, hook.id, { status: 'delivered', next_attempt_at: null });
+      await run(tenantA, (tx) => tx.outbox.append(rowA));
+      await run(tenantB, async (tx) => {
+        await tx.outbox.append(rowB);
+        await tx.webhooks.insert(hook);
+        for (const d of [due, later, done]) await tx.deliveries.insert(d);
+      });
+      expect(await getStore().platform.backlog()).toEqual({
+        oldest_undispatched_at: older,
+        pending_deliveries: before.pending_deliveries + 2,
+        earliest_pending_attempt_at: '1971-02-01T00:00:00.000Z',
+      });
+      await run(tenantB, async (tx) => {
+        await tx.outbox.markDispatched([rowB.id], at());
+        await tx.deliveries.update({ ...due, status: 'delivered', next_attempt_at: null, updated_at: at() });
+      });
+      const after = await getStore().platform.backlog();
+      expect(after.oldest_undispatched_at).toBe(old);
+      expect(after.pending_deliveries).toBe(before.pending_deliveries + 1);
+      expect(after.earliest_pending_attempt_at).not.toBe('1971-02-01T00:00:00.000Z');
+      await run(tenantA, (tx) => tx.outbox.markDispatched([rowA.id], at()));
+      await run(tenantB, (tx) =>
+        tx.deliveries.update({ ...later, status: 'failed', next_attempt_at: null, updated_at: at() }),
+      );
+      const cleared = await getStore().platform.backlog();
+      expect(cleared.oldest_undispatched_at === null || cleared.oldest_undispatched_at > old).toBe(true);
+      expect(cleared.pending_deliveries).toBe(before.pending_deliveries);
+    });
+
     test('outbox: concurrent claimUndispatched never returns a row twice', async () => {
       const tenantId = await newTenant();
       const rows = Array.from({ length: 24 }, () => outboxRow(tenantId));

@@ -34,6 +34,31 @@ export interface WorkerChannel {
   tick?(tenant: Tenant, now: Date): Promise<void>;
 }
 
+/**
+ * Told how the worker's work went, for metrics (the server feeds its Prometheus counters from
+ * one). Called synchronously; a throw is caught and ignored.
+ */
+export interface WorkerObserver {
+  /**
+   * One job of one tenant's pass ended: `outbox fan-out`, `webhook deliveries`, `expiry`,
+   * `scheduled events`, `idempotency purge` or `channel <name>`.
+   */
+  job?(job: string, outcome: 'ok' | 'error'): void;
+  /** Every error the worker reports to `onError` too, by job (`tick` for a failed pass). */
+  error?(job: string): void;
+  /**
+   * A webhook delivery was settled for now: an HTTP attempt ended `delivered`, `retry`,
+   * `failed` (given up) or `disabled` (the subscription was disabled), with the attempt's
+   * duration in seconds; or `abandoned` without sending (subscription deleted or disabled
+   * meanwhile; `seconds` null).
+   */
+  delivery?(outcome: DeliveryResult | 'abandoned', seconds: number | null): void;
+  /** A pass over every tenant ended, after `seconds`. */
+  tick?(result: TickResult, seconds: number): void;
+  /** A worker transaction was rolled back by the database and run again. */
+  transactionRetried?(): void;
+}
+
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
   engine: Engine;
@@ -76,6 +101,8 @@ export interface WorkerOptions {
   channels?: readonly WorkerChannel[];
   /** Told about every error of a tick (which carries on with the next tenant). */
   onError?: (error: unknown, context: { tenantId?: string; job: string }) => void;
+  /** Told how each job, delivery and pass went (metrics). */
+  observer?: WorkerObserver;
   /** Ids of deliveries and attempts; default UUIDv7. */
   ids?: () => string;
 }
@@ -147,7 +174,20 @@ export function createWorker(options: WorkerOptions): Worker {
     timeoutMs,
     disableAfterFailures: options.disableAfterFailures ?? 5,
   });
-  const onError = options.onError ?? (() => {});
+  const observer = options.observer ?? {};
+  /** Calls an observer method; its failure is not the worker's. */
+  const observe = (call: (o: WorkerObserver) => void): void => {
+    try {
+      call(observer);
+    } catch {
+      // ignored: metrics must not break the work
+    }
+  };
+  const reportError = options.onError ?? (() => {});
+  const onError = (error: unknown, context: { tenantId?: string; job: string }): void => {
+    observe((o) => o.error?.(context.job));
+    reportError(error, context);
+  };
   const channels = Object.freeze([...(options.channels ?? [])]);
   /** tenant id → the local date whose scheduled events this worker ran. */
   const scheduledDay = new Map<string, string>();
@@ -163,7 +203,10 @@ export function createWorker(options: WorkerOptions): Worker {
       try {
         return await store.transaction(tenantId, fn);
       } catch (error) {
-        if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < 4) continue;
+        if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < 4) {
+          observe((o) => o.transactionRetried?.());
+          continue;
+        }
         throw error;
       }
     }
@@ -174,12 +217,16 @@ export function createWorker(options: WorkerOptions): Worker {
     tenantId: string,
     name: string,
     fn: () => Promise<T>,
+    observed = true,
   ): Promise<T | undefined> {
     try {
-      return await fn();
+      const value = await fn();
+      if (observed) observe((o) => o.job?.(name, 'ok'));
+      return value;
     } catch (error) {
       result.errors++;
       onError(error, { tenantId, job: name });
+      if (observed) observe((o) => o.job?.(name, 'error'));
       return undefined;
     }
   }
@@ -210,37 +257,47 @@ export function createWorker(options: WorkerOptions): Worker {
     subscription: WebhookSubscription | null,
     result: TickResult,
   ): Promise<void> {
-    await job(result, tenantId, 'webhook delivery', async () => {
-      if (subscription === null || !subscription.active) {
-        // Deleted or disabled meanwhile: give the delivery up without sending it.
-        const reason =
-          subscription === null
-            ? 'subscription deleted'
-            : `subscription disabled${subscription.disabled_reason ? `: ${subscription.disabled_reason}` : ''}`;
-        const at = clock().toISOString();
-        await inTx(tenantId, (tx) =>
-          tx.deliveries.update({
-            ...delivery,
-            status: 'failed',
-            next_attempt_at: null,
-            locked_until: null,
-            last_error: reason,
-            updated_at: at,
-          }),
+    await job(
+      result,
+      tenantId,
+      'webhook delivery',
+      async () => {
+        if (subscription === null || !subscription.active) {
+          // Deleted or disabled meanwhile: give the delivery up without sending it.
+          const reason =
+            subscription === null
+              ? 'subscription deleted'
+              : `subscription disabled${subscription.disabled_reason ? `: ${subscription.disabled_reason}` : ''}`;
+          const at = clock().toISOString();
+          await inTx(tenantId, (tx) =>
+            tx.deliveries.update({
+              ...delivery,
+              status: 'failed',
+              next_attempt_at: null,
+              locked_until: null,
+              last_error: reason,
+              updated_at: at,
+            }),
+          );
+          result.failed++;
+          observe((o) => o.delivery?.('abandoned', null));
+          return;
+        }
+        const started = performance.now();
+        const outcome = await sendDelivery(delivery, subscription, { fetch: fetchImpl, timeoutMs, clock });
+        const seconds = (performance.now() - started) / 1000;
+        result.attempts++;
+        const decided: DeliveryResult = await inTx(tenantId, (tx) =>
+          recordAttempt(tx, delivery, outcome, policy, { now: clock(), newId }),
         );
-        result.failed++;
-        return;
-      }
-      const outcome = await sendDelivery(delivery, subscription, { fetch: fetchImpl, timeoutMs, clock });
-      result.attempts++;
-      const decided: DeliveryResult = await inTx(tenantId, (tx) =>
-        recordAttempt(tx, delivery, outcome, policy, { now: clock(), newId }),
-      );
-      if (decided === 'delivered') result.delivered++;
-      else if (decided === 'retry') result.retried++;
-      else if (decided === 'failed') result.failed++;
-      else result.disabled++;
-    });
+        if (decided === 'delivered') result.delivered++;
+        else if (decided === 'retry') result.retried++;
+        else if (decided === 'failed') result.failed++;
+        else result.disabled++;
+        observe((o) => o.delivery?.(decided, seconds));
+      },
+      false,
+    );
   }
 
   async function tenantPass(tenant: Tenant, result: TickResult): Promise<void> {
@@ -290,6 +347,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function pass(): Promise<TickResult> {
+    const started = performance.now();
     const result: TickResult = {
       tenants: 0,
       dispatched: 0,
@@ -316,6 +374,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       cursor = page.next_cursor ?? undefined;
     } while (cursor !== undefined);
+    observe((o) => o.tick?.(result, (performance.now() - started) / 1000));
     return result;
   }
 

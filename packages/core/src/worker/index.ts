@@ -3,6 +3,7 @@ export {
   type TickResult,
   type Worker,
   type WorkerChannel,
+  type WorkerObserver,
   type WorkerOptions,
 } from './create-worker.js';
 export { RESPONSE_EXCERPT_BYTES } from './deliver.js';

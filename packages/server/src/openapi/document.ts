@@ -3,6 +3,7 @@ import { ruleContextMarkdown } from '@laas/core';
 import type { Env } from 'hono';
 import { z } from 'zod';
 import type { RouteSpec } from '../routes/define.js';
+import { REQUEST_EXAMPLES } from './examples.js';
 import { errorSchema } from './schemas.js';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -18,6 +19,24 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   500: 'INTERNAL_ERROR: unexpected; quote the requestId',
   503: 'STORE_UNAVAILABLE: the database is away, stuck or full; retry after Retry-After seconds (with the same Idempotency-Key)',
 };
+
+/** Every operation's tag, with what it groups (the rules tag's text is the rule context). */
+export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
+  tenants: 'Merchants: created by the platform admin; settings such as time zone, currency, points expiry.',
+  customers: 'Members: enrol, look up, list, block, erase, export (with their stats and points).',
+  points: 'A customer’s points: balance, history, and spending points on a catalog reward.',
+  events: 'Ingest purchases, visits and any other event (idempotent), dry-run them, list them.',
+  rules: '',
+  rewards: 'The reward catalog, and the voucher code pools of voucher rewards.',
+  issuances: 'Rewards given to customers: issue a reservation, redeem, cancel.',
+  budgets: 'Budgets with per-period counters and their ledger; top-ups.',
+  campaigns: 'Named groups of rules with a schedule: activate, pause.',
+  webhooks: 'Outbound webhook subscriptions, their deliveries and attempts, test messages, secret rotation.',
+  'api-keys': 'API keys of a tenant, each with one role (admin, manager, pos, viewer).',
+  ussd: 'The USSD channel: settings and the gateway callback.',
+  whatsapp: 'The WhatsApp channel: settings, join links and Meta’s webhooks.',
+  operations: 'Health, readiness, Prometheus metrics and this document (also rendered at GET /docs).',
+});
 
 /** `/v1/tenants/:tid/x/:id` → `/v1/tenants/{tid}/x/{id}`. */
 export function toOpenApiPath(path: string): string {
@@ -62,6 +81,13 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
             }),
         });
 
+  // An ingest's key may come in the Idempotency-Key header instead: the server fills the body's
+  // field from it before validating, so the documented body does not require it.
+  const body =
+    spec.idempotency === 'ingest' && spec.body instanceof z.ZodObject
+      ? spec.body.partial({ idempotency_key: true } as never)
+      : spec.body;
+
   const responses: RouteConfig['responses'] = {
     [String(spec.response.status)]: {
       description: spec.response.description,
@@ -104,7 +130,14 @@ export function registerRouteDoc<E extends Env>(app: OpenAPIHono<E>, spec: Route
         : {
             body: {
               required: !spec.body.safeParse(undefined).success,
-              content: { 'application/json': { schema: spec.body } },
+              content: {
+                'application/json': {
+                  schema: body,
+                  ...(REQUEST_EXAMPLES[spec.operationId] === undefined
+                    ? {}
+                    : { example: REQUEST_EXAMPLES[spec.operationId] }),
+                },
+              },
             },
           }),
     },
@@ -133,11 +166,17 @@ export function buildDocument<E extends Env>(app: OpenAPIHono<E>): unknown {
         '(never a hang): waits are bounded by the server’s timeouts (PostgreSQL: a connection within ' +
         '`LAAS_PG_ACQUIRE_TIMEOUT_MS`, default 5 s; a row lock within `LAAS_PG_LOCK_TIMEOUT_MS`, 3 s; a statement ' +
         'within `LAAS_PG_STATEMENT_TIMEOUT_MS`, 15 s). Retry with the same `Idempotency-Key`: a first attempt that ' +
-        'committed answers its stored response, one that did not is applied once.',
+        'committed answers its stored response, one that did not is applied once. ' +
+        'A browser app may call it when the server lists its origin in `LAAS_CORS_ORIGINS`.',
+      license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
     },
     servers: [{ url: '/' }],
-    // The rules tag carries docs/rule-context.md (rendered from the validator's own list), so a
-    // client reading the document sees which variables a condition or quantity may use.
-    tags: [{ name: 'rules', description: ruleContextMarkdown() }],
+    // Every tag an operation uses, described. The rules tag carries docs/rule-context.md (rendered
+    // from the validator's own list), so a client reading the document sees which variables a
+    // condition or quantity may use.
+    tags: Object.entries(TAG_DESCRIPTIONS).map(([name, description]) => ({
+      name,
+      description: name === 'rules' ? ruleContextMarkdown() : description,
+    })),
   });
 }

@@ -48,8 +48,8 @@ export interface DeliveryContext {
   readonly secretKey: KeyObject | undefined;
   readonly clock: () => Date;
   readonly logger?: Logger | undefined;
-  /** Told the status every outbound message ends an attempt in (metrics). */
-  readonly observe?: ((direction: 'in' | 'out', status: string) => void) | undefined;
+  /** Told the status every outbound message ends an attempt in (metrics; `source` is `send`). */
+  readonly observe?: ((direction: 'in' | 'out', status: string, source?: 'send') => void) | undefined;
   /** How long a claimed message stays this sender's; default 2 × timeout + 30 s. */
   readonly leaseMs?: number;
   /** Messages claimed per round; default 50. */
@@ -126,7 +126,7 @@ function afterAttempt(
 
 async function record(ctx: DeliveryContext, tenantId: string, message: WhatsAppMessage): Promise<void> {
   await ctx.store.transaction(tenantId, (tx) => tx.whatsapp.updateOutbound(message));
-  ctx.observe?.('out', message.status);
+  ctx.observe?.('out', message.status, 'send');
 }
 
 /** One phone's messages, in order (a customer reads replies in the order they were written). */

@@ -31,8 +31,11 @@ export interface WhatsAppChannelOptions {
   logger?: Logger | undefined;
   /** Default the real time. */
   clock?: () => Date;
-  /** Told each message's direction and status (metrics). */
-  observe?: (direction: 'in' | 'out', status: string) => void;
+  /**
+   * Told each message's direction and status (metrics); `source` is `send` when an outbound
+   * message ends a send attempt in that status (`sent`, `queued` for a retry, `failed`).
+   */
+  observe?: (direction: 'in' | 'out', status: string, source?: 'send') => void;
 }
 
 export interface WhatsAppChannel {
