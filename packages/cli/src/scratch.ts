@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import {
   type Budget,
   type CreateTenantInput,
@@ -77,7 +78,15 @@ function hookCleanup(): void {
 }
 
 async function openStore(kind: StoreKind): Promise<{ store: Store; cleanup: () => void }> {
-  if (kind === 'replay') return { store: replayStore({ name: 'dry-run' }), cleanup: () => {} };
+  if (kind === 'replay') {
+    // V8 lets the heap grow to several times what is live before a full collection when a program
+    // allocates as fast as a replay does (measured: 54 MB live, 292 MB resident after 100,000
+    // events). A replay's live memory is bounded by its customers; a growing factor of 1.25 keeps
+    // the resident size near it (188 MB) at no measurable cost in events/s. This process runs one
+    // command and exits, so tuning its collector here affects nothing else.
+    setFlagsFromString('--heap-growing-percent=25');
+    return { store: replayStore({ name: 'dry-run' }), cleanup: () => {} };
+  }
   if (kind === 'memory') return { store: memoryStore({ name: 'dry-run' }), cleanup: () => {} };
   const { sqliteStore } = await import('@laas/adapters-sqlite');
   const dir = mkdtempSync(join(tmpdir(), 'laas-scratch-'));

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_APP_ROLE, DEFAULT_SCHEMA } from '@laas/adapters-pg';
 import { sqliteStore } from '@laas/adapters-sqlite';
+import { importAdapter } from '@laas/server';
 import type { Command } from 'commander';
 import { UsageError } from '../usage.js';
 
@@ -78,6 +78,11 @@ export function registerBackupCommand(program: Command): void {
         throw new UsageError('--db <path|postgres-url> is required (or set LAAS_DATABASE_URL)');
       }
       if (isPostgresUrl(db)) {
+        // The PostgreSQL adapter is an optional dependency: loaded only for a postgres:// URL.
+        const { DEFAULT_APP_ROLE, DEFAULT_SCHEMA } = await importAdapter(
+          'postgres',
+          () => import('@laas/adapters-pg'),
+        );
         const schema = opts.schema ?? (process.env.LAAS_PG_SCHEMA || DEFAULT_SCHEMA);
         const { url, hadPassword } = withoutPassword(db);
         const argv = pgDumpCommand(url, schema, opts.out);
