@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createEngine } from '@laas/core';
-import { expectInvariants } from '@laas/core/testing';
+import { expectInvariants, seedPointsAndVouchers } from '@laas/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../src/index.js';
 import { tempDatabase } from './helpers.js';
@@ -22,28 +22,7 @@ async function programme(filename: string) {
   const engine = createEngine({ store });
   const tenant = await engine.tenants.create({ name: 'Backup shop', timezone: 'Africa/Harare' });
   const t = tenant.id;
-  const budget = await engine.budgets.create(t, {
-    name: 'Vouchers',
-    limit: 1000,
-    period: 'none',
-    hard_cap: true,
-  });
-  const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1 });
-  const voucher = await engine.rewards.create(t, { name: 'Voucher', type: 'voucher', value: 5, cost: 100 });
-  await engine.rewards.uploadCodes(t, voucher.id, { codes: Array.from({ length: 20 }, (_, i) => `B-${i}`) });
-  await engine.rules.create(t, {
-    name: 'points',
-    event_types: ['purchase'],
-    reward_id: points.id,
-    quantity: { floor: [{ '/': [{ var: 'event.amount' }, 100] }] },
-  });
-  await engine.rules.create(t, {
-    name: 'voucher',
-    event_types: ['visit'],
-    reward_id: voucher.id,
-    budget_id: budget.id,
-    caps: [{ scope: 'customer', max: 2, window: 'lifetime' }],
-  });
+  await seedPointsAndVouchers(engine, t, { budgetLimit: 1000, codes: 20, codePrefix: 'B-', perCustomer: 2 });
   return { store, engine, tenant };
 }
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DEFAULT_APP_ROLE, migratePg, pgStore } from '@laas/adapters-pg';
 import { sqliteStore } from '@laas/adapters-sqlite';
 import { createEngine, type Engine } from '@laas/core';
-import { expectInvariants } from '@laas/core/testing';
+import { expectInvariants, seedPointsAndVouchers } from '@laas/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { laas, ROOT, serve } from './helpers.js';
 
@@ -44,28 +44,7 @@ function as(url: string, user: string, database?: string): string {
 async function programme(engine: Engine) {
   const tenant = await engine.tenants.create({ name: 'Backup shop', timezone: 'Africa/Accra' });
   const t = tenant.id;
-  const budget = await engine.budgets.create(t, {
-    name: 'Vouchers',
-    limit: 800,
-    period: 'none',
-    hard_cap: true,
-  });
-  const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1 });
-  const voucher = await engine.rewards.create(t, { name: 'Voucher', type: 'voucher', value: 5, cost: 100 });
-  await engine.rewards.uploadCodes(t, voucher.id, { codes: Array.from({ length: 12 }, (_, i) => `K-${i}`) });
-  await engine.rules.create(t, {
-    name: 'points',
-    event_types: ['purchase'],
-    reward_id: points.id,
-    quantity: { floor: [{ '/': [{ var: 'event.amount' }, 100] }] },
-  });
-  await engine.rules.create(t, {
-    name: 'voucher',
-    event_types: ['visit'],
-    reward_id: voucher.id,
-    budget_id: budget.id,
-    caps: [{ scope: 'customer', max: 1, window: 'lifetime' }],
-  });
+  await seedPointsAndVouchers(engine, t, { budgetLimit: 800, codes: 12, codePrefix: 'K-', perCustomer: 1 });
   const { key } = await engine.apiKeys.create(t, { name: 'till', role: 'pos' });
   return { tenant, key };
 }

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_APP_ROLE, migratePg, pgStore } from '@laas/adapters-pg';
 import { createEngine, type Engine } from '@laas/core';
-import { expectInvariants } from '@laas/core/testing';
+import { expectInvariants, seedPointsAndVouchers } from '@laas/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, freePort, ROOT, type Served, serve } from './helpers.js';
 import { findPgBouncer, type PgBouncer, startPgBouncer } from './pgbouncer.js';
@@ -223,34 +223,12 @@ describe.each(ROUTES)('two servers and two workers on one PostgreSQL, $name', ({
       // hard budget that holds six.
       const tenant = await engine.tenants.create({ name: 'Scale-out shop', timezone: 'UTC' });
       const t = tenant.id;
-      const budget = await engine.budgets.create(t, {
-        name: 'Vouchers',
-        limit: HARD_LIMIT,
-        period: 'none',
-        hard_cap: true,
-      });
-      const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1 });
-      const voucher = await engine.rewards.create(t, {
-        name: 'Voucher',
-        type: 'voucher',
-        value: 5,
-        cost: VOUCHER_COST,
-      });
-      await engine.rewards.uploadCodes(t, voucher.id, {
-        codes: Array.from({ length: 10 }, (_, i) => `SCALE-${i}`),
-      });
-      await engine.rules.create(t, {
-        name: 'points',
-        event_types: ['purchase'],
-        reward_id: points.id,
-        quantity: { floor: [{ '/': [{ var: 'event.amount' }, 100] }] },
-      });
-      await engine.rules.create(t, {
-        name: 'voucher',
-        event_types: ['visit'],
-        reward_id: voucher.id,
-        budget_id: budget.id,
-        caps: [{ scope: 'customer', max: 1, window: 'lifetime' }],
+      const { voucher } = await seedPointsAndVouchers(engine, t, {
+        budgetLimit: HARD_LIMIT,
+        voucherCost: VOUCHER_COST,
+        codes: 10,
+        codePrefix: 'SCALE-',
+        perCustomer: 1,
       });
       const { key } = await engine.apiKeys.create(t, { name: 'till', role: 'admin' });
       const hooks = await receiver();

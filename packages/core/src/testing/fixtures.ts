@@ -50,3 +50,59 @@ export async function setup(
   const created = await engine.tenants.create({ name: 'Test shop', ...tenant });
   return { engine, clock, tenant: created };
 }
+
+/** What {@link seedPointsAndVouchers} sets up, for one tenant. */
+export interface PointsAndVouchersOptions {
+  /** The hard-capped voucher budget, in minor units (period `none`). */
+  budgetLimit: number;
+  /** What each voucher costs that budget (default 100). */
+  voucherCost?: number;
+  /** How many voucher codes to upload, named `<codePrefix>0`, `<codePrefix>1`, ... */
+  codes: number;
+  codePrefix: string;
+  /** Vouchers a customer can earn in a lifetime. */
+  perCustomer: number;
+}
+
+/**
+ * A small programme whose every decision is checkable: 1 point per 100 of `event.amount` on a
+ * purchase; on a visit, a voucher drawn from a code pool, charged to a hard-capped budget and
+ * limited per customer. The tests of operations (backups, scale-out) run it under load.
+ */
+export async function seedPointsAndVouchers(
+  engine: Engine,
+  tenantId: string,
+  options: PointsAndVouchersOptions,
+) {
+  const t = tenantId;
+  const budget = await engine.budgets.create(t, {
+    name: 'Vouchers',
+    limit: options.budgetLimit,
+    period: 'none',
+    hard_cap: true,
+  });
+  const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1 });
+  const voucher = await engine.rewards.create(t, {
+    name: 'Voucher',
+    type: 'voucher',
+    value: 5,
+    cost: options.voucherCost ?? 100,
+  });
+  await engine.rewards.uploadCodes(t, voucher.id, {
+    codes: Array.from({ length: options.codes }, (_, i) => `${options.codePrefix}${i}`),
+  });
+  await engine.rules.create(t, {
+    name: 'points',
+    event_types: ['purchase'],
+    reward_id: points.id,
+    quantity: { floor: [{ '/': [{ var: 'event.amount' }, 100] }] },
+  });
+  await engine.rules.create(t, {
+    name: 'voucher',
+    event_types: ['visit'],
+    reward_id: voucher.id,
+    budget_id: budget.id,
+    caps: [{ scope: 'customer', max: options.perCustomer, window: 'lifetime' }],
+  });
+  return { budget, points, voucher };
+}

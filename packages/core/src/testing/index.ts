@@ -12,7 +12,13 @@ import { type ConformanceTest, describePortContracts } from './port-contracts.js
 import { describeProperties, type PropertyOptions } from './properties.js';
 import { describeScenarios } from './scenarios.js';
 
-export { setup, type TestClock, testClock } from './fixtures.js';
+export {
+  type PointsAndVouchersOptions,
+  seedPointsAndVouchers,
+  setup,
+  type TestClock,
+  testClock,
+} from './fixtures.js';
 export { expectInvariants } from './invariants.js';
 export type { ConformanceTest } from './port-contracts.js';
 export { describePortContracts } from './port-contracts.js';
