@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -126,4 +128,32 @@ export async function api(
   const json = text === '' ? null : JSON.parse(text);
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
   return { status: res.status, body: json };
+}
+
+/** A webhook delivery as the receiver got it. */
+export interface Received {
+  headers: IncomingHttpHeaders;
+  body: { type: string; tenant_id: string; data: Record<string, unknown> };
+}
+
+/** A webhook receiver on 127.0.0.1 that answers 200 and records what it got. */
+export async function receiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => {
+      raw += chunk;
+    });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body: JSON.parse(raw) });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    close: () => new Promise((done) => server.close(() => done())),
+  };
 }

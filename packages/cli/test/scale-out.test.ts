@@ -8,15 +8,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_APP_ROLE, migratePg, pgStore } from '@laas/adapters-pg';
 import { createEngine, type Engine } from '@laas/core';
 import { expectInvariants, seedPointsAndVouchers } from '@laas/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, freePort, ROOT, type Served, serve } from './helpers.js';
+import { BIN, freePort, ROOT, receiver, type Served, serve } from './helpers.js';
 import { findPgBouncer, type PgBouncer, startPgBouncer } from './pgbouncer.js';
 
 const PG_URL = process.env.LAAS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -47,32 +45,6 @@ function as(url: string, user: string): string {
   u.username = user;
   u.password = '';
   return u.toString();
-}
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: { type: string };
-}
-
-async function receiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(raw) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    close: () => new Promise((done) => server.close(() => done())),
-  };
 }
 
 interface WorkerProcess {

@@ -1,40 +1,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '@laas/adapters-sqlite';
 import { createEngine } from '@laas/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, laas, ROOT } from './helpers.js';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: { type: string; tenant_id: string; data: Record<string, unknown> };
-}
-
-/** A webhook receiver on 127.0.0.1 that answers 200 and records what it got. */
-async function receiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: JSON.parse(raw) });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks`,
-    received,
-    close: () => new Promise((done) => server.close(() => done())),
-  };
-}
+import { BIN, laas, ROOT, receiver } from './helpers.js';
 
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
