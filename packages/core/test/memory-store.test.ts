@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT_SETTINGS, memoryStore, newId, type Tenant, type Tx } from '../src/index.js';
 import { SortedKeys } from '../src/memory/sorted-keys.js';
@@ -121,5 +122,60 @@ describe('memoryStore', () => {
     expect(log.insertSorted(keys, 'b')).toBe(false);
     log.rollback();
     expect(Array.from({ length: keys.size }, (_, i) => keys.at(i))).toEqual(['b', 'd', 'f']);
+  });
+});
+
+describe('SortedKeys', () => {
+  type Op =
+    | { kind: 'insert'; key: string }
+    | { kind: 'remove'; key: string }
+    | { kind: 'removeFirst' }
+    | { kind: 'dropBelow'; key: string }
+    | { kind: 'removeAll'; keys: string[] };
+  const key = fc.integer({ min: 0, max: 400 }).map((n) => String(n).padStart(3, '0'));
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { weight: 5, arbitrary: key.map((k) => ({ kind: 'insert' as const, key: k })) },
+    { weight: 2, arbitrary: key.map((k) => ({ kind: 'remove' as const, key: k })) },
+    // Due lots expire in order: the first key goes, again and again.
+    { weight: 3, arbitrary: fc.constant({ kind: 'removeFirst' as const }) },
+    { weight: 1, arbitrary: key.map((k) => ({ kind: 'dropBelow' as const, key: k })) },
+    {
+      weight: 1,
+      arbitrary: fc.array(key, { maxLength: 20 }).map((keys) => ({ kind: 'removeAll' as const, keys })),
+    },
+  );
+
+  it('behaves as a sorted set under any mix of inserts and removals at either end or within', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 600 }), (ops) => {
+        const keys = new SortedKeys();
+        let model: string[] = [];
+        for (const o of ops) {
+          if (o.kind === 'insert') {
+            expect(keys.insert(o.key)).toBe(!model.includes(o.key));
+            if (!model.includes(o.key)) model = [...model, o.key].sort();
+          } else if (o.kind === 'remove' || o.kind === 'removeFirst') {
+            const k = o.kind === 'remove' ? o.key : (model[0] ?? 'none');
+            expect(keys.remove(k)).toBe(model.includes(k));
+            model = model.filter((m) => m !== k);
+          } else if (o.kind === 'dropBelow') {
+            expect(keys.dropBelow(o.key)).toBe(model.filter((m) => m < o.key).length);
+            model = model.filter((m) => m >= o.key);
+          } else {
+            keys.removeAll(new Set(o.keys));
+            model = model.filter((m) => !o.keys.includes(m));
+          }
+          expect(keys.size).toBe(model.length);
+          expect(keys.at(0)).toBe(model[0]);
+          expect(keys.last()).toBe(model[model.length - 1]);
+        }
+        expect(Array.from({ length: keys.size }, (_, i) => keys.at(i))).toEqual(model);
+        for (const k of ['000', '150', '399', '400']) {
+          expect(keys.has(k)).toBe(model.includes(k));
+          expect(keys.lowerBound(k)).toBe(model.filter((m) => m < k).length);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
