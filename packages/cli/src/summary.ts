@@ -83,6 +83,11 @@ export interface DryRunSummary {
   budgets: BudgetSummary[];
   codes: Array<{ reward_id: string; reward: string; used: number; available: number }>;
   expired: { rewards: number; reservations: number; points: number };
+  /**
+   * Events that came more than a day before what the replay store had already compacted (a file
+   * out of time order): their caps and cooldowns may not have seen every earlier issuance.
+   */
+  late_events: number;
   /** Null when no reward credits points. */
   points: PointsSummary | null;
   placeholder_rewards: string[];
@@ -328,6 +333,7 @@ export class SummaryBuilder {
       budgets,
       codes,
       expired: { ...this.#scratch.expired },
+      late_events: this.#scratch.late,
       points: this.#pointsRules.size === 0 ? null : await this.#points(),
       placeholder_rewards: this.#scratch.placeholders,
       rejected_samples: this.#samples,

@@ -100,6 +100,25 @@ describe('laas dry-run', () => {
     expect(a.budgets[0]?.periods[0]?.committed).toBeLessThanOrEqual(5000);
   });
 
+  it('counts and names the events that come more than a day out of time order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laas-late-'));
+    const file = join(dir, 'late.jsonl');
+    const visit = (day: number, ref: string) =>
+      JSON.stringify({
+        type: 'visit',
+        occurred_at: `2025-01-${String(day).padStart(2, '0')}T10:00:00Z`,
+        customer: { external_ref: ref },
+      });
+    // Five days in order, then one from the first day: the replay store has compacted past it.
+    writeFileSync(file, `${[1, 2, 3, 4, 5].map((d) => visit(d, 'c1')).join('\n')}\n${visit(1, 'c2')}\n`);
+    const json = await laas(['dry-run', '--rules', SHOP, '--events', file, '--json', '--quiet']);
+    expect(JSON.parse(json.stdout).summary.late_events).toBe(1);
+    const text = await laas(['dry-run', '--rules', SHOP, '--events', file, '--quiet']);
+    expect(text.stdout).toContain('1 event(s) came more than a day out of time order');
+    const sorted = await laas(['dry-run', '--rules', SHOP, '--events', JANUARY, '--json', '--quiet']);
+    expect(JSON.parse(sorted.stdout).summary.late_events).toBe(0);
+  });
+
   it('rejected rows are reported with their line and make the exit code 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'laas-bad-events-'));
     const file = join(dir, 'events.jsonl');

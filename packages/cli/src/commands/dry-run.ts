@@ -356,6 +356,14 @@ function printSummary(
       `Expired along the way: ${fmtInt(s.expired.rewards)} reward(s), ${fmtInt(s.expired.reservations)} reservation(s), ${fmtInt(s.expired.points)} point(s)`,
     );
   }
+  if (s.late_events > 0) {
+    out.push(
+      '',
+      c.yellow(
+        `${fmtInt(s.late_events)} event(s) came more than a day out of time order: their caps and cooldowns may not have seen every earlier reward (sort the file by occurred_at, or use --store memory)`,
+      ),
+    );
+  }
   if (s.rejected_samples.length > 0) {
     out.push('', c.red('Rejected events (first ones)'));
     for (const r of s.rejected_samples.slice(0, 5)) out.push(`  line ${r.line}: ${r.error}`);
