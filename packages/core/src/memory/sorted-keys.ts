@@ -4,8 +4,12 @@
  * order).
  *
  * The keys live in `#keys` from index `#head` on: removing the first key moves `#head` instead of
- * shifting every other key, and the dead prefix is cut once it is as long as what is live.
+ * shifting every other key (its slot is blanked, so the key's string can be collected), and the
+ * dead prefix is cut once it is as long as what is live.
  */
+/** What a removed key's slot holds until the dead prefix is cut: the key itself may be freed. */
+const DEAD = '';
+
 export class SortedKeys {
   #keys: string[] = [];
   #head = 0;
@@ -71,6 +75,7 @@ export class SortedKeys {
     const at = this.lowerBound(key);
     if (this.at(at) !== key) return false;
     if (at === 0) {
+      keys[this.#head] = DEAD;
       this.#head += 1;
       this.#settle();
     } else {
@@ -82,6 +87,7 @@ export class SortedKeys {
   /** Removes every key `< key` (a prefix); returns how many were removed. */
   dropBelow(key: string): number {
     const n = this.lowerBound(key);
+    this.#keys.fill(DEAD, this.#head, this.#head + n);
     this.#head += n;
     this.#settle();
     return n;
