@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CreateTenantInput, Tenant } from '../domain/tenant.js';
 import { createEngine } from '../engine/create-engine.js';
 import type { Engine } from '../engine/types.js';
@@ -105,4 +106,18 @@ export async function seedPointsAndVouchers(
     caps: [{ scope: 'customer', max: options.perCustomer, window: 'lifetime' }],
   });
   return { budget, points, voucher };
+}
+
+/**
+ * The names among `names` (a package's exports) that its README's `Reference` section (a `##` or
+ * `###` heading, up to the next `##`) does not mention: an export added without its line there.
+ */
+export function undocumentedExports(readmeUrl: URL, names: readonly string[]): string[] {
+  const readme = readFileSync(readmeUrl, 'utf8');
+  const start = readme.search(/^#{2,3} Reference$/m);
+  if (start === -1) return [...names];
+  const rest = readme.slice(readme.indexOf('\n', start));
+  const end = rest.search(/^## /m);
+  const section = end === -1 ? rest : rest.slice(0, end);
+  return names.filter((name) => !new RegExp(`\\b${name}\\b`).test(section));
 }

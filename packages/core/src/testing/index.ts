@@ -18,6 +18,7 @@ export {
   setup,
   type TestClock,
   testClock,
+  undocumentedExports,
 } from './fixtures.js';
 export { expectInvariants } from './invariants.js';
 export type { ConformanceTest } from './port-contracts.js';
