@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
  * One build here instead of one per test file: parallel test files would otherwise race to build.
  */
 const ROOT = dirname(fileURLToPath(import.meta.url));
-const PACKAGES = ['rules', 'core', 'adapters-sqlite', 'adapters-pg', 'server', 'cli'];
+const PACKAGES = ['rules', 'core', 'adapters-sqlite', 'adapters-pg', 'console', 'server', 'cli'];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -26,12 +26,15 @@ function newestMtime(path: string): number {
 
 function stale(pkg: string): boolean {
   const dir = join(ROOT, 'packages', pkg);
-  const dist = join(dir, 'dist/index.js');
+  // The console is a Vite app: its build is index.html and hashed assets.
+  const dist = join(dir, pkg === 'console' ? 'dist/index.html' : 'dist/index.js');
   if (!existsSync(dist)) return true;
   const sources = Math.max(
     newestMtime(join(dir, 'src')),
     newestMtime(join(dir, 'package.json')),
     newestMtime(join(dir, 'tsup.config.ts')),
+    newestMtime(join(dir, 'vite.config.ts')),
+    newestMtime(join(dir, 'index.html')),
   );
   return statSync(dist).mtimeMs < sources;
 }

@@ -238,7 +238,12 @@ function node(dir, what, code, cjs = false) {
 
 if (!skipInstall && failures.length === 0) {
   console.log('== installing the tarballs as a user would (npm, from the tarballs)');
-  const server = installProject('server-only', ['@laas/server', '@laas/core', '@laas/rules']);
+  const server = installProject('server-only', [
+    '@laas/server',
+    '@laas/console',
+    '@laas/core',
+    '@laas/rules',
+  ]);
   if (server !== undefined) {
     for (const name of ['better-sqlite3', 'pg', '@laas/adapters-sqlite', '@laas/adapters-pg']) {
       if (installed(server, name)) fail(`server-only: installing @laas/server installed ${name}`);
@@ -293,6 +298,7 @@ if (!skipInstall && failures.length === 0) {
   const cli = installProject('cli', [
     '@laas/cli',
     '@laas/server',
+    '@laas/console',
     '@laas/core',
     '@laas/rules',
     '@laas/adapters-sqlite',

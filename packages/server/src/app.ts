@@ -18,6 +18,7 @@ import { createAuthenticator, type Principal } from './auth.js';
 import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { clientAddress } from './client-address.js';
 import { resolveConfig, type ServerConfig } from './config.js';
+import { consoleRoutes } from './console.js';
 import { docsRoutes } from './docs.js';
 import {
   httpError,
@@ -328,6 +329,7 @@ export function createServer(options: CreateServerOptions): LaasApp {
 
   for (const spec of [...operationRoutes(documentOnce), ...API_ROUTES]) mount(spec);
   docsRoutes(app, logger);
+  consoleRoutes(app, logger);
   for (const extension of options.extensions ?? []) {
     extension({
       app,

@@ -72,6 +72,14 @@ export const tenantSchema = z
   })
   .meta({ id: 'Tenant' });
 
+export const whoamiSchema = z
+  .object({
+    kind: z.enum(['platform', 'api-key', 'jwt']),
+    role: z.enum(['platform', 'admin', 'manager', 'pos', 'viewer']),
+    tenant: tenantSchema.nullable(),
+  })
+  .meta({ id: 'Whoami' });
+
 export const customerSchema = z
   .object({
     id: z.string(),

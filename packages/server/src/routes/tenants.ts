@@ -1,8 +1,31 @@
 import { createTenantSchema, pageRequestSchema, updateTenantSchema } from '@laas/core';
-import { pageSchema, tenantSchema } from '../openapi/schemas.js';
+import { pageSchema, tenantSchema, whoamiSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
 export const tenantRoutes: RouteSpec[] = [
+  route({
+    operationId: 'whoami',
+    method: 'get',
+    path: '/v1/whoami',
+    tag: 'tenants',
+    summary: 'Who the credentials belong to: their role and tenant (what a console needs after sign-in)',
+    description:
+      'Any valid credentials may call it. For the platform admin token, `tenant` is null; for an API key ' +
+      'or a JWT, the tenant the credentials belong to, with its settings (currency, time zone).',
+    // Every role holds till:read, and the platform token may call anything.
+    permission: 'till:read',
+    response: { status: 200, description: 'The caller', schema: whoamiSchema },
+    handler: async ({ engine, principal }) => {
+      if (principal === null || principal.kind === 'platform') {
+        return ok({ kind: 'platform', role: 'platform', tenant: null });
+      }
+      return ok({
+        kind: principal.kind,
+        role: principal.role,
+        tenant: await engine.tenants.get(principal.tenantId),
+      });
+    },
+  }),
   route({
     operationId: 'createTenant',
     method: 'post',

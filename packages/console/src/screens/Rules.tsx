@@ -1,0 +1,4 @@
+/** Placeholder: built in the next step. */
+export function Rules() {
+  return <h1>Rules</h1>;
+}
