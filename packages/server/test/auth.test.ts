@@ -17,6 +17,7 @@ const SECRET = 'jwt-test-secret-0123456789abcdef';
  * is changed on purpose too.
  */
 const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
+  whoami: ['till:read', 'admin manager pos viewer'],
   createTenant: ['platform', ''],
   listTenants: ['platform', ''],
   getTenant: ['till:read', 'admin manager pos viewer'],
@@ -239,6 +240,27 @@ describe.each(STORE_KINDS)('auth matrix (%s)', (kind) => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(GUARDED.length * 8);
+  });
+
+  it('GET /v1/whoami names the role and the tenant of the credentials (what the console signs in with)', async () => {
+    for (const role of ROLES) {
+      const r = await server.request('GET', '/v1/whoami', { token: keys[role] });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ kind: 'api-key', role, tenant: { id: a.id, name: 'A' } });
+      expect(r.body.tenant.settings.currency).toMatch(/^[A-Z]{3}$/);
+      expect(JSON.stringify(r.body)).not.toContain(keys[role]);
+    }
+    const platform = await server.request('GET', '/v1/whoami', {});
+    expect(platform.body).toEqual({ kind: 'platform', role: 'platform', tenant: null });
+    const jwt = await sign(
+      { tenant_id: b.id, role: 'viewer', exp: Math.floor(Date.now() / 1000) + 60 },
+      SECRET,
+      'HS256',
+    );
+    const viaJwt = await server.request('GET', '/v1/whoami', { token: jwt });
+    expect(viaJwt.body).toMatchObject({ kind: 'jwt', role: 'viewer', tenant: { id: b.id, name: 'B' } });
+    const bad = await server.request('GET', '/v1/whoami', { token: 'laas_nope' });
+    expect(bad.status).toBe(401);
   });
 
   it('a key of tenant A reads nothing of tenant B, even with a real id', async () => {
