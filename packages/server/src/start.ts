@@ -273,7 +273,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const address = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const url = `http://${shownHost}:${address.port}`;
-  logger.info({ url, database: kind, worker: worker !== null }, 'laas server listening');
+  logger.info(
+    { url, console: `${url}/console/`, database: kind, worker: worker !== null },
+    'laas server listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (timeoutMs = 10_000): Promise<void> => {
