@@ -14,6 +14,7 @@ import { MAX_AMOUNT, type Page, type PageRequest, pageRequestSchema } from '../d
 import {
   type Customer,
   createCustomerSchema,
+  customerMatchesSearch,
   EMPTY_STATS,
   updateCustomerSchema,
 } from '../domain/customer.js';
@@ -46,6 +47,7 @@ import { isUuid, newId as uuidv7 } from '../ids.js';
 import { UniqueViolationError } from '../ports/store.js';
 import { CLEAR_SECRETS } from '../secret-codec.js';
 import { periodKey } from '../time.js';
+import { analyticsSummary } from './analytics.js';
 import { checkArguments } from './arguments.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
@@ -656,7 +658,8 @@ export function createEngine(options: EngineOptions): Engine {
             const fits =
               found !== null &&
               (rest.status === undefined || found.status === rest.status) &&
-              (rest.tag === undefined || found.tags.includes(rest.tag));
+              (rest.tag === undefined || found.tags.includes(rest.tag)) &&
+              (rest.q === undefined || customerMatchesSearch(found, rest.q));
             return { items: fits && found !== null ? [found] : [], next_cursor: null };
           },
           true,
@@ -1054,6 +1057,10 @@ export function createEngine(options: EngineOptions): Engine {
           if (!(await op.tx.apiKeys.revoke(requireId(id, 'API key'), op.now)))
             throw new NotFoundError('API key', id);
         }),
+    },
+
+    analytics: {
+      summary: (tenantId, range) => inTenant(tenantId, async (op) => analyticsSummary(op, range), true),
     },
 
     outbox: {
