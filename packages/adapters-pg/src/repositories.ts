@@ -1423,13 +1423,15 @@ function analyticsRepository(ctx: TxContext): AnalyticsRepository {
     async budgetCharges(buckets) {
       if (buckets.length === 0) return [];
       const { rows } = await sql<{ budget_id: string; bucket: string; amount: string }>`
-        SELECT l.budget_id, b.i - 1 AS bucket,
-          sum(CASE l.kind WHEN 'reserve' THEN l.amount ELSE -l.amount END) AS amount
+        SELECT c.budget_id, b.i - 1 AS bucket, c.amount
         FROM ${bounds(buckets)}
-        JOIN ${table(ctx, 'budget_ledger')} l
-          ON l.tenant_id = ${t} AND l.at >= b.s AND l.at < b.e AND l.kind IN ('reserve', 'release')
-        GROUP BY l.budget_id, b.i
-        ORDER BY l.budget_id, b.i`.execute(ctx.db);
+        CROSS JOIN LATERAL (
+          SELECT l.budget_id, sum(CASE l.kind WHEN 'reserve' THEN l.amount ELSE -l.amount END) AS amount
+          FROM ${table(ctx, 'budget_ledger')} l
+          WHERE l.tenant_id = ${t} AND l.at >= b.s AND l.at < b.e AND l.kind IN ('reserve', 'release')
+          GROUP BY l.budget_id
+        ) c
+        ORDER BY c.budget_id, b.i`.execute(ctx.db);
       return rows.map((r) => ({ budget_id: r.budget_id, bucket: m.int(r.bucket), amount: m.int(r.amount) }));
     },
     async lastCharge(budgetId, period) {

@@ -38,10 +38,12 @@ SELECT b.i,
      WHERE x.tenant_id = @tenant_id AND x.kind = 'expire' AND x.at >= b.s AND x.at < b.e) AS points_expired
 FROM b ORDER BY b.i`);
 
+// CROSS JOIN keeps the buckets outside (SQLite does not reorder it): one index range of
+// budget_ledger_at per bucket, rather than every ledger row of the tenant against every bucket.
 const budgetCharges = defineSql(`${BUCKETS}
 SELECT l.budget_id AS budget_id, b.i AS bucket,
   sum(CASE l.kind WHEN 'reserve' THEN l.amount ELSE -l.amount END) AS amount
-FROM b JOIN budget_ledger l
+FROM b CROSS JOIN budget_ledger l
   ON l.tenant_id = @tenant_id AND l.at >= b.s AND l.at < b.e AND l.kind IN ('reserve', 'release')
 GROUP BY l.budget_id, b.i
 ORDER BY l.budget_id, b.i`);
