@@ -57,6 +57,8 @@ describe.each(STORE_KINDS)('GET /public/tenants/:tid/enrollment (%s)', (kind) =>
     expect(before.status).toBe(404);
     const { requestId: _, ...beforeBody } = errorOf(before);
     expect(beforeBody).toEqual(bodies[0]);
+    const read = await server.request('GET', `/v1/tenants/${tid}`, { token: key });
+    expect(read.body.settings.enrollment_page).toBe(false);
     // Turning it on opens the page.
     const on = await server.request('PATCH', `/v1/tenants/${tid}`, {
       token: key,

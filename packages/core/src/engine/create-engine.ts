@@ -25,6 +25,7 @@ import { createRuleSchema, type Rule, updateRuleSchema } from '../domain/rule.js
 import {
   createTenantSchema,
   DEFAULT_TENANT_SETTINGS,
+  enrollmentPageOf,
   type Tenant,
   updateTenantSchema,
 } from '../domain/tenant.js';
@@ -531,7 +532,16 @@ export function createEngine(options: EngineOptions): Engine {
         await store.transaction(tenant.id, (tx) => tx.tenants.insert(tenant));
         return tenant;
       },
-      get: (tenantId) => inTenant(tenantId, async (op) => op.tenant, true),
+      // A tenant stored before `enrollment_page` existed reads with it false.
+      get: (tenantId) =>
+        inTenant(
+          tenantId,
+          async (op) => ({
+            ...op.tenant,
+            settings: { ...op.tenant.settings, enrollment_page: enrollmentPageOf(op.tenant.settings) },
+          }),
+          true,
+        ),
       update: (tenantId, raw) =>
         inTenant(tenantId, async (op) => {
           const input = parseInput(updateTenantSchema, raw, 'tenant');
@@ -539,7 +549,11 @@ export function createEngine(options: EngineOptions): Engine {
             ...op.tenant,
             ...(input.name === undefined ? {} : { name: input.name }),
             ...(input.timezone === undefined ? {} : { timezone: input.timezone }),
-            settings: { ...op.tenant.settings, ...input.settings },
+            settings: {
+              ...op.tenant.settings,
+              enrollment_page: enrollmentPageOf(op.tenant.settings),
+              ...input.settings,
+            },
           };
           await op.tx.tenants.update(tenant);
           return tenant;
