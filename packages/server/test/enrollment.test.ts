@@ -87,13 +87,19 @@ describe.each(STORE_KINDS)('GET /public/tenants/:tid/enrollment (%s)', (kind) =>
     await post('/rules', {
       name: 'Big spenders',
       priority: 20,
-      event_types: ['purchase', 'visit', 'referral'],
+      event_types: ['purchase', 'visit', 'customer.birthday'],
       reward_id: mug.id,
       quantity: 2,
       caps: [
         { scope: 'global', max: 100, window: 'lifetime' },
         { scope: 'customer', max: 3, window: { rolling: '7d' } },
       ],
+    });
+    await post('/rules', {
+      name: 'Welcome',
+      priority: 30,
+      event_types: ['signup', 'customer.birthday'],
+      reward_id: mug.id,
     });
     await post('/rules', { name: 'Switched off', event_types: ['visit'], reward_id: mug.id, active: false });
     await post('/rules', { name: 'Retired reward rule', event_types: ['visit'], reward_id: retired.id });
@@ -127,8 +133,9 @@ describe.each(STORE_KINDS)('GET /public/tenants/:tid/enrollment (%s)', (kind) =>
           name: 'Big spenders',
           reward: 'Mug',
           summary:
-            'Earns 2 × Mug on a purchase, a visit or a referral; at most 100 in total; at most 3 per customer in any 7 days.',
+            'Earns 2 × Mug on a purchase, a visit or your birthday; at most 100 in total; at most 3 per customer in any 7 days.',
         },
+        { name: 'Welcome', reward: 'Mug', summary: 'Earns Mug when you sign up or on your birthday.' },
       ],
     });
     expect(Object.keys(answer.body).sort()).toEqual(['name', 'rules', 'whatsapp']);

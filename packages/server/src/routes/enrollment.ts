@@ -27,14 +27,23 @@ function noPage(): Error {
   return httpError('NOT_FOUND', 'There is no enrollment page here');
 }
 
-const EVENT_WORDS: Readonly<Record<string, string>> = {
-  visit: 'a visit',
-  purchase: 'a purchase',
-  signup: 'signing up',
-  referral: 'a referral',
-  'customer.birthday': 'your birthday',
-  'customer.inactive': 'a while without a visit',
+/** How a summary names an event type: a preposition and the words after it. */
+const EVENT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  visit: ['on', 'a visit'],
+  purchase: ['on', 'a purchase'],
+  signup: ['when', 'you sign up'],
+  referral: ['for', 'a referral'],
+  'customer.birthday': ['on', 'your birthday'],
+  'customer.inactive': ['after', 'a while away'],
 };
+
+/** `on a visit`, `on a purchase or a visit`, `on a visit or when you sign up`. */
+function eventWords(types: readonly string[]): string {
+  const phrases = types.map((type) => EVENT_WORDS[type] ?? (['on', `"${type}"`] as const));
+  const preposition = phrases[0]?.[0] ?? 'on';
+  if (phrases.every(([p]) => p === preposition)) return `${preposition} ${orList(phrases.map(([, w]) => w))}`;
+  return orList(phrases.map(([p, w]) => `${p} ${w}`));
+}
 
 const UNIT_WORDS = { m: 'minute', h: 'hour', d: 'day', w: 'week' } as const;
 
@@ -73,8 +82,7 @@ export function ruleSummary(
   reward: Pick<Reward, 'name'>,
 ): string {
   const units = typeof rule.quantity === 'number' && rule.quantity > 1 ? `${rule.quantity} × ` : '';
-  const events = orList(rule.event_types.map((type) => EVENT_WORDS[type] ?? `"${type}"`));
-  const parts = [`Earns ${units}${reward.name} on ${events}`];
+  const parts = [`Earns ${units}${reward.name} ${eventWords(rule.event_types)}`];
   for (const cap of rule.caps) parts.push(capWords(cap));
   if (rule.cooldown !== null) parts.push(`not again within ${durationWords(rule.cooldown)}`);
   return `${parts.join('; ')}.`;
