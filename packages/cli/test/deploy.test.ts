@@ -166,5 +166,9 @@ describe('the deployment files agree with the code', () => {
     expect(read('packages/server/src/routes/whatsapp.ts')).toContain("path: '/public/wa/webhook'");
     expect(conf).toContain('location /public/ussd/callback/ {');
     expect(conf).toContain('location = /public/wa/webhook {');
+    expect(read('packages/server/src/routes/enrollment.ts')).toContain(
+      "const PATH = '/public/tenants/:tid/enrollment';",
+    );
+    expect(conf).toContain('location /public/tenants/ {');
   });
 });

@@ -149,3 +149,37 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+/** A local calendar date `YYYY-MM-DD` plus `days` days (negative: before). */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const next = new Date(Date.UTC(y, m - 1, d) + days * DAY_MS);
+  return `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}`;
+}
+
+/** The UTC instant at which the local calendar date `date` (`YYYY-MM-DD`) starts in `timeZone`. */
+export function startOfDate(date: string, timeZone: string): Timestamp {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(fromLocal(Date.UTC(y, m - 1, d), timeZone)).toISOString();
+}
+
+/**
+ * The local days from `from` to `to` (both `YYYY-MM-DD`, inclusive) in `timeZone`, each with the
+ * instants `start <= t < end` it covers: a day is 23 or 25 hours long where the clocks change.
+ */
+export function localDays(
+  from: string,
+  to: string,
+  timeZone: string,
+): Array<{ date: string; start: Timestamp; end: Timestamp }> {
+  const days: Array<{ date: string; start: Timestamp; end: Timestamp }> = [];
+  let start = startOfDate(from, timeZone);
+  for (let date = from; date <= to; ) {
+    const next = addDays(date, 1);
+    const end = startOfDate(next, timeZone);
+    days.push({ date, start, end });
+    start = end;
+    date = next;
+  }
+  return days;
+}

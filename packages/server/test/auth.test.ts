@@ -24,6 +24,7 @@ const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
   updateTenant: ['tenant:write', 'admin'],
   createCustomer: ['customers:write', 'admin'],
   listCustomers: ['till:read', 'admin manager pos viewer'],
+  getAnalytics: ['setup:read', 'admin manager viewer'],
   getCustomer: ['till:read', 'admin manager pos viewer'],
   updateCustomer: ['customers:write', 'admin'],
   setCustomerStatus: ['customers:write', 'admin'],

@@ -2,9 +2,11 @@ import {
   type Customer,
   type CustomerListFilter,
   type CustomerRepository,
+  escapeLike,
   NotFoundError,
   type Page,
   type PageRequest,
+  searchDigits,
   type Timestamp,
 } from '@laas/core';
 import { sql } from 'kysely';
@@ -146,6 +148,16 @@ export class SqliteCustomerRepository implements CustomerRepository {
       if (filter.tag !== undefined) {
         q = q.where(
           sql<boolean>`EXISTS (SELECT 1 FROM json_each(customers.tags) WHERE value = ${filter.tag})`,
+        );
+      }
+      if (filter.q !== undefined) {
+        // customerMatchesSearch in SQL: every character of q matches itself (LIKE escaped).
+        const digits = searchDigits(filter.q);
+        const lower = escapeLike(filter.q.toLowerCase());
+        q = q.where(
+          sql<boolean>`(${digits === null ? sql`0` : sql`coalesce(phone, '') LIKE ${`%${digits}%`}`}
+            OR lower(coalesce(external_ref, '')) LIKE ${`${lower}%`} ESCAPE ${'\\'}
+            OR lower(coalesce(name, '')) LIKE ${`%${lower}%`} ESCAPE ${'\\'})`,
         );
       }
       return q;

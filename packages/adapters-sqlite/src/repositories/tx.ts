@@ -1,4 +1,5 @@
 import type {
+  AnalyticsRepository,
   ApiKeyRepository,
   BudgetRepository,
   CampaignRepository,
@@ -19,6 +20,7 @@ import type {
   WebhookRepository,
   WhatsAppRepository,
 } from '@laas/core';
+import { SqliteAnalyticsRepository } from './analytics.js';
 import { SqliteApiKeyRepository, SqliteIdempotencyRepository } from './api-keys.js';
 import { SqliteBudgetRepository } from './budgets.js';
 import { SqliteCampaignRepository } from './campaigns.js';
@@ -55,6 +57,7 @@ export class SqliteTx implements Tx {
   private _idempotency?: IdempotencyRepository;
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
+  private _analytics?: AnalyticsRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -132,5 +135,9 @@ export class SqliteTx implements Tx {
   get ussd(): UssdRepository {
     this._ussd ??= new SqliteUssdRepository(this.scope);
     return this._ussd;
+  }
+  get analytics(): AnalyticsRepository {
+    this._analytics ??= new SqliteAnalyticsRepository(this.scope);
+    return this._analytics;
   }
 }

@@ -82,3 +82,28 @@ export const customerRefSchema = z
     path: ['id'],
   });
 export type CustomerRef = z.infer<typeof customerRefSchema>;
+
+/** The digits of a customer search, or null when it has fewer than 3 (too short to search phones by). */
+export function searchDigits(q: string): string | null {
+  const digits = q.replace(/\D/g, '');
+  return digits.length >= 3 ? digits : null;
+}
+
+/**
+ * Whether `customer` matches the search `q` of a customer list: its phone contains the digits of
+ * `q` (only when `q` has 3 or more digits; other characters are ignored), or its `external_ref`
+ * starts with `q`, or its `name` contains `q`, both compared case-insensitively. Every character
+ * of `q` matches itself (`%` and `_` included). The stores answer the same in SQL.
+ */
+export function customerMatchesSearch(customer: Customer, q: string): boolean {
+  const digits = searchDigits(q);
+  if (digits !== null && (customer.phone ?? '').includes(digits)) return true;
+  const lower = q.toLowerCase();
+  if ((customer.external_ref ?? '').toLowerCase().startsWith(lower)) return true;
+  return (customer.name ?? '').toLowerCase().includes(lower);
+}
+
+/** `text` for a SQL `LIKE ... ESCAPE '\'` pattern: `\`, `%` and `_` escaped to match themselves. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

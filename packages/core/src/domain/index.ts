@@ -1,3 +1,4 @@
+export * from './analytics.js';
 export * from './api-key.js';
 export * from './budget.js';
 export * from './campaign.js';

@@ -24,6 +24,12 @@ export interface TenantSettings {
    * (the default): any type is accepted, and one no rule listens to answers a warning.
    */
   event_types: string[] | null;
+  /**
+   * Publish the public enrollment page data (`GET /public/tenants/:tid/enrollment`: the shop's
+   * name, its WhatsApp join link and what its active rules earn). Default false; tenants stored
+   * before the setting existed read as false ({@link enrollmentPageOf}).
+   */
+  enrollment_page: boolean;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -42,6 +48,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   inactive_after_days: 60,
   backdate_limit: '30d',
   event_types: null,
+  enrollment_page: false,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -51,7 +58,13 @@ export const tenantSettingsSchema = z.object({
   inactive_after_days: z.number().int().min(1).max(3650),
   backdate_limit: durationSchema.nullable(),
   event_types: z.array(eventTypeSchema).min(1).max(200).nullable(),
+  enrollment_page: z.boolean(),
 });
+
+/** Whether the public enrollment page is on (tenants stored before the setting existed: off). */
+export function enrollmentPageOf(settings: TenantSettings): boolean {
+  return (settings as Partial<TenantSettings>).enrollment_page === true;
+}
 
 /** The backdate limit in force (tenants created before the setting existed have the default). */
 export function backdateLimitOf(settings: TenantSettings): string | null {

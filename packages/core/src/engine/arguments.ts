@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { analyticsRangeSchema } from '../domain/analytics.js';
 import { createApiKeySchema } from '../domain/api-key.js';
 import { createBudgetSchema, topUpSchema, updateBudgetSchema } from '../domain/budget.js';
 import { createCampaignSchema, updateCampaignSchema } from '../domain/campaign.js';
@@ -159,10 +160,11 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
     tenantId,
     argSchema(
       'filter',
-      'an object like { status, tag, phone, external_ref }',
+      'an object like { status, tag, q, phone, external_ref }',
       z.strictObject({
         status: z.enum(['active', 'blocked', 'erased']).optional(),
         tag: z.string().optional(),
+        q: z.string().min(1).max(100).optional(),
         phone: z.string().optional(),
         external_ref: z.string().optional(),
       }),
@@ -247,6 +249,8 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
   'apiKeys.create': [tenantId, argInput('input', createApiKeySchema)],
   'apiKeys.list': [tenantId, page],
   'apiKeys.revoke': [tenantId, argId('id', 'API key')],
+
+  'analytics.summary': [tenantId, argInput('range', analyticsRangeSchema, true)],
 
   'outbox.list': [tenantId, page],
 };

@@ -14,6 +14,7 @@ import { MAX_AMOUNT, type Page, type PageRequest, pageRequestSchema } from '../d
 import {
   type Customer,
   createCustomerSchema,
+  customerMatchesSearch,
   EMPTY_STATS,
   updateCustomerSchema,
 } from '../domain/customer.js';
@@ -24,6 +25,7 @@ import { createRuleSchema, type Rule, updateRuleSchema } from '../domain/rule.js
 import {
   createTenantSchema,
   DEFAULT_TENANT_SETTINGS,
+  enrollmentPageOf,
   type Tenant,
   updateTenantSchema,
 } from '../domain/tenant.js';
@@ -46,6 +48,7 @@ import { isUuid, newId as uuidv7 } from '../ids.js';
 import { UniqueViolationError } from '../ports/store.js';
 import { CLEAR_SECRETS } from '../secret-codec.js';
 import { periodKey } from '../time.js';
+import { analyticsSummary } from './analytics.js';
 import { checkArguments } from './arguments.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
@@ -529,7 +532,16 @@ export function createEngine(options: EngineOptions): Engine {
         await store.transaction(tenant.id, (tx) => tx.tenants.insert(tenant));
         return tenant;
       },
-      get: (tenantId) => inTenant(tenantId, async (op) => op.tenant, true),
+      // A tenant stored before `enrollment_page` existed reads with it false.
+      get: (tenantId) =>
+        inTenant(
+          tenantId,
+          async (op) => ({
+            ...op.tenant,
+            settings: { ...op.tenant.settings, enrollment_page: enrollmentPageOf(op.tenant.settings) },
+          }),
+          true,
+        ),
       update: (tenantId, raw) =>
         inTenant(tenantId, async (op) => {
           const input = parseInput(updateTenantSchema, raw, 'tenant');
@@ -537,7 +549,11 @@ export function createEngine(options: EngineOptions): Engine {
             ...op.tenant,
             ...(input.name === undefined ? {} : { name: input.name }),
             ...(input.timezone === undefined ? {} : { timezone: input.timezone }),
-            settings: { ...op.tenant.settings, ...input.settings },
+            settings: {
+              ...op.tenant.settings,
+              enrollment_page: enrollmentPageOf(op.tenant.settings),
+              ...input.settings,
+            },
           };
           await op.tx.tenants.update(tenant);
           return tenant;
@@ -656,7 +672,8 @@ export function createEngine(options: EngineOptions): Engine {
             const fits =
               found !== null &&
               (rest.status === undefined || found.status === rest.status) &&
-              (rest.tag === undefined || found.tags.includes(rest.tag));
+              (rest.tag === undefined || found.tags.includes(rest.tag)) &&
+              (rest.q === undefined || customerMatchesSearch(found, rest.q));
             return { items: fits && found !== null ? [found] : [], next_cursor: null };
           },
           true,
@@ -1054,6 +1071,10 @@ export function createEngine(options: EngineOptions): Engine {
           if (!(await op.tx.apiKeys.revoke(requireId(id, 'API key'), op.now)))
             throw new NotFoundError('API key', id);
         }),
+    },
+
+    analytics: {
+      summary: (tenantId, range) => inTenant(tenantId, async (op) => analyticsSummary(op, range), true),
     },
 
     outbox: {

@@ -1,4 +1,5 @@
 import type { ExplainNode, RulesEngine } from '@laas/rules';
+import type { AnalyticsRange, AnalyticsSummary } from '../domain/analytics.js';
 import type { ApiKey, ApiKeyRole } from '../domain/api-key.js';
 import type {
   Budget,
@@ -314,6 +315,15 @@ export interface Engine {
     create(tenantId: string, input: { name: string; role: ApiKeyRole }): Promise<CreatedApiKey>;
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<ApiKey>>;
     revoke(tenantId: string, id: string): Promise<void>;
+  };
+  readonly analytics: {
+    /**
+     * The tenant's activity per local day from `range.from` to `range.to` (both included, in the
+     * tenant's time zone; default the 30 days ending today; at most 366 days, else a 422
+     * `VALIDATION_ERROR`), with the totals, the points liability, the active budgets' current
+     * periods and daily charges, and the top rules.
+     */
+    summary(tenantId: string, range?: AnalyticsRange): Promise<AnalyticsSummary>;
   };
   readonly outbox: {
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<OutboxEvent>>;

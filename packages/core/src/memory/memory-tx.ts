@@ -2,7 +2,7 @@ import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
 import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
 import type { Page, PageRequest } from '../domain/common.js';
-import type { Customer } from '../domain/customer.js';
+import { type Customer, customerMatchesSearch } from '../domain/customer.js';
 import type { EventOutcome, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
 import type { IssuanceState } from '../domain/issuance-state.js';
@@ -14,6 +14,7 @@ import type { Tenant } from '../domain/tenant.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import { ForeignTenantRowError, LaasError, NotFoundError } from '../errors.js';
 import type {
+  AnalyticsRepository,
   ApiKeyRepository,
   BudgetRepository,
   BudgetReservation,
@@ -41,6 +42,7 @@ import type {
 import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
+import { analyticsRepository } from './analytics-repository.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
@@ -84,6 +86,7 @@ export class MemoryTx implements Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  readonly analytics: AnalyticsRepository;
 
   #active = true;
 
@@ -121,6 +124,7 @@ export class MemoryTx implements Tx {
     this.idempotency = idempotencyRepository(ctx);
     this.ussd = ussdRepository(ctx);
     this.whatsapp = whatsappRepository(ctx);
+    this.analytics = analyticsRepository(ctx);
   }
 
   get active(): boolean {
@@ -294,11 +298,14 @@ function customerRepository(ctx: Ctx): CustomerRepository {
     },
     async list(filter: CustomerListFilter, page) {
       ctx.live();
-      const { status, tag } = filter;
-      if (status === undefined && tag === undefined) return table.page(page);
+      const { status, tag, q } = filter;
+      if (status === undefined && tag === undefined && q === undefined) return table.page(page);
       return table.page(
         page,
-        (c) => (status === undefined || c.status === status) && (tag === undefined || c.tags.includes(tag)),
+        (c) =>
+          (status === undefined || c.status === status) &&
+          (tag === undefined || c.tags.includes(tag)) &&
+          (q === undefined || customerMatchesSearch(c, q)),
       );
     },
     async listBirthdays(monthDay, page) {

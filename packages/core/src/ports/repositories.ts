@@ -41,6 +41,12 @@ export interface TenantRepository {
 export interface CustomerListFilter {
   status?: CustomerStatus;
   tag?: string;
+  /**
+   * A search (1–100 characters), see {@link customerMatchesSearch}: the phone contains the digits of
+   * `q` (only when it has 3 or more), or `external_ref` starts with `q`, or `name` contains `q`
+   * (both case-insensitive: ASCII letters on SQLite). `%` and `_` match themselves.
+   */
+  q?: string;
 }
 
 export interface CustomerRepository {
@@ -440,4 +446,69 @@ export interface UssdRepository {
   putSettings(settings: UssdSettings): Promise<void>;
   /** False when there were none. */
   deleteSettings(): Promise<boolean>;
+}
+
+/** One bucket of an analytics query: the instants `start <= at < end` (one local day, usually). */
+export interface TimeBucket {
+  start: Timestamp;
+  end: Timestamp;
+}
+
+/** What happened in one {@link TimeBucket}. */
+export interface BucketActivity {
+  /** Events whose `occurred_at` is in the bucket. */
+  events: number;
+  /** Customers whose `enrolled_at` is in the bucket. */
+  enrolments: number;
+  /** Issuances (any state) whose `created_at` is in the bucket. */
+  issued: number;
+  /** Issuances whose `redeemed_at` is in the bucket. */
+  redeemed: number;
+  /** Sum of the points ledger's `earn` amounts in the bucket. */
+  points_earned: number;
+  /** Sum of the points ledger's `redeem` amounts in the bucket, as a positive number. */
+  points_spent: number;
+  /** Sum of the points ledger's `expire` amounts in the bucket, as a positive number. */
+  points_expired: number;
+}
+
+/** The net amount charged to one budget in one bucket: its `reserve` rows minus its `release` rows. */
+export interface BudgetBucketCharge {
+  budget_id: string;
+  /** The index of the bucket in the list the query was given. */
+  bucket: number;
+  amount: number;
+}
+
+/** How many issuances one rule created; `name` is null when the rule has been deleted since. */
+export interface RuleIssuedCount {
+  rule_id: string;
+  name: string | null;
+  issued: number;
+}
+
+/**
+ * Aggregates for the merchant console, computed by the store (SQL `count` and `sum`, never rows
+ * loaded into the application). `buckets` are ascending and do not overlap; a method answers for
+ * every bucket it is given, in the same order.
+ */
+export interface AnalyticsRepository {
+  /** Per bucket: events, enrolments, issuances created and redeemed, points earned, spent, expired. */
+  activity(buckets: readonly TimeBucket[]): Promise<BucketActivity[]>;
+  /**
+   * Per budget and bucket, the net amount charged: the sum of the budget ledger's `reserve`
+   * amounts minus its `release` amounts whose `at` is in the bucket (moves between counters,
+   * `charge` and `spend`, and top-ups are not charges). Only the (budget, bucket) pairs with at
+   * least one such ledger row are answered, ordered by budget id then bucket.
+   */
+  budgetCharges(buckets: readonly TimeBucket[]): Promise<BudgetBucketCharge[]>;
+  /** The latest `at` of a `reserve` row of the budget's `period`, or null. */
+  lastCharge(budgetId: string, period: string): Promise<Timestamp | null>;
+  /**
+   * Up to `limit` rules by the number of issuances with a `rule_id` created in `[start, end)`,
+   * most first; ties by name (a deleted rule sorts as `(deleted rule)`, binary order), then rule id.
+   */
+  topRules(start: Timestamp, end: Timestamp, limit: number): Promise<RuleIssuedCount[]>;
+  /** The sum of every customer's `stats.points_balance` now. */
+  pointsLiability(): Promise<number>;
 }

@@ -6,6 +6,7 @@ import type { WhatsAppSettings } from '../domain/whatsapp.js';
 import { StateConflictError, StoreUnavailableError } from '../errors.js';
 import type { Timestamp } from '../time.js';
 import type {
+  AnalyticsRepository,
   ApiKeyRepository,
   BudgetRepository,
   CampaignRepository,
@@ -50,6 +51,8 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  /** Aggregates for the merchant console (read-only). */
+  readonly analytics: AnalyticsRepository;
 }
 
 export interface TransactionOptions {

@@ -23,6 +23,7 @@ import { ForeignTenantRowError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
+import { describeAnalyticsContracts } from './analytics-contracts.js';
 import {
   allPages,
   ascendingIds,
@@ -2621,5 +2622,6 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   });
 
   describeUssdContracts(getStore, test);
+  describeAnalyticsContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
 }

@@ -24,6 +24,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   tenants: 'Merchants: created by the platform admin; settings such as time zone, currency, points expiry.',
   customers: 'Members: enrol, look up, list, block, erase, export (with their stats and points).',
+  analytics:
+    'The merchant console’s figures: activity per day in the tenant’s time zone, budgets’ burn, top rules.',
+  enrollment:
+    'The public enrollment page’s data (no credentials; a tenant turns it on with settings.enrollment_page).',
   points: 'A customer’s points: balance, history, and spending points on a catalog reward.',
   events: 'Ingest purchases, visits and any other event (idempotent), dry-run them, list them.',
   rules: '',

@@ -4,6 +4,7 @@
  * identical, so the document cannot drift from what the handlers return.
  */
 import type {
+  AnalyticsSummary,
   ApiKey,
   Budget,
   BudgetLedgerEntry,
@@ -66,6 +67,10 @@ export const tenantSchema = z
       event_types: z.array(z.string()).nullable().meta({
         description:
           'The event types this tenant sends; an event of another type is refused (422 VALIDATION_ERROR at `type`), except the scheduled `customer.birthday` and `customer.inactive`. null (the default): any type is accepted, and one no rule listens to answers a warning.',
+      }),
+      enrollment_page: z.boolean().meta({
+        description:
+          'Publish the public enrollment page data at GET /public/tenants/{tid}/enrollment (name, WhatsApp join link, what the active rules earn). Default false.',
       }),
     }),
     created_at: ts,
@@ -506,6 +511,87 @@ export const readySchema = z.object({
   reason: z.string().optional(),
 });
 
+const analyticsCounts = {
+  events: z.number().int().meta({ description: 'Events whose occurred_at falls in the day' }),
+  enrolments: z.number().int().meta({ description: 'Customers enrolled that day (enrolled_at)' }),
+  issued: z.number().int().meta({
+    description:
+      'Issuances created that day, whatever their state now: reserved, issued, redeemed, expired and cancelled all count (created_at)',
+  }),
+  redeemed: z.number().int().meta({ description: 'Issuances redeemed that day (redeemed_at)' }),
+  points_earned: z.number().int().meta({ description: 'Points credited (points ledger `earn` rows)' }),
+  points_spent: z
+    .number()
+    .int()
+    .meta({ description: 'Points spent on rewards (`redeem` rows), as a positive number' }),
+  points_expired: z.number().int().meta({
+    description:
+      'Points expired (`expire` rows), as a positive number; `adjust` rows count in none of the three',
+  }),
+};
+
+export const analyticsSummarySchema = z
+  .object({
+    from: z.string().meta({ format: 'date', description: 'First day, in the tenant’s time zone' }),
+    to: z.string().meta({ format: 'date', description: 'Last day (included)' }),
+    timezone: z.string(),
+    currency: z.string(),
+    days: z
+      .array(z.object({ date: z.string().meta({ format: 'date' }), ...analyticsCounts }))
+      .meta({ description: 'Every day of the range in order, zeros included' }),
+    totals: z.object(analyticsCounts),
+    points_liability: z
+      .number()
+      .int()
+      .meta({ description: 'The sum of every customer’s points balance now (not bound to the range)' }),
+    budgets: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string(),
+          unit: z.string(),
+          limit: z.number().int().meta({
+            description:
+              'The current period’s limit (top-ups included); the budget’s limit when the period has no row yet',
+          }),
+          period: z.enum(['none', 'day', 'week', 'month', 'year']),
+          hard_cap: z.boolean(),
+          current_period: z
+            .string()
+            .meta({ description: 'The current period’s key: 2026-11, 2026-W47, all' }),
+          used: z.number().int().meta({ description: 'reserved + utilized + spent of the current period' }),
+          remaining: z.number().int().meta({ description: 'max(0, limit - used)' }),
+          days: z
+            .array(z.object({ date: z.string().meta({ format: 'date' }), amount: z.number().int() }))
+            .meta({
+              description:
+                'Per day of the range, the amount charged to the budget: the ledger’s reserve amounts minus its release amounts (rewards cancelled or expired); moves between counters and top-ups are not charges',
+            }),
+          projected_exhaustion: z
+            .string()
+            .meta({
+              format: 'date',
+              description:
+                'When remaining is 0: the day of the current period’s last charge (today if none). Otherwise, when the average daily charge over the range’s last 7 days (fewer for a shorter range) is above 0: today plus ceil(remaining / that average) days, if that day is still in the current period. Else null',
+            })
+            .nullable(),
+        }),
+      )
+      .meta({ description: 'Every active budget, by name' }),
+    top_rules: z
+      .array(
+        z.object({
+          rule_id: z.string(),
+          name: z.string().meta({ description: '"(deleted rule)" when the rule was deleted since' }),
+          issued: z.number().int(),
+        }),
+      )
+      .meta({
+        description: 'Up to 10 rules by issuances created in the range (any state), most first; ties by name',
+      }),
+  })
+  .meta({ id: 'AnalyticsSummary' });
+
 /** A page of a list: pass `next_cursor` back as `cursor` (null: the last page). */
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
@@ -533,4 +619,5 @@ export type SchemaChecks = [
   Check<Same<z.infer<typeof webhookAttemptSchema>, WebhookAttempt>>,
   Check<Same<z.infer<typeof webhookDeliveryWithAttemptsSchema>, WebhookDeliveryWithAttempts>>,
   Check<Same<z.infer<typeof apiKeySchema>, Omit<ApiKey, 'key_hash'>>>,
+  Check<Same<z.infer<typeof analyticsSummarySchema>, AnalyticsSummary>>,
 ];

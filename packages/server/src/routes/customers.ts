@@ -30,11 +30,16 @@ export const customerRoutes: RouteSpec[] = [
     method: 'get',
     path: `${T}/customers`,
     tag: 'customers',
-    summary: 'List customers, newest first; or find one by phone or external_ref (exact)',
+    summary:
+      'List customers, newest first (optionally searched with q); or find one by phone or external_ref (exact)',
     permission: 'till:read',
     query: pageRequestSchema.extend({
       status: z.enum(['active', 'blocked', 'erased']).optional(),
       tag: z.string().min(1).max(64).optional(),
+      q: z.string().min(1).max(100).optional().meta({
+        description:
+          'Search: customers whose phone contains the digits of q (when q has 3 or more digits; other characters are ignored), or whose external_ref starts with q, or whose name contains q, both case-insensitive (ASCII letters on SQLite). Every character matches itself (% and _ too). Newest first, paginated.',
+      }),
       phone: phoneSchema.optional().meta({ description: 'Exact lookup: the customer with this E.164 phone' }),
       external_ref: externalRefSchema
         .optional()

@@ -1,8 +1,10 @@
+import { analyticsRoutes } from './analytics.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { budgetRoutes } from './budgets.js';
 import { campaignRoutes } from './campaigns.js';
 import { customerRoutes } from './customers.js';
 import type { RouteSpec } from './define.js';
+import { enrollmentRoutes } from './enrollment.js';
 import { eventRoutes } from './events.js';
 import { issuanceRoutes } from './issuances.js';
 import { pointsRoutes } from './points.js';
@@ -17,6 +19,7 @@ import { whatsappRoutes } from './whatsapp.js';
 export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...tenantRoutes,
   ...customerRoutes,
+  ...analyticsRoutes,
   ...pointsRoutes,
   ...eventRoutes,
   ...ruleRoutes,
@@ -28,4 +31,5 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...apiKeyRoutes,
   ...ussdRoutes,
   ...whatsappRoutes,
+  ...enrollmentRoutes,
 ]);
