@@ -47,7 +47,8 @@ export function LineChart({ title, dates, series, format, height = 220 }: ChartP
           },
           {
             values: (_u, ticks) => ticks.map(format),
-            size: 70,
+            // Wide enough for the longest label ("GHS 1,250.00"): about 7 px a character at 12 px.
+            size: (_u, values) => 16 + 7 * Math.max(4, ...(values ?? []).map((v) => String(v).length)),
             stroke: '#1a1a1a',
             grid: { stroke: '#e5e5e5' },
           },
