@@ -167,7 +167,6 @@ function PurchaseForm({
             {...p}
             inputMode="decimal"
             autoComplete="off"
-            placeholder="12.50"
             value={amount}
             onChange={(e) => setAmount(e.target.value)}
           />
@@ -189,10 +188,13 @@ function CustomerCard({
   customerId,
   recorder,
   summary,
+  onRedeemed,
 }: {
   customerId: string;
   recorder: ReturnType<typeof useRecorder>;
   summary: IngestSummary | null;
+  /** A redemption replaces the last recording's result on screen. */
+  onRedeemed: () => void;
 }) {
   const { session, api } = useTenant();
   const currency = session.tenant.settings.currency;
@@ -236,6 +238,7 @@ function CustomerCard({
       );
       setConfirming(null);
       setCode('');
+      onRedeemed();
       void queryClient.invalidateQueries({ queryKey: ['issuances'] });
       void queryClient.invalidateQueries({ queryKey: ['customer', customerId] });
       void queryClient.invalidateQueries({ queryKey: ['points'] });
@@ -483,8 +486,16 @@ function Enroll({
           {(p) => <input {...p} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
         <Field
-          label="Phone or reference"
-          field={direct ? 'phone' : 'customer.phone'}
+          label={'phone' in lookup ? 'Phone' : 'Reference'}
+          field={
+            direct
+              ? 'phone' in lookup
+                ? 'phone'
+                : 'external_ref'
+              : 'phone' in lookup
+                ? 'customer.phone'
+                : 'customer.external_ref'
+          }
           error={direct ? enroll.error : recorder.error}
         >
           {(p) => <input {...p} readOnly value={'phone' in lookup ? lookup.phone : lookup.external_ref} />}
@@ -588,7 +599,14 @@ export function Counter() {
           }}
         />
       )}
-      {customerId && <CustomerCard customerId={customerId} recorder={recorder} summary={summary} />}
+      {customerId && (
+        <CustomerCard
+          customerId={customerId}
+          recorder={recorder}
+          summary={summary}
+          onRedeemed={() => setSummary(null)}
+        />
+      )}
     </div>
   );
 }

@@ -13,14 +13,19 @@ type Subscription = Omit<WebhookSubscription, 'secret' | 'previous_secret'>;
 type WithSecret = Subscription & { secret: string };
 
 /** A signing secret, shown once (at creation or rotation) with what to do with it. */
-function Secret({ what, secret }: { what: string; secret: string }) {
+function Secret({ what, secret, onDone }: { what: string; secret: string; onDone: () => void }) {
   return (
-    <Notice>
-      {what} Its signing secret, shown only now — store it where your receiver verifies signatures:{' '}
-      <code className="secret" data-testid="webhook-secret">
-        {secret}
-      </code>
-    </Notice>
+    <div className="secret-shown">
+      <Notice>
+        {what} Its signing secret, shown only now — store it where your receiver verifies signatures:{' '}
+        <code className="secret" data-testid="webhook-secret">
+          {secret}
+        </code>
+      </Notice>
+      <button type="button" className="secondary" onClick={onDone}>
+        I have stored it: hide the secret
+      </button>
+    </div>
   );
 }
 
@@ -300,7 +305,11 @@ function WebhookItem({ webhook }: { webhook: Subscription }) {
       </div>
       {notice && <Notice>{notice}</Notice>}
       {secret && (
-        <Secret what="Secret rotated: the previous one keeps signing for 24 hours." secret={secret} />
+        <Secret
+          what="Secret rotated: the previous one keeps signing for 24 hours."
+          secret={secret}
+          onDone={() => setSecret(null)}
+        />
       )}
       <ErrorMessage error={error} />
       {deleting && (
@@ -337,7 +346,13 @@ export function Webhooks() {
       <h1>Webhooks</h1>
       <Section title="New subscription">
         <CreateWebhook onCreated={setCreated} />
-        {created && <Secret what={`Subscribed ${created.url}.`} secret={created.secret} />}
+        {created && (
+          <Secret
+            what={`Subscribed ${created.url}.`}
+            secret={created.secret}
+            onDone={() => setCreated(null)}
+          />
+        )}
       </Section>
       <h2 className="list-title">Subscriptions</h2>
       {list.isPending && <Loading what="subscriptions" />}
