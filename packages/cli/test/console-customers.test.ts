@@ -149,6 +149,27 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: customers, as
     expect(after.phone).toBeNull();
   });
 
+  it('pages through the list with its cursor', async () => {
+    for (let n = 0; n < 25; n++) {
+      await admin('/customers', 'POST', { external_ref: `BULK-${String(n).padStart(2, '0')}` });
+    }
+    await page.getByRole('link', { name: '← Customers' }).click();
+    await page.getByRole('heading', { name: 'Newest customers' }).waitFor();
+    const rows = page.locator('main table tbody tr');
+    await textOf(rows.first(), 'BULK-24');
+    expect(await rows.count()).toBe(25);
+    const pages = page.getByRole('navigation', { name: 'Customers pages' });
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await textOf(pages, 'Page 2');
+    await textOf(rows.first(), 'Kofi Boateng');
+    // Ama, erased, is the oldest.
+    await textOf(rows.nth(1), 'Erased customer');
+    expect(await rows.count()).toBe(2);
+    expect(await pages.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await textOf(rows.first(), 'BULK-24');
+  });
+
   it('shows the API refusing a private webhook URL at the url field', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
@@ -240,8 +261,8 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)(
       expect(rotated).not.toBe(secret);
       await expectAccessible(page, 'the webhooks screen');
       await screenshot(page, 'webhooks');
-    await item.getByRole('button', { name: 'I have stored it: hide the secret' }).click();
-    expect(await page.getByTestId('webhook-secret').count()).toBe(0);
+      await item.getByRole('button', { name: 'I have stored it: hide the secret' }).click();
+      expect(await page.getByTestId('webhook-secret').count()).toBe(0);
 
       await item.getByRole('button', { name: 'Delete…' }).click();
       await textOf(item.locator('fieldset.confirm'), `Delete the subscription to ${hooks.url}?`);

@@ -83,6 +83,11 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WithSecret) => void }) {
             {type}
           </label>
         ))}
+        {fieldError(create.error, 'events') && (
+          <small className="field-error" role="alert">
+            {fieldError(create.error, 'events')}
+          </small>
+        )}
       </fieldset>
       <div className="actions">
         <button type="submit" disabled={create.isPending}>
