@@ -66,7 +66,7 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: the counter, 
     // 390 px: nothing wider than the screen.
     await page.getByLabel('Phone or reference').fill('+233 24 555 0101');
     await page.getByRole('button', { name: 'Find', exact: true }).click();
-    await textOf(page.locator('main'), `No customer has the ${PHONE}`);
+    await textOf(page.locator('main'), `No customer has the phone ${PHONE}`);
     await page.getByLabel('Name (optional)').fill('Ama');
     await expectAccessible(page, 'the counter, customer not found');
     await screenshot(page, 'counter-lookup');

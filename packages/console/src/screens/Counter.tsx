@@ -464,12 +464,13 @@ function Enroll({
     onSuccess: onEnrolled,
   });
   const label = 'phone' in lookup ? lookup.phone : `reference ${lookup.external_ref}`;
+  const what = 'phone' in lookup ? `phone ${lookup.phone}` : `reference ${lookup.external_ref}`;
   const direct = can.customersWrite(session.role);
   const ref: CustomerRef = { ...lookup, ...(name.trim() === '' ? {} : { name: name.trim() }) };
   return (
     <Section title="Not enrolled yet">
       <p>
-        No customer has the {label}. {direct ? 'Enroll them:' : 'Their first visit or purchase enrolls them:'}
+        No customer has the {what}. {direct ? 'Enroll them:' : 'Recording their first visit enrolls them:'}
       </p>
       <form
         onSubmit={(e) => {
