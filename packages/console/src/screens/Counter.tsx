@@ -476,6 +476,8 @@ function Enroll({
         onSubmit={(e) => {
           e.preventDefault();
           if (direct) enroll.mutate();
+          // After a failure, the same click again (its key): the first may have reached the server.
+          else if (recorder.failed) recorder.retry();
           else recorder.record('visit', ref);
         }}
       >
@@ -484,7 +486,16 @@ function Enroll({
           field={direct ? 'name' : 'customer.name'}
           error={direct ? enroll.error : recorder.error}
         >
-          {(p) => <input {...p} autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              autoComplete="off"
+              // A retry sends the same request: the name stays as it was sent.
+              readOnly={!direct && recorder.failed !== null}
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+          )}
         </Field>
         <Field
           label={'phone' in lookup ? 'Phone' : 'Reference'}
@@ -503,7 +514,7 @@ function Enroll({
         </Field>
         <div className="actions">
           <button type="submit" disabled={direct ? enroll.isPending : recorder.pending}>
-            {direct ? `Enroll ${label}` : `Enroll with a visit`}
+            {direct ? `Enroll ${label}` : recorder.failed ? 'Retry the same visit' : 'Enroll with a visit'}
           </button>
         </div>
         <ErrorMessage error={direct ? enroll.error : recorder.error} />
