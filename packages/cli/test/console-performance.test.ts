@@ -128,6 +128,24 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)(
       expect(rules).toContain('Free coffee');
       expect(rules).not.toContain(t);
       await textOf(page.locator('main'), 'Ask at the counter');
+      // With WhatsApp set up: the join link and its QR code, loaded from the server under the page's CSP.
+      await as('PUT', '/whatsapp', {
+        phone_number_id: '1055501234567',
+        display_phone_number: '+233 20 000 1111',
+        access_token: 'EAAG0123456789abcdef0123456789abcdef0123456789ab',
+        app_secret: '0123456789abcdef0123456789abcdef',
+        verify_token: 'verify-console-e2e',
+        enrollment_code: 'KOFI',
+      });
+      await page.reload();
+      const link = page.getByRole('link', { name: 'open WhatsApp' });
+      await link.waitFor();
+      expect(await link.getAttribute('href')).toBe('https://wa.me/233200001111?text=JOIN%20KOFI');
+      await textOf(page.locator('main'), 'send JOIN KOFI');
+      const qr = page.getByRole('img', { name: /QR code that opens WhatsApp/ });
+      await expect
+        .poll(() => qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+        .toBe(true);
       await expectAccessible(page, 'the enrollment page');
       await screenshot(page, 'enrollment');
       await page.context().close();
