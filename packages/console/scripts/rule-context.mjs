@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { RULE_CONTEXT_VARIABLES } from '@laas/core';
 
 export function ruleContextModule(variables) {
-  const rows = variables.map((v) => `  ${JSON.stringify({ path: v.path, type: v.type, meaning: v.meaning, example: v.example })},`);
+  const rows = variables.map(
+    (v) => `  ${JSON.stringify({ path: v.path, type: v.type, meaning: v.meaning, example: v.example })},`,
+  );
   return [
     '// Generated from RULE_CONTEXT_VARIABLES (packages/core/src/engine/rule-context-schema.ts) by',
     '// packages/console/scripts/rule-context.mjs. Do not edit by hand: test/rule-context.test.ts fails when stale.',

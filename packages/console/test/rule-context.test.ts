@@ -5,7 +5,12 @@ import { RULE_CONTEXT_VARIABLES as CONSOLE_COPY } from '../src/lib/rule-context.
 describe("the console's copy of the rule context", () => {
   it('is the list core validates against (run `pnpm --filter @laas/console rule-context` when it fails)', () => {
     expect(CONSOLE_COPY).toEqual(
-      RULE_CONTEXT_VARIABLES.map((v) => ({ path: v.path, type: v.type, meaning: v.meaning, example: v.example })),
+      RULE_CONTEXT_VARIABLES.map((v) => ({
+        path: v.path,
+        type: v.type,
+        meaning: v.meaning,
+        example: v.example,
+      })),
     );
   });
 });

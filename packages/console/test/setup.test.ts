@@ -9,6 +9,7 @@ import {
   parseCodes,
   parseEventTypes,
   parseRewardValue,
+  periodKeyAt,
   rewardValueInput,
   shortValue,
   truthy,
@@ -16,7 +17,11 @@ import {
 
 describe('parseCodes', () => {
   it('takes one code per line, trimmed, blank lines dropped, repeats sent once', () => {
-    expect(parseCodes('  A1 \n\nB2\r\nA1\nC3\n')).toEqual({ codes: ['A1', 'B2', 'C3'], repeated: ['A1'], skipped: [] });
+    expect(parseCodes('  A1 \n\nB2\r\nA1\nC3\n')).toEqual({
+      codes: ['A1', 'B2', 'C3'],
+      repeated: ['A1'],
+      skipped: [],
+    });
   });
 
   it('reads the first column of a CSV, unquoting cells and skipping a header', () => {
@@ -95,5 +100,19 @@ describe('rule editor helpers', () => {
     expect(shortValue('GHS')).toBe('"GHS"');
     expect(shortValue(undefined)).toBe('undefined');
     expect(shortValue('x'.repeat(100))).toHaveLength(58);
+  });
+});
+
+describe('periodKeyAt', () => {
+  it('names the period an instant falls in, in the tenant zone, as core does', () => {
+    const at = new Date('2026-12-31T22:30:00Z');
+    expect(periodKeyAt('none', 'UTC', at)).toBe('all');
+    expect(periodKeyAt('month', 'UTC', at)).toBe('2026-12');
+    expect(periodKeyAt('month', 'Asia/Tokyo', at)).toBe('2027-01');
+    expect(periodKeyAt('day', 'Asia/Tokyo', at)).toBe('2027-01-01');
+    expect(periodKeyAt('year', 'Africa/Accra', at)).toBe('2026');
+    expect(periodKeyAt('week', 'UTC', at)).toBe('2026-W53');
+    expect(periodKeyAt('week', 'UTC', new Date('2026-12-05T12:00:00Z'))).toBe('2026-W49');
+    expect(periodKeyAt('week', 'UTC', new Date('2027-01-04T12:00:00Z'))).toBe('2027-W01');
   });
 });

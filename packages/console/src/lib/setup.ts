@@ -110,7 +110,14 @@ function zoneOffset(instant: Date, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(instant);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
@@ -165,4 +172,34 @@ export function shortValue(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/**
+ * The key of the budget period `at` falls in, in the tenant's zone (core's periodKey): `all`,
+ * `2026`, `2026-12`, `2026-12-05` or the ISO week `2026-W49`.
+ */
+export function periodKeyAt(
+  unit: 'none' | 'day' | 'week' | 'month' | 'year',
+  timeZone: string,
+  at = new Date(),
+): string {
+  if (unit === 'none') return 'all';
+  const [y, m, d] = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .format(at)
+    .split('-')
+    .map(Number) as [number, number, number];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (unit === 'year') return `${y}`;
+  if (unit === 'month') return `${y}-${pad(m)}`;
+  if (unit === 'day') return `${y}-${pad(m)}-${pad(d)}`;
+  const day = Date.UTC(y, m - 1, d);
+  const thursday = day + (3 - ((new Date(day).getUTCDay() + 6) % 7)) * 86_400_000;
+  const weekYear = new Date(thursday).getUTCFullYear();
+  const week = 1 + Math.floor((thursday - Date.UTC(weekYear, 0, 1)) / (7 * 86_400_000));
+  return `${weekYear}-W${pad(week)}`;
 }
