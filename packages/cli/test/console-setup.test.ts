@@ -207,6 +207,9 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: the programme
     expect(treeText).toContain('passed');
     expect(await tree.locator('li').count()).toBeGreaterThanOrEqual(5);
 
+    await expectAccessible(page, 'the rule editor with the tree');
+    await screenshot(page, 'setup-rule-editor');
+
     // Saving without event types: the API's message at that field.
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.getByLabel('Event types').and(page.locator('[aria-invalid="true"]')).waitFor();
@@ -214,8 +217,7 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: the programme
     await page.getByRole('button', { name: 'Add a cap' }).click();
     await page.getByLabel('Cap 1: at most').fill('2');
     await page.getByLabel('Cap 1: window').selectOption('week');
-    await expectAccessible(page, 'the rule editor');
-    await screenshot(page, 'setup-rule-editor');
+    await expectAccessible(page, 'the rule editor with a cap and an error at its field');
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.getByRole('heading', { name: 'Big spenders' }).waitFor();
     await textOf(page.getByRole('status'), 'Saved');
@@ -243,7 +245,9 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: the programme
     await page.getByRole('button', { name: 'Save rule' }).click();
     await textOf(page.getByRole('alert'), 'this rule was changed elsewhere');
     await page.getByRole('button', { name: 'Reload the rule' }).click();
-    await textOf(page.getByRole('main'), 'version 2');
+    // The form starts again from the stored version 2 (the conflict's own message names it too).
+    await page.locator('.conflict').waitFor({ state: 'detached' });
+    await textOf(page.getByRole('main'), 'active version 2');
     expect(await page.getByLabel('Priority', { exact: true }).inputValue()).toBe('5');
 
     await page.getByRole('button', { name: 'Pause rule' }).click();

@@ -508,10 +508,10 @@ function RuleForm({
               >
                 {(p) => <input {...p} value={cooldown} onChange={(e) => setCooldown(e.target.value)} />}
               </Field>
-              <Field label="Budget" field="budget_id" error={error}>
+              <Field label="Budget" field="budget_id" error={error} hint="None: the campaign's, if any">
                 {(p) => (
                   <select {...p} value={budgetId} onChange={(e) => setBudgetId(e.target.value)}>
-                    <option value="">none (the campaign's, if any)</option>
+                    <option value="">none</option>
                     {budgets.data?.items.map((b) => (
                       <option key={b.id} value={b.id}>
                         {b.name}
@@ -800,37 +800,39 @@ function TryIt({ condition, quantity, currency }: { condition: string; quantity:
   });
   return (
     <Section title="Try it">
-      <div className="actions">
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => setContext(sampleContext('purchase', currency))}
-        >
-          Sample purchase
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => setContext(sampleContext('visit', currency))}
-        >
-          Sample visit
-        </button>
+      <div className="try-it">
+        <div className="actions">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setContext(sampleContext('purchase', currency))}
+          >
+            Sample purchase
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setContext(sampleContext('visit', currency))}
+          >
+            Sample visit
+          </button>
+        </div>
+        <JsonEditor
+          id="rule-context"
+          label="Sample context { event, customer, now }"
+          hint="Amounts in minor units: 2500 is 25.00"
+          value={context}
+          onChange={setContext}
+          problems={contextProblem ? [contextProblem] : []}
+          minRows={8}
+        />
+        <div className="actions">
+          <button type="button" onClick={() => test.mutate()} disabled={test.isPending}>
+            Try it
+          </button>
+        </div>
+        <ErrorMessage error={test.error} />
       </div>
-      <JsonEditor
-        id="rule-context"
-        label="Sample context { event, customer, now }"
-        hint="Amounts in minor units: 2500 is 25.00"
-        value={context}
-        onChange={setContext}
-        problems={contextProblem ? [contextProblem] : []}
-        minRows={8}
-      />
-      <div className="actions">
-        <button type="button" onClick={() => test.mutate()} disabled={test.isPending}>
-          Try it
-        </button>
-      </div>
-      <ErrorMessage error={test.error} />
       {test.data && (
         <div className="try-result" data-testid="try-result">
           <p role="status">
