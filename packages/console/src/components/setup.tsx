@@ -1,0 +1,103 @@
+import { useQuery } from '@tanstack/react-query';
+import { ApiError, type Page } from '../lib/api.js';
+import { can } from '../lib/session.js';
+import { useTenant } from '../lib/session-context.js';
+
+/** What the set-up screens share: the lists they read, who may change them, local field errors. */
+
+export interface Reward {
+  id: string;
+  name: string;
+  type: 'discount_percent' | 'discount_amount' | 'voucher' | 'points' | 'item';
+  value: number;
+  cost: number;
+  issue_mode: 'immediate' | 'manual';
+  validity: string | null;
+  reservation_ttl: string;
+  points_price: number | null;
+  active: boolean;
+}
+
+export interface Budget {
+  id: string;
+  name: string;
+  unit: string;
+  limit: number;
+  period: 'none' | 'day' | 'week' | 'month' | 'year';
+  hard_cap: boolean;
+  soft_cap_ratio: number | null;
+  active: boolean;
+}
+
+export interface Campaign {
+  id: string;
+  name: string;
+  starts_at: string | null;
+  ends_at: string | null;
+  status: 'draft' | 'active' | 'paused' | 'ended';
+  budget_id: string | null;
+}
+
+export type CapWindow = 'day' | 'week' | 'month' | 'year' | 'lifetime' | { rolling: string };
+
+export interface Cap {
+  scope: 'customer' | 'global';
+  max: number;
+  window: CapWindow;
+}
+
+export interface Rule {
+  id: string;
+  name: string;
+  priority: number;
+  active: boolean;
+  event_types: string[];
+  condition: unknown;
+  reward_id: string;
+  quantity: unknown;
+  caps: Cap[];
+  cooldown: string | null;
+  stop_processing: boolean;
+  campaign_id: string | null;
+  budget_id: string | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  version: number;
+}
+
+export interface RuleProblem {
+  path: string;
+  code: string;
+  message: string;
+  suggestion?: string;
+}
+
+/** One page of up to 200 (the API's most) of a set-up list: a tenant's catalog is that small. */
+export function useList<T>(name: 'rewards' | 'budgets' | 'campaigns' | 'rules') {
+  const { api } = useTenant();
+  return useQuery({
+    queryKey: [name],
+    queryFn: () => api.get<Page<T>>(`/${name}`, { limit: 200 }),
+  });
+}
+
+/** May this session change the programme (manager, admin, platform)? */
+export function useCanWrite(): boolean {
+  return can.setupWrite(useTenant().session.role);
+}
+
+/** A form's own refusal, shaped like the API's so `Field` shows it at its field. */
+export function invalid(field: string, message: string): ApiError {
+  return new ApiError(422, 'VALIDATION_ERROR', `${field}: ${message}`, {
+    issues: [{ path: field, message }],
+  });
+}
+
+export function ActiveBadge({ active }: { active: boolean }) {
+  return <span className={`badge ${active ? 'ok' : 'warn'}`}>{active ? 'active' : 'inactive'}</span>;
+}
+
+/** `''` → null, else the trimmed text: the optional text inputs (durations). */
+export function orNull(text: string): string | null {
+  return text.trim() === '' ? null : text.trim();
+}
