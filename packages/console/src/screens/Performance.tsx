@@ -15,6 +15,8 @@ import { useTenant } from '../lib/session-context.js';
 
 const COLORS = ['#0b5cad', '#1b6e20', '#a4161a', '#8a5300', '#5b2a86', '#00626a'];
 const count = (n: number) => n.toLocaleString('en');
+/** A count axis has whole ticks only (no "0.5 events"). */
+const countTick = (n: number) => (Number.isInteger(n) ? count(n) : '');
 
 /** How the programme performs per day over a chosen range: GET /v1/tenants/:tid/analytics. */
 export function Performance() {
@@ -122,9 +124,9 @@ function Figures({ data }: { data: Analytics }) {
           title="Events, enrolments and rewards per day"
           dates={dates}
           series={activity}
-          format={count}
+          format={countTick}
         />
-        {hasPoints && <LineChart title="Points per day" dates={dates} series={points} format={count} />}
+        {hasPoints && <LineChart title="Points per day" dates={dates} series={points} format={countTick} />}
         <details>
           <summary>The figures per day</summary>
           <DaysTable data={data} />
