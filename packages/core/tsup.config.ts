@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', money: 'src/money.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'testing/index': 'src/testing/index.ts',
+    money: 'src/money.ts',
+    'rule-context': 'src/engine/rule-context-schema.ts',
+  },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { composite: false } },
   clean: true,

@@ -1,11 +1,10 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import type { Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type ConsoleWorld,
-  chromiumAvailable,
-  chromiumRequired,
+  describeInBrowser,
   expectAccessible,
   screenshot,
   startConsole,
@@ -15,7 +14,7 @@ import { api } from './helpers.js';
 
 const PHONE = '+233245550101';
 
-describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: the counter, on a phone', () => {
+describeInBrowser('console: the counter, on a phone', () => {
   let world: ConsoleWorld;
   let page: Page;
   let customerId: string;

@@ -2,11 +2,10 @@
 /// <reference lib="dom.iterable" />
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type ConsoleWorld,
-  chromiumAvailable,
-  chromiumRequired,
+  describeInBrowser,
   expectAccessible,
   screenshot,
   startConsole,
@@ -17,7 +16,7 @@ import { api, receiver } from './helpers.js';
 const AMA = '+233241110001';
 const KOFI = '+233241110002';
 
-describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: customers, as admin', () => {
+describeInBrowser('console: customers, as admin', () => {
   let world: ConsoleWorld;
   let page: Page;
   let amaId: string;
@@ -181,95 +180,92 @@ describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: customers, as
   });
 });
 
-describe.skipIf(!chromiumAvailable && !chromiumRequired)(
-  'console: webhooks, delivered to a local receiver',
-  () => {
-    let world: ConsoleWorld;
-    let page: Page;
-    let hooks: Awaited<ReturnType<typeof receiver>>;
+describeInBrowser('console: webhooks, delivered to a local receiver', () => {
+  let world: ConsoleWorld;
+  let page: Page;
+  let hooks: Awaited<ReturnType<typeof receiver>>;
 
-    beforeAll(async () => {
-      hooks = await receiver();
-      // As the worker tests do: the receiver listens on 127.0.0.1, and deliveries should be quick.
-      // (`laas serve` passes its environment on; the default world refuses private URLs.)
-      const saved = { ...process.env };
-      process.env.LAAS_WEBHOOK_ALLOW_PRIVATE = 'true';
-      process.env.LAAS_WORKER_INTERVAL_MS = '100';
-      try {
-        world = await startConsole();
-      } finally {
-        for (const name of ['LAAS_WEBHOOK_ALLOW_PRIVATE', 'LAAS_WORKER_INTERVAL_MS']) {
-          if (saved[name] === undefined) delete process.env[name];
-          else process.env[name] = saved[name];
-        }
+  beforeAll(async () => {
+    hooks = await receiver();
+    // As the worker tests do: the receiver listens on 127.0.0.1, and deliveries should be quick.
+    // (`laas serve` passes its environment on; the default world refuses private URLs.)
+    const saved = { ...process.env };
+    process.env.LAAS_WEBHOOK_ALLOW_PRIVATE = 'true';
+    process.env.LAAS_WORKER_INTERVAL_MS = '100';
+    try {
+      world = await startConsole();
+    } finally {
+      for (const name of ['LAAS_WEBHOOK_ALLOW_PRIVATE', 'LAAS_WORKER_INTERVAL_MS']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
       }
-      page = await world.page();
-      await world.signIn(page, world.keys.admin);
+    }
+    page = await world.page();
+    await world.signIn(page, world.keys.admin);
+  });
+  afterAll(async () => {
+    await world?.close();
+    await hooks?.close();
+  });
+
+  it('creates a subscription, shows its secret once, sends a test, logs it and replays it', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByLabel('URL').fill(hooks.url);
+    await page.getByLabel('customer.enrolled').check();
+    await page.getByLabel('reward.issued').check();
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    const secret = (await textOf(page.getByTestId('webhook-secret'), 'whsec_')).trim();
+    await page.getByRole('button', { name: 'I have stored it: hide the secret' }).click();
+    expect(await page.getByTestId('webhook-secret').count()).toBe(0);
+    const item = page.locator('li.webhook');
+    await textOf(item, hooks.url);
+    await textOf(item, 'customer.enrolled, reward.issued');
+
+    await item.getByRole('button', { name: 'Send test' }).click();
+    const log = item.getByRole('table', { name: `Deliveries to ${hooks.url}` });
+    await textOf(log, 'delivered (HTTP 200) after 1 attempt');
+    await expect.poll(() => hooks.received.length).toBe(1);
+    expect(hooks.received[0]?.body).toMatchObject({ type: 'webhook.test' });
+
+    await log.getByRole('button', { name: 'Replay' }).first().click();
+    await textOf(
+      item.getByRole('status').filter({ hasText: 'Replay queued' }),
+      'Replay queued: webhook.test',
+    );
+    await expect.poll(() => hooks.received.length, { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(async () => await log.locator('tbody tr[data-status="delivered"]').count(), { timeout: 15_000 })
+      .toBe(2);
+    // A replay is the same message: the same webhook-id.
+    expect(hooks.received[1]?.headers['webhook-id']).toBe(hooks.received[0]?.headers['webhook-id']);
+    await log.locator('tbody tr').first().locator('summary').click();
+    await textOf(log.locator('.attempts').first(), 'HTTP 200');
+
+    // A real event: enrolling a customer is delivered too.
+    await api(`${world.server.url}/v1/tenants/${world.tenantId}/customers`, world.keys.admin, 'POST', {
+      phone: '+233241110003',
     });
-    afterAll(async () => {
-      await world?.close();
-      await hooks?.close();
-    });
+    await expect.poll(() => hooks.received.length, { timeout: 15_000 }).toBe(3);
+    await item.getByRole('button', { name: 'Refresh' }).click();
+    await textOf(log, 'customer.enrolled');
 
-    it('creates a subscription, shows its secret once, sends a test, logs it and replays it', async () => {
-      await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Webhooks' }).click();
-      await page.getByLabel('URL').fill(hooks.url);
-      await page.getByLabel('customer.enrolled').check();
-      await page.getByLabel('reward.issued').check();
-      await page.getByRole('button', { name: 'Create subscription' }).click();
-      const secret = (await textOf(page.getByTestId('webhook-secret'), 'whsec_')).trim();
-      await page.getByRole('button', { name: 'I have stored it: hide the secret' }).click();
-      expect(await page.getByTestId('webhook-secret').count()).toBe(0);
-      const item = page.locator('li.webhook');
-      await textOf(item, hooks.url);
-      await textOf(item, 'customer.enrolled, reward.issued');
+    await item.getByRole('button', { name: 'Disable' }).click();
+    await textOf(item.locator('.badge').first(), 'disabled');
+    await item.getByRole('button', { name: 'Enable' }).click();
+    await textOf(item.locator('.badge').first(), 'active');
+    await item.getByRole('button', { name: 'Rotate secret' }).click();
+    const rotated = (await textOf(item.getByTestId('webhook-secret'), 'whsec_')).trim();
+    expect(rotated).not.toBe(secret);
+    await expectAccessible(page, 'the webhooks screen');
+    await screenshot(page, 'webhooks');
+    await item.getByRole('button', { name: 'I have stored it: hide the secret' }).click();
+    expect(await page.getByTestId('webhook-secret').count()).toBe(0);
 
-      await item.getByRole('button', { name: 'Send test' }).click();
-      const log = item.getByRole('table', { name: `Deliveries to ${hooks.url}` });
-      await textOf(log, 'delivered (HTTP 200) after 1 attempt');
-      await expect.poll(() => hooks.received.length).toBe(1);
-      expect(hooks.received[0]?.body).toMatchObject({ type: 'webhook.test' });
-
-      await log.getByRole('button', { name: 'Replay' }).first().click();
-      await textOf(
-        item.getByRole('status').filter({ hasText: 'Replay queued' }),
-        'Replay queued: webhook.test',
-      );
-      await expect.poll(() => hooks.received.length, { timeout: 15_000 }).toBe(2);
-      await expect
-        .poll(async () => await log.locator('tbody tr[data-status="delivered"]').count(), { timeout: 15_000 })
-        .toBe(2);
-      // A replay is the same message: the same webhook-id.
-      expect(hooks.received[1]?.headers['webhook-id']).toBe(hooks.received[0]?.headers['webhook-id']);
-      await log.locator('tbody tr').first().locator('summary').click();
-      await textOf(log.locator('.attempts').first(), 'HTTP 200');
-
-      // A real event: enrolling a customer is delivered too.
-      await api(`${world.server.url}/v1/tenants/${world.tenantId}/customers`, world.keys.admin, 'POST', {
-        phone: '+233241110003',
-      });
-      await expect.poll(() => hooks.received.length, { timeout: 15_000 }).toBe(3);
-      await item.getByRole('button', { name: 'Refresh' }).click();
-      await textOf(log, 'customer.enrolled');
-
-      await item.getByRole('button', { name: 'Disable' }).click();
-      await textOf(item.locator('.badge').first(), 'disabled');
-      await item.getByRole('button', { name: 'Enable' }).click();
-      await textOf(item.locator('.badge').first(), 'active');
-      await item.getByRole('button', { name: 'Rotate secret' }).click();
-      const rotated = (await textOf(item.getByTestId('webhook-secret'), 'whsec_')).trim();
-      expect(rotated).not.toBe(secret);
-      await expectAccessible(page, 'the webhooks screen');
-      await screenshot(page, 'webhooks');
-      await item.getByRole('button', { name: 'I have stored it: hide the secret' }).click();
-      expect(await page.getByTestId('webhook-secret').count()).toBe(0);
-
-      await item.getByRole('button', { name: 'Delete…' }).click();
-      await textOf(item.locator('fieldset.confirm'), `Delete the subscription to ${hooks.url}?`);
-      await item.locator('fieldset.confirm').getByRole('button', { name: 'Delete', exact: true }).click();
-      await page.getByText('No subscription yet.').waitFor();
-      const left = await api(`${world.server.url}/v1/tenants/${world.tenantId}/webhooks`, world.keys.admin);
-      expect(left.body.items).toEqual([]);
-    });
-  },
-);
+    await item.getByRole('button', { name: 'Delete…' }).click();
+    await textOf(item.locator('fieldset.confirm'), `Delete the subscription to ${hooks.url}?`);
+    await item.locator('fieldset.confirm').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByText('No subscription yet.').waitFor();
+    const left = await api(`${world.server.url}/v1/tenants/${world.tenantId}/webhooks`, world.keys.admin);
+    expect(left.body.items).toEqual([]);
+  });
+});

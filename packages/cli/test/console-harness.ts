@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { api, ROOT, type Served, serve } from './helpers.js';
 
 /**
@@ -17,6 +17,13 @@ export const CHROMIUM = process.env.LAAS_CHROMIUM ?? '/usr/bin/chromium';
 export const chromiumAvailable = existsSync(CHROMIUM);
 /** Under CI (the global setup's LAAS_TEST_REQUIRED) a missing Chromium fails instead of skipping. */
 export const chromiumRequired = process.env.LAAS_TEST_REQUIRED === '1';
+if (!chromiumAvailable && !chromiumRequired) {
+  console.warn(`skipping the console browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+}
+/** `describe` for browser tests: skipped (with the warning above) only where Chromium is missing and CI is not. */
+export const describeInBrowser: ReturnType<typeof describe.skipIf> = describe.skipIf(
+  !chromiumAvailable && !chromiumRequired,
+);
 export const SCREENSHOTS = join(ROOT, 'test-output/console');
 export const ADMIN_TOKEN = 'console-e2e-admin-token-0123456789abcdef';
 

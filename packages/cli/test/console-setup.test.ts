@@ -1,11 +1,10 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type ConsoleWorld,
-  chromiumAvailable,
-  chromiumRequired,
+  describeInBrowser,
   expectAccessible,
   screenshot,
   startConsole,
@@ -14,7 +13,7 @@ import {
 import { api } from './helpers.js';
 
 /** The programme set-up screens: rewards, budgets, campaigns and the rule editor, as a manager and a viewer. */
-describe.skipIf(!chromiumAvailable && !chromiumRequired)('console: the programme set-up screens', () => {
+describeInBrowser('console: the programme set-up screens', () => {
   let world: ConsoleWorld;
   let page: Page;
   const tenantApi = (path: string, method = 'GET', body?: unknown) =>
