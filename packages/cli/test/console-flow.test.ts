@@ -98,6 +98,17 @@ describeInBrowser('console: a programme from nothing to its figures', () => {
     const issuances = (await get('/issuances')).items;
     expect(issuances.map((i: { state: string }) => i.state)).toEqual(['redeemed']);
 
+    // The customer list finds them by a part of their number (the API's ?q= search).
+    await open('Customers');
+    await page.getByLabel('Search').fill('0199');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const rows = page.locator('main table tbody tr');
+    await textOf(rows.first(), '+233245550199');
+    expect(await rows.count()).toBe(1);
+    await page.getByLabel('Search').fill('9999');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('No customer matches.').waitFor();
+
     // The performance screen says what the API says.
     const figures = await get('/analytics');
     expect(figures.totals).toMatchObject({ events: 2, enrolments: 1, issued: 1, redeemed: 1 });
