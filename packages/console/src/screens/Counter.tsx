@@ -2,6 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { Confirm } from '../components/confirm.js';
+import { FormFooter } from '../components/form.js';
+import { QueryList } from '../components/list.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { ApiError, type Client, newIdempotencyKey, type Page } from '../lib/api.js';
 import {
@@ -339,37 +341,36 @@ function CustomerCard({
 
       <Section title="Rewards to redeem">
         {redeemed && <Notice>{redeemed}</Notice>}
-        {issued.isPending && <Loading what="rewards" />}
-        <ErrorMessage error={issued.error} />
-        {issued.data && list.length === 0 && <p className="muted">No reward waiting.</p>}
-        {list.length > 0 && (
-          <ul className="redeem-list">
-            {list.map((i) => {
-              const name = rewardMap.get(i.reward_id)?.name ?? 'Reward';
-              return (
-                <li key={i.id}>
-                  <span>
-                    <strong>{name}</strong>
-                    {i.quantity > 1 && ` × ${i.quantity}`}
-                    {i.code && <code> {i.code}</code>}
-                    <small className="muted">
-                      {' '}
-                      earned {formatTime(i.earned_at, tz)}
-                      {i.expires_at && `, expires ${formatTime(i.expires_at, tz)}`}
-                    </small>
-                  </span>
-                  <button
-                    type="button"
-                    disabled={redeem.isPending}
-                    onClick={() => ask({ kind: 'issuance', issuance: i, name })}
-                  >
-                    Redeem {name}
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        )}
+        <QueryList query={issued} items={list} what="rewards" empty="No reward waiting.">
+          {(items) => (
+            <ul className="redeem-list">
+              {items.map((i) => {
+                const name = rewardMap.get(i.reward_id)?.name ?? 'Reward';
+                return (
+                  <li key={i.id}>
+                    <span>
+                      <strong>{name}</strong>
+                      {i.quantity > 1 && ` × ${i.quantity}`}
+                      {i.code && <code> {i.code}</code>}
+                      <small className="muted">
+                        {' '}
+                        earned {formatTime(i.earned_at, tz)}
+                        {i.expires_at && `, expires ${formatTime(i.expires_at, tz)}`}
+                      </small>
+                    </span>
+                    <button
+                      type="button"
+                      disabled={redeem.isPending}
+                      onClick={() => ask({ kind: 'issuance', issuance: i, name })}
+                    >
+                      Redeem {name}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </QueryList>
         {confirming && (
           <Confirm
             question={
@@ -512,12 +513,13 @@ function Enroll({
         >
           {(p) => <input {...p} readOnly value={'phone' in lookup ? lookup.phone : lookup.external_ref} />}
         </Field>
-        <div className="actions">
-          <button type="submit" disabled={direct ? enroll.isPending : recorder.pending}>
-            {direct ? `Enroll ${label}` : recorder.failed ? 'Retry the same visit' : 'Enroll with a visit'}
-          </button>
-        </div>
-        <ErrorMessage error={direct ? enroll.error : recorder.error} />
+        <FormFooter
+          submit={
+            direct ? `Enroll ${label}` : recorder.failed ? 'Retry the same visit' : 'Enroll with a visit'
+          }
+          pending={direct ? enroll.isPending : recorder.pending}
+          error={direct ? enroll.error : recorder.error}
+        />
       </form>
     </Section>
   );

@@ -1,6 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ActiveBadge, invalid, orNull, type Reward, useCanWrite, useList } from '../components/setup.js';
+import { CheckboxField, FormFooter } from '../components/form.js';
+import { DataTable, HiddenHeader, QueryList, RowAction } from '../components/list.js';
+import {
+  ActiveBadge,
+  Editor,
+  invalid,
+  orNull,
+  type Reward,
+  useCanWrite,
+  useList,
+} from '../components/setup.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey } from '../lib/api.js';
 import { formatMoney, formatPoints, moneyInput, parseMoney } from '../lib/format.js';
@@ -48,51 +58,34 @@ export function Rewards() {
   return (
     <>
       <h1>Rewards</h1>
-      {canWrite && editing === null && (
-        <p>
-          <button type="button" onClick={() => setEditing('new')}>
-            New reward
-          </button>
-        </p>
-      )}
-      {canWrite && editing !== null && (
-        <Section title={editing === 'new' ? 'New reward' : `Edit ${editing.name}`}>
-          <RewardForm
-            key={editing === 'new' ? 'new' : editing.id}
-            reward={editing === 'new' ? null : editing}
-            onDone={() => setEditing(null)}
-          />
-        </Section>
-      )}
+      <Editor noun="reward" editing={editing} onEdit={setEditing}>
+        {(reward, done) => <RewardForm reward={reward} onDone={done} />}
+      </Editor>
       <Section title="Catalog">
-        {rewards.isPending && <Loading what="rewards" />}
-        <ErrorMessage error={rewards.error} />
-        <ErrorMessage error={toggle.error} />
-        {rewards.data && rewards.data.items.length === 0 && <p className="muted">No rewards yet.</p>}
-        {rewards.data && rewards.data.items.length > 0 && (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col" className="num">
-                    Value
-                  </th>
-                  <th scope="col" className="num">
-                    Cost
-                  </th>
-                  <th scope="col" className="num">
-                    Points price
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rewards.data.items.map((r) => (
+        <QueryList query={rewards} what="rewards" empty="No rewards yet.">
+          {(items) => (
+            <>
+              <ErrorMessage error={toggle.error} />
+              <DataTable
+                head={
+                  <>
+                    <th scope="col">Name</th>
+                    <th scope="col">Type</th>
+                    <th scope="col" className="num">
+                      Value
+                    </th>
+                    <th scope="col" className="num">
+                      Cost
+                    </th>
+                    <th scope="col" className="num">
+                      Points price
+                    </th>
+                    <th scope="col">Status</th>
+                    <HiddenHeader>Actions</HiddenHeader>
+                  </>
+                }
+              >
+                {items.map((r) => (
                   <tr key={r.id}>
                     <td>{r.name}</td>
                     <td>{typeLabel(r.type)}</td>
@@ -116,33 +109,23 @@ export function Rewards() {
                         )}
                         {canWrite && (
                           <>
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-label={`Edit ${r.name}`}
-                              onClick={() => setEditing(r)}
-                            >
-                              Edit
-                            </button>
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-label={`${r.active ? 'Deactivate' : 'Activate'} ${r.name}`}
+                            <RowAction verb="Edit" of={r.name} onClick={() => setEditing(r)} />
+                            <RowAction
+                              verb={r.active ? 'Deactivate' : 'Activate'}
+                              of={r.name}
                               disabled={toggle.isPending}
                               onClick={() => toggle.mutate(r)}
-                            >
-                              {r.active ? 'Deactivate' : 'Activate'}
-                            </button>
+                            />
                           </>
                         )}
                       </div>
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              </DataTable>
+            </>
+          )}
+        </QueryList>
       </Section>
       {codesReward && <VoucherCodes reward={codesReward} canWrite={canWrite} />}
     </>
@@ -284,24 +267,13 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => v
           />
         )}
       </Field>
-      <div className="check">
-        <input
-          id="reward-active"
-          type="checkbox"
-          checked={active}
-          onChange={(e) => setActive(e.target.checked)}
-        />
-        <label htmlFor="reward-active">Active</label>
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={save.isPending}>
-          {reward === null ? 'Create reward' : 'Save reward'}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-      <ErrorMessage error={error} />
+      <CheckboxField label="Active" checked={active} onChange={setActive} />
+      <FormFooter
+        submit={reward === null ? 'Create reward' : 'Save reward'}
+        pending={save.isPending}
+        error={error}
+        onCancel={onDone}
+      />
     </form>
   );
 }
@@ -405,12 +377,7 @@ function VoucherCodes({ reward, canWrite }: { reward: Reward; canWrite: boolean 
             {parsed.skipped.length > 0 &&
               `; ${parsed.skipped.length} left out (a header or over 64 characters)`}
           </p>
-          <div className="actions">
-            <button type="submit" disabled={upload.isPending}>
-              Upload codes
-            </button>
-          </div>
-          <ErrorMessage error={upload.error} />
+          <FormFooter submit="Upload codes" pending={upload.isPending} error={upload.error} />
         </form>
       )}
       {upload.data && (

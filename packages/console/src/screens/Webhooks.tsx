@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Confirm } from '../components/confirm.js';
+import { DataTable, HiddenHeader, QueryList } from '../components/list.js';
 import { Pager, usePager } from '../components/pager.js';
-import { ErrorMessage, Field, fieldError, Loading, Notice, Section } from '../components/ui.js';
+import { ErrorMessage, Field, fieldError, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey, type Page } from '../lib/api.js';
 import { formatTime } from '../lib/format.js';
 import { useTenant } from '../lib/session-context.js';
@@ -144,75 +145,70 @@ function Deliveries({ webhook }: { webhook: Subscription }) {
       </div>
       {replayed && <Notice>{replayed}</Notice>}
       <ErrorMessage error={replay.error} />
-      {deliveries.isPending && <Loading what="deliveries" />}
-      <ErrorMessage error={deliveries.error} />
-      {deliveries.data && deliveries.data.items.length === 0 && <p className="muted">Nothing sent yet.</p>}
-      {deliveries.data && deliveries.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-label={`Deliveries to ${webhook.url}`}>
-            <thead>
-              <tr>
+      <QueryList query={deliveries} what="deliveries" empty="Nothing sent yet.">
+        {(items) => (
+          <DataTable
+            label={`Deliveries to ${webhook.url}`}
+            head={
+              <>
                 <th scope="col">Queued</th>
                 <th scope="col">Event</th>
                 <th scope="col">Status</th>
                 <th scope="col">Attempts</th>
-                <th scope="col">
-                  <span className="visually-hidden">Replay</span>
-                </th>
+                <HiddenHeader>Replay</HiddenHeader>
+              </>
+            }
+          >
+            {items.map((d) => (
+              <tr key={d.id} data-status={d.status}>
+                <td>{formatTime(d.created_at, tz)}</td>
+                <td>
+                  <code>{d.event_type}</code>
+                </td>
+                <td>
+                  <span
+                    className={`badge ${d.status === 'delivered' ? 'ok' : d.status === 'failed' ? 'bad' : 'warn'}`}
+                  >
+                    {d.status}
+                  </span>{' '}
+                  <small>{deliverySummary(d)}</small>
+                </td>
+                <td>
+                  {d.attempt_log.length === 0 ? (
+                    '—'
+                  ) : (
+                    <details>
+                      <summary>
+                        {d.attempt_log.length} {d.attempt_log.length === 1 ? 'attempt' : 'attempts'}
+                      </summary>
+                      <ol className="attempts">
+                        {d.attempt_log.map((a) => (
+                          <li key={a.id}>
+                            {formatTime(a.at, tz)}:{' '}
+                            {a.status_code === null ? 'no answer' : `HTTP ${a.status_code}`} in{' '}
+                            {a.duration_ms} ms{a.error && ` — ${a.error}`}
+                            {a.response_excerpt && <pre className="excerpt">{a.response_excerpt}</pre>}
+                          </li>
+                        ))}
+                      </ol>
+                    </details>
+                  )}
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={replay.isPending}
+                    onClick={() => replay.mutate(d)}
+                  >
+                    Replay
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.items.map((d) => (
-                <tr key={d.id} data-status={d.status}>
-                  <td>{formatTime(d.created_at, tz)}</td>
-                  <td>
-                    <code>{d.event_type}</code>
-                  </td>
-                  <td>
-                    <span
-                      className={`badge ${d.status === 'delivered' ? 'ok' : d.status === 'failed' ? 'bad' : 'warn'}`}
-                    >
-                      {d.status}
-                    </span>{' '}
-                    <small>{deliverySummary(d)}</small>
-                  </td>
-                  <td>
-                    {d.attempt_log.length === 0 ? (
-                      '—'
-                    ) : (
-                      <details>
-                        <summary>
-                          {d.attempt_log.length} {d.attempt_log.length === 1 ? 'attempt' : 'attempts'}
-                        </summary>
-                        <ol className="attempts">
-                          {d.attempt_log.map((a) => (
-                            <li key={a.id}>
-                              {formatTime(a.at, tz)}:{' '}
-                              {a.status_code === null ? 'no answer' : `HTTP ${a.status_code}`} in{' '}
-                              {a.duration_ms} ms{a.error && ` — ${a.error}`}
-                              {a.response_excerpt && <pre className="excerpt">{a.response_excerpt}</pre>}
-                            </li>
-                          ))}
-                        </ol>
-                      </details>
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="secondary"
-                      disabled={replay.isPending}
-                      onClick={() => replay.mutate(d)}
-                    >
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </QueryList>
       <Pager label="Deliveries" pager={pager} nextCursor={deliveries.data?.next_cursor} />
     </div>
   );
@@ -360,16 +356,15 @@ export function Webhooks() {
         )}
       </Section>
       <h2 className="list-title">Subscriptions</h2>
-      {list.isPending && <Loading what="subscriptions" />}
-      <ErrorMessage error={list.error} />
-      {list.data && list.data.items.length === 0 && <p className="muted">No subscription yet.</p>}
-      {list.data && list.data.items.length > 0 && (
-        <ul className="webhooks">
-          {list.data.items.map((w) => (
-            <WebhookItem key={w.id} webhook={w} />
-          ))}
-        </ul>
-      )}
+      <QueryList query={list} what="subscriptions" empty="No subscription yet.">
+        {(items) => (
+          <ul className="webhooks">
+            {items.map((w) => (
+              <WebhookItem key={w.id} webhook={w} />
+            ))}
+          </ul>
+        )}
+      </QueryList>
       <Pager label="Subscriptions" pager={pager} nextCursor={list.data?.next_cursor} />
     </div>
   );
