@@ -1,5 +1,21 @@
-import { type ReactNode, useId } from 'react';
+import { type FormHTMLAttributes, type ReactNode, useId } from 'react';
 import { ErrorMessage, Field } from './ui.js';
+
+/** A form whose submit calls `onSubmit` instead of loading a page. */
+export function SubmitForm({
+  onSubmit,
+  ...rest
+}: { onSubmit: () => void } & Omit<FormHTMLAttributes<HTMLFormElement>, 'onSubmit'>) {
+  return (
+    <form
+      {...rest}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    />
+  );
+}
 
 /** The end of a form: its submit button (off while the request runs), "Cancel", and the failure. */
 export function FormFooter({

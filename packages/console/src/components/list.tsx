@@ -35,34 +35,37 @@ export function QueryList<T>({
   );
 }
 
-/** A table that scrolls sideways on a phone; `head` is the header row's cells. */
+/** A column's header: a name, or one for figures (`num`, right-aligned) or buttons (`hidden`, for screen readers only). */
+export type Column = string | { name: string; num?: boolean; hidden?: boolean };
+
+/** A table that scrolls sideways on a phone, with a header row of `columns`. */
 export function DataTable({
   label,
-  head,
+  columns,
   children,
 }: {
   label?: string;
-  head: ReactNode;
+  columns: Column[];
   children: ReactNode;
 }) {
   return (
     <div className="table-scroll">
       <table aria-label={label}>
         <thead>
-          <tr>{head}</tr>
+          <tr>
+            {columns.map((column) => {
+              const { name, num, hidden } = typeof column === 'string' ? { name: column } : column;
+              return (
+                <th key={name} scope="col" className={num ? 'num' : undefined}>
+                  {hidden ? <span className="visually-hidden">{name}</span> : name}
+                </th>
+              );
+            })}
+          </tr>
         </thead>
         <tbody>{children}</tbody>
       </table>
     </div>
-  );
-}
-
-/** The header of a column of buttons: named for screen readers, blank on screen. */
-export function HiddenHeader({ children }: { children: string }) {
-  return (
-    <th scope="col">
-      <span className="visually-hidden">{children}</span>
-    </th>
   );
 }
 

@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Fragment, type ReactNode } from 'react';
-import { ApiError, type Page } from '../lib/api.js';
+import { ApiError, newIdempotencyKey, type Page } from '../lib/api.js';
 import { can } from '../lib/session.js';
 import { useTenant } from '../lib/session-context.js';
 import { Section } from './ui.js';
@@ -80,6 +80,33 @@ export function useList<T>(name: 'rewards' | 'budgets' | 'campaigns' | 'rules') 
   return useQuery({
     queryKey: [name],
     queryFn: () => api.get<Page<T>>(`/${name}`, { limit: 200 }),
+  });
+}
+
+/**
+ * A set-up form's save: POST with a new idempotency key for a new item, PATCH for an existing one;
+ * then the list is read again and the form closes. `build` checks the form (throwing `invalid`) and
+ * gives the body, plus what only a new item sends (what cannot change afterwards: type, unit…).
+ */
+export function useSaveItem<T>(
+  list: 'rewards' | 'budgets' | 'campaigns',
+  id: string | null,
+  onDone: () => void,
+  build: () => { body: object; created?: object },
+) {
+  const { api } = useTenant();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async () => {
+      const { body, created } = build();
+      return id === null
+        ? api.send<T>('POST', `/${list}`, { ...body, ...created }, newIdempotencyKey(list.slice(0, -1)))
+        : api.send<T>('PATCH', `/${list}/${id}`, body);
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: [list] });
+      onDone();
+    },
   });
 }
 

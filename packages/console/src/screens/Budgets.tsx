@@ -1,8 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { CheckboxField, FormFooter } from '../components/form.js';
-import { DataTable, HiddenHeader, QueryList, RowAction } from '../components/list.js';
-import { ActiveBadge, type Budget, Editor, invalid, useCanWrite, useList } from '../components/setup.js';
+import { CheckboxField, FormFooter, SubmitForm } from '../components/form.js';
+import { DataTable, QueryList, RowAction } from '../components/list.js';
+import {
+  ActiveBadge,
+  type Budget,
+  Editor,
+  invalid,
+  useCanWrite,
+  useList,
+  useSaveItem,
+} from '../components/setup.js';
 import { ErrorMessage, Field, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey } from '../lib/api.js';
 import { formatAmount } from '../lib/format.js';
@@ -47,19 +55,15 @@ export function Budgets() {
         <QueryList query={budgets} what="budgets" empty="No budgets yet.">
           {(items) => (
             <DataTable
-              head={
-                <>
-                  <th scope="col">Name</th>
-                  <th scope="col" className="num">
-                    Limit
-                  </th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Cap</th>
-                  <th scope="col">This period</th>
-                  <th scope="col">Status</th>
-                  <HiddenHeader>Actions</HiddenHeader>
-                </>
-              }
+              columns={[
+                'Name',
+                { name: 'Limit', num: true },
+                'Period',
+                'Cap',
+                'This period',
+                'Status',
+                { name: 'Actions', hidden: true },
+              ]}
             >
               {items.map((b) => (
                 <tr key={b.id}>
@@ -130,8 +134,7 @@ function CurrentPeriod({ budget }: { budget: Budget }) {
 }
 
 function BudgetForm({ budget, onDone }: { budget: Budget | null; onDone: () => void }) {
-  const { api, session } = useTenant();
-  const queryClient = useQueryClient();
+  const { session } = useTenant();
   const [name, setName] = useState(budget?.name ?? '');
   const [unit, setUnit] = useState(budget?.unit ?? session.tenant.settings.currency);
   const [limit, setLimit] = useState(budget ? amountInput(budget.limit, budget.unit) : '');
@@ -145,41 +148,28 @@ function BudgetForm({ budget, onDone }: { budget: Budget | null; onDone: () => v
         : String(Math.round(budget.soft_cap_ratio * 100)),
   );
   const [active, setActive] = useState(budget?.active ?? true);
-  const save = useMutation({
-    mutationFn: async () => {
-      const parsedLimit = parseAmount(limit, unit);
-      if (parsedLimit === null) {
-        throw invalid(
-          'limit',
-          isMoneyUnit(unit) ? `enter an amount in ${unit}, like 50.00` : 'enter a whole number of points',
-        );
+  const save = useSaveItem<Budget>('budgets', budget?.id ?? null, onDone, () => {
+    const parsedLimit = parseAmount(limit, unit);
+    if (parsedLimit === null) {
+      throw invalid(
+        'limit',
+        isMoneyUnit(unit) ? `enter an amount in ${unit}, like 50.00` : 'enter a whole number of points',
+      );
+    }
+    let ratio: number | null = null;
+    if (alertAt.trim() !== '') {
+      const percent = Number(alertAt);
+      if (!Number.isFinite(percent) || percent <= 0 || percent >= 100) {
+        throw invalid('soft_cap_ratio', 'enter a percentage between 1 and 99, or leave empty for no alert');
       }
-      let ratio: number | null = null;
-      if (alertAt.trim() !== '') {
-        const percent = Number(alertAt);
-        if (!Number.isFinite(percent) || percent <= 0 || percent >= 100) {
-          throw invalid('soft_cap_ratio', 'enter a percentage between 1 and 99, or leave empty for no alert');
-        }
-        ratio = percent / 100;
-      }
-      const body = { name, limit: parsedLimit, hard_cap: hardCap, soft_cap_ratio: ratio, active };
-      return budget === null
-        ? api.send<Budget>('POST', '/budgets', { ...body, unit, period }, newIdempotencyKey('budget'))
-        : api.send<Budget>('PATCH', `/budgets/${budget.id}`, body);
-    },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['budgets'] });
-      onDone();
-    },
+      ratio = percent / 100;
+    }
+    const body = { name, limit: parsedLimit, hard_cap: hardCap, soft_cap_ratio: ratio, active };
+    return { body, created: { unit, period } };
   });
   const error = save.error;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={save.mutate}>
       <Field label="Name" field="name" error={error}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -257,7 +247,7 @@ function BudgetForm({ budget, onDone }: { budget: Budget | null; onDone: () => v
         error={error}
         onCancel={onDone}
       />
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -289,12 +279,7 @@ function TopUpForm({ budget, onDone }: { budget: Budget; onDone: () => void }) {
     },
   });
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        topUp.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={topUp.mutate}>
       <Field
         label={isMoneyUnit(budget.unit) ? `Amount (${budget.unit})` : 'Amount (points)'}
         field="amount"
@@ -317,6 +302,6 @@ function TopUpForm({ budget, onDone }: { budget: Budget; onDone: () => void }) {
           Topped up: the limit of {topUp.data.period} is now {formatAmount(topUp.data.limit, budget.unit)}
         </Notice>
       )}
-    </form>
+    </SubmitForm>
   );
 }

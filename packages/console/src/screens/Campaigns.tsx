@@ -1,10 +1,16 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { DateTimeField, FormFooter, OptionalSelect } from '../components/form.js';
-import { DataTable, HiddenHeader, QueryList, RowAction } from '../components/list.js';
-import { type Budget, type Campaign, Editor, useCanWrite, useList } from '../components/setup.js';
+import { DateTimeField, FormFooter, OptionalSelect, SubmitForm } from '../components/form.js';
+import { DataTable, QueryList, RowAction } from '../components/list.js';
+import {
+  type Budget,
+  type Campaign,
+  Editor,
+  useCanWrite,
+  useList,
+  useSaveItem,
+} from '../components/setup.js';
 import { ErrorMessage, Field, Section } from '../components/ui.js';
-import { newIdempotencyKey } from '../lib/api.js';
 import { formatTime } from '../lib/format.js';
 import { useTenant } from '../lib/session-context.js';
 import { isoToLocalInput, localInputToIso } from '../lib/setup.js';
@@ -56,16 +62,7 @@ export function Campaigns() {
             <>
               <ErrorMessage error={transition.error} />
               <DataTable
-                head={
-                  <>
-                    <th scope="col">Name</th>
-                    <th scope="col">State</th>
-                    <th scope="col">Starts</th>
-                    <th scope="col">Ends</th>
-                    <th scope="col">Budget</th>
-                    <HiddenHeader>Actions</HiddenHeader>
-                  </>
-                }
+                columns={['Name', 'State', 'Starts', 'Ends', 'Budget', { name: 'Actions', hidden: true }]}
               >
                 {items.map((c) => (
                   <tr key={c.id}>
@@ -117,38 +114,23 @@ function CampaignForm({
   budgets: Budget[];
   onDone: () => void;
 }) {
-  const { api, session } = useTenant();
+  const { session } = useTenant();
   const timeZone = session.tenant.timezone;
-  const queryClient = useQueryClient();
   const [name, setName] = useState(campaign?.name ?? '');
   const [startsAt, setStartsAt] = useState(isoToLocalInput(campaign?.starts_at, timeZone));
   const [endsAt, setEndsAt] = useState(isoToLocalInput(campaign?.ends_at, timeZone));
   const [budgetId, setBudgetId] = useState(campaign?.budget_id ?? '');
-  const save = useMutation({
-    mutationFn: () => {
-      const body = {
-        name,
-        starts_at: localInputToIso(startsAt, timeZone),
-        ends_at: localInputToIso(endsAt, timeZone),
-        budget_id: budgetId === '' ? null : budgetId,
-      };
-      return campaign === null
-        ? api.send<Campaign>('POST', '/campaigns', body, newIdempotencyKey('campaign'))
-        : api.send<Campaign>('PATCH', `/campaigns/${campaign.id}`, body);
+  const save = useSaveItem<Campaign>('campaigns', campaign?.id ?? null, onDone, () => ({
+    body: {
+      name,
+      starts_at: localInputToIso(startsAt, timeZone),
+      ends_at: localInputToIso(endsAt, timeZone),
+      budget_id: budgetId === '' ? null : budgetId,
     },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
-      onDone();
-    },
-  });
+  }));
   const error = save.error;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={save.mutate}>
       <Field label="Name" field="name" error={error}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -184,6 +166,6 @@ function CampaignForm({
         error={error}
         onCancel={onDone}
       />
-    </form>
+    </SubmitForm>
   );
 }

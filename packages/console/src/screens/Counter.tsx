@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { Confirm } from '../components/confirm.js';
-import { FormFooter } from '../components/form.js';
+import { FormFooter, SubmitForm } from '../components/form.js';
 import { QueryList } from '../components/list.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { ApiError, type Client, newIdempotencyKey, type Page } from '../lib/api.js';
@@ -149,10 +149,9 @@ function PurchaseForm({
   const [amount, setAmount] = useState('');
   const [error, setError] = useState<unknown>(null);
   return (
-    <form
+    <SubmitForm
       className="inline purchase"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={() => {
         const minor = parseMoney(amount, currency);
         if (minor === null) {
           setError(localError('data.amount', `Enter the amount as money, like 12.50 (${currency})`));
@@ -177,7 +176,7 @@ function PurchaseForm({
       <button type="submit" disabled={disabled}>
         Record purchase
       </button>
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -391,10 +390,9 @@ function CustomerCard({
             <ErrorMessage error={redeem.error} />
           </Confirm>
         )}
-        <form
+        <SubmitForm
           className="inline"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             if (code.trim() === '') return;
             ask({ kind: 'code', code: code.trim() });
           }}
@@ -413,7 +411,7 @@ function CustomerCard({
           <button type="submit" className="secondary">
             Redeem code
           </button>
-        </form>
+        </SubmitForm>
       </Section>
 
       {catalog.length > 0 && (
@@ -473,9 +471,8 @@ function Enroll({
       <p>
         No customer has the {what}. {direct ? 'Enroll them:' : 'Recording their first visit enrolls them:'}
       </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
+      <SubmitForm
+        onSubmit={() => {
           if (direct) enroll.mutate();
           // After a failure, the same click again (its key): the first may have reached the server.
           else if (recorder.failed) recorder.retry();
@@ -520,7 +517,7 @@ function Enroll({
           pending={direct ? enroll.isPending : recorder.pending}
           error={direct ? enroll.error : recorder.error}
         />
-      </form>
+      </SubmitForm>
     </Section>
   );
 }
@@ -572,13 +569,7 @@ export function Counter() {
     <div className="counter">
       <h1>Counter</h1>
       <Section title="Find a customer">
-        <form
-          className="inline lookup"
-          onSubmit={(e) => {
-            e.preventDefault();
-            find.mutate(search);
-          }}
-        >
+        <SubmitForm className="inline lookup" onSubmit={() => find.mutate(search)}>
           <Field
             label="Phone or reference"
             field="lookup"
@@ -598,7 +589,7 @@ export function Counter() {
           <button type="submit" disabled={find.isPending}>
             Find
           </button>
-        </form>
+        </SubmitForm>
         {!lookupInvalid && <ErrorMessage error={find.error} />}
       </Section>
       {missing && (

@@ -2,8 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { Confirm } from '../components/confirm.js';
+import { SubmitForm } from '../components/form.js';
 import { DataTable, QueryList } from '../components/list.js';
-import { Pager, usePager } from '../components/pager.js';
+import { Pager, usePagedQuery, usePager } from '../components/pager.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import type { Page } from '../lib/api.js';
 import { outcomeText } from '../lib/counter.js';
@@ -64,10 +65,9 @@ export function Customers() {
     <div>
       <h1>Customers</h1>
       <Section title="Find customers">
-        <form
+        <SubmitForm
           className="inline"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             pager.reset();
             setSearch({ input: classifySearch(text), status });
           }}
@@ -105,7 +105,7 @@ export function Customers() {
               Clear
             </button>
           )}
-        </form>
+        </SubmitForm>
       </Section>
       <Section title={searching ? 'Results' : 'Newest customers'}>
         <QueryList
@@ -117,21 +117,15 @@ export function Customers() {
             <>
               {list.data?.exact && <p className="muted">Exact match.</p>}
               <DataTable
-                head={
-                  <>
-                    <th scope="col">Customer</th>
-                    <th scope="col">Phone</th>
-                    <th scope="col">Reference</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" className="num">
-                      Points
-                    </th>
-                    <th scope="col" className="num">
-                      Visits
-                    </th>
-                    <th scope="col">Enrolled</th>
-                  </>
-                }
+                columns={[
+                  'Customer',
+                  'Phone',
+                  'Reference',
+                  'Status',
+                  { name: 'Points', num: true },
+                  { name: 'Visits', num: true },
+                  'Enrolled',
+                ]}
               >
                 {items.map((c) => (
                   <tr key={c.id}>
@@ -374,33 +368,17 @@ function useIssuanceNames(customerId: string) {
 }
 
 function EventsHistory({ customerId }: { customerId: string }) {
-  const { session, api } = useTenant();
+  const { session } = useTenant();
   const tz = session.tenant.timezone;
   const currency = session.tenant.settings.currency;
-  const pager = usePager();
   const names = useIssuanceNames(customerId);
-  const events = useQuery({
-    queryKey: ['events', { customer_id: customerId }, pager.cursor],
-    queryFn: () =>
-      api.get<Page<LoyaltyEvent>>('/events', { customer_id: customerId, limit: PAGE, cursor: pager.cursor }),
-  });
+  const mine = { customer_id: customerId };
+  const { pager, page: events } = usePagedQuery<LoyaltyEvent>(['events', mine], '/events', mine, PAGE);
   return (
     <Section title="Events">
       <QueryList query={events} what="events" empty="No event yet.">
         {(items) => (
-          <DataTable
-            label="Events"
-            head={
-              <>
-                <th scope="col">When</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col">Outcome</th>
-              </>
-            }
-          >
+          <DataTable label="Events" columns={['When', 'Type', { name: 'Amount', num: true }, 'Outcome']}>
             {items.map((e) => (
               <tr key={e.id}>
                 <td>{formatTime(e.occurred_at, tz)}</td>
@@ -423,29 +401,13 @@ function IssuancesHistory({ customerId }: { customerId: string }) {
   const { session, api } = useTenant();
   const tz = session.tenant.timezone;
   const rewards = useRewards(api);
-  const pager = usePager();
-  const issuances = useQuery({
-    queryKey: ['issuances', { customer_id: customerId }, pager.cursor],
-    queryFn: () =>
-      api.get<Page<Issuance>>('/issuances', { customer_id: customerId, limit: PAGE, cursor: pager.cursor }),
-  });
+  const mine = { customer_id: customerId };
+  const { pager, page: issuances } = usePagedQuery<Issuance>(['issuances', mine], '/issuances', mine, PAGE);
   return (
     <Section title="Rewards">
       <QueryList query={issuances} what="rewards" empty="No reward yet.">
         {(items) => (
-          <DataTable
-            label="Rewards"
-            head={
-              <>
-                <th scope="col">Reward</th>
-                <th scope="col">State</th>
-                <th scope="col">Code</th>
-                <th scope="col">Earned</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Redeemed</th>
-              </>
-            }
-          >
+          <DataTable label="Rewards" columns={['Reward', 'State', 'Code', 'Earned', 'Expires', 'Redeemed']}>
             {items.map((i) => {
               const reward = rewards.data?.get(i.reward_id);
               return (
@@ -485,33 +447,19 @@ const LEDGER_KIND: Record<PointsLedgerEntry['kind'], string> = {
 };
 
 function PointsHistory({ customerId }: { customerId: string }) {
-  const { session, api } = useTenant();
+  const { session } = useTenant();
   const tz = session.tenant.timezone;
-  const pager = usePager();
-  const ledger = useQuery({
-    queryKey: ['points', customerId, 'history', pager.cursor],
-    queryFn: () =>
-      api.get<Page<PointsLedgerEntry>>(`/customers/${customerId}/points/history`, {
-        limit: PAGE,
-        cursor: pager.cursor,
-      }),
-  });
+  const { pager, page: ledger } = usePagedQuery<PointsLedgerEntry>(
+    ['points', customerId, 'history'],
+    `/customers/${customerId}/points/history`,
+    {},
+    PAGE,
+  );
   return (
     <Section title="Points ledger">
       <QueryList query={ledger} what="the points ledger" empty="No points yet.">
         {(items) => (
-          <DataTable
-            label="Points ledger"
-            head={
-              <>
-                <th scope="col">When</th>
-                <th scope="col">Entry</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
-              </>
-            }
-          >
+          <DataTable label="Points ledger" columns={['When', 'Entry', { name: 'Points', num: true }]}>
             {items.map((l) => (
               <tr key={l.id}>
                 <td>{formatTime(l.at, tz)}</td>

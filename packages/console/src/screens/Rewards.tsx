@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { CheckboxField, FormFooter } from '../components/form.js';
-import { DataTable, HiddenHeader, QueryList, RowAction } from '../components/list.js';
+import { CheckboxField, FormFooter, SubmitForm } from '../components/form.js';
+import { DataTable, QueryList, RowAction } from '../components/list.js';
 import {
   ActiveBadge,
   Editor,
@@ -10,6 +10,7 @@ import {
   type Reward,
   useCanWrite,
   useList,
+  useSaveItem,
 } from '../components/setup.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey } from '../lib/api.js';
@@ -67,23 +68,15 @@ export function Rewards() {
             <>
               <ErrorMessage error={toggle.error} />
               <DataTable
-                head={
-                  <>
-                    <th scope="col">Name</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" className="num">
-                      Value
-                    </th>
-                    <th scope="col" className="num">
-                      Cost
-                    </th>
-                    <th scope="col" className="num">
-                      Points price
-                    </th>
-                    <th scope="col">Status</th>
-                    <HiddenHeader>Actions</HiddenHeader>
-                  </>
-                }
+                columns={[
+                  'Name',
+                  'Type',
+                  { name: 'Value', num: true },
+                  { name: 'Cost', num: true },
+                  { name: 'Points price', num: true },
+                  'Status',
+                  { name: 'Actions', hidden: true },
+                ]}
               >
                 {items.map((r) => (
                   <tr key={r.id}>
@@ -133,9 +126,8 @@ export function Rewards() {
 }
 
 function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => void }) {
-  const { api, session } = useTenant();
+  const { session } = useTenant();
   const currency = session.tenant.settings.currency;
-  const queryClient = useQueryClient();
   const [name, setName] = useState(reward?.name ?? '');
   const [type, setType] = useState<RewardType>(reward?.type ?? 'discount_amount');
   const [value, setValue] = useState(reward ? rewardValueInput(reward.type, reward.value, currency) : '');
@@ -145,50 +137,37 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => v
   const [ttl, setTtl] = useState(reward?.reservation_ttl ?? '7d');
   const [pointsPrice, setPointsPrice] = useState(reward?.points_price?.toString() ?? '');
   const [active, setActive] = useState(reward?.active ?? true);
-  const save = useMutation({
-    mutationFn: async () => {
-      const parsedValue = value.trim() === '' ? 0 : parseRewardValue(type, value, currency);
-      if (parsedValue === null) {
-        throw invalid(
-          'value',
-          type === 'discount_amount' ? `enter an amount in ${currency}, like 2.50` : 'enter a whole number',
-        );
-      }
-      const parsedCost = cost.trim() === '' ? 0 : parseMoney(cost, currency);
-      if (parsedCost === null) throw invalid('cost', `enter an amount in ${currency}, like 1.20`);
-      let price: number | null = null;
-      if (pointsPrice.trim() !== '') {
-        if (!/^\s*\d+\s*$/.test(pointsPrice)) throw invalid('points_price', 'enter a whole number of points');
-        price = Number(pointsPrice);
-      }
-      const body = {
-        name,
-        value: parsedValue,
-        cost: parsedCost,
-        issue_mode: issueMode,
-        validity: orNull(validity),
-        reservation_ttl: ttl.trim(),
-        points_price: price,
-        active,
-      };
-      return reward === null
-        ? api.send<Reward>('POST', '/rewards', { ...body, type }, newIdempotencyKey('reward'))
-        : api.send<Reward>('PATCH', `/rewards/${reward.id}`, body);
-    },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['rewards'] });
-      onDone();
-    },
+  const save = useSaveItem<Reward>('rewards', reward?.id ?? null, onDone, () => {
+    const parsedValue = value.trim() === '' ? 0 : parseRewardValue(type, value, currency);
+    if (parsedValue === null) {
+      throw invalid(
+        'value',
+        type === 'discount_amount' ? `enter an amount in ${currency}, like 2.50` : 'enter a whole number',
+      );
+    }
+    const parsedCost = cost.trim() === '' ? 0 : parseMoney(cost, currency);
+    if (parsedCost === null) throw invalid('cost', `enter an amount in ${currency}, like 1.20`);
+    let price: number | null = null;
+    if (pointsPrice.trim() !== '') {
+      if (!/^\s*\d+\s*$/.test(pointsPrice)) throw invalid('points_price', 'enter a whole number of points');
+      price = Number(pointsPrice);
+    }
+    const body = {
+      name,
+      value: parsedValue,
+      cost: parsedCost,
+      issue_mode: issueMode,
+      validity: orNull(validity),
+      reservation_ttl: ttl.trim(),
+      points_price: price,
+      active,
+    };
+    return { body, created: { type } };
   });
   const { label, hint } = valueLabel(type, currency);
   const error = save.error;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={save.mutate}>
       <Field label="Name" field="name" error={error}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -274,7 +253,7 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => v
         error={error}
         onCancel={onDone}
       />
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -322,12 +301,7 @@ function VoucherCodes({ reward, canWrite }: { reward: Reward; canWrite: boolean 
         </p>
       )}
       {canWrite && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            upload.mutate();
-          }}
-        >
+        <SubmitForm onSubmit={upload.mutate}>
           <Field
             label="Codes, one per line"
             field="codes"
@@ -378,7 +352,7 @@ function VoucherCodes({ reward, canWrite }: { reward: Reward; canWrite: boolean 
               `; ${parsed.skipped.length} left out (a header or over 64 characters)`}
           </p>
           <FormFooter submit="Upload codes" pending={upload.isPending} error={upload.error} />
-        </form>
+        </SubmitForm>
       )}
       {upload.data && (
         <Notice>

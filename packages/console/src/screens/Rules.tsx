@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
-import { CheckboxField, DateTimeField, OptionalSelect } from '../components/form.js';
+import { CheckboxField, DateTimeField, OptionalSelect, SubmitForm } from '../components/form.js';
 import { JsonEditor } from '../components/json-editor.js';
 import { DataTable, QueryList } from '../components/list.js';
 import {
@@ -91,19 +91,7 @@ function RuleList() {
       <Section title="Rules, in the order they run">
         <QueryList query={rules} items={sorted} what="rules" empty="No rules yet.">
           {(items) => (
-            <DataTable
-              head={
-                <>
-                  <th scope="col">Name</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Reward</th>
-                  <th scope="col" className="num">
-                    Priority
-                  </th>
-                  <th scope="col">Status</th>
-                </>
-              }
-            >
+            <DataTable columns={['Name', 'Events', 'Reward', { name: 'Priority', num: true }, 'Status']}>
               {items.map((r) => (
                 <tr key={r.id}>
                   <td>
@@ -419,11 +407,10 @@ function RuleForm({
         </Notice>
       )}
       <div className="rule-layout">
-        <form
+        <SubmitForm
           className="rule-form"
           aria-label="Rule"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             if (canWrite) save.mutate();
           }}
         >
@@ -673,7 +660,7 @@ function RuleForm({
           )}
           {!conflict && <ErrorMessage error={error ?? toggle.error} />}
           <ErrorMessage error={remove.error} />
-        </form>
+        </SubmitForm>
         <aside className="rule-aside">
           {canWrite && <VariablePicker onPick={insertVariable} target={target} />}
           {!canWrite && (

@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Confirm } from '../components/confirm.js';
-import { DataTable, HiddenHeader, QueryList } from '../components/list.js';
-import { Pager, usePager } from '../components/pager.js';
+import { SubmitForm } from '../components/form.js';
+import { DataTable, QueryList } from '../components/list.js';
+import { Pager, usePagedQuery, usePager } from '../components/pager.js';
 import { ErrorMessage, Field, fieldError, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey, type Page } from '../lib/api.js';
 import { formatTime } from '../lib/format.js';
@@ -45,12 +46,7 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WithSecret) => void }) {
     },
   });
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate(newIdempotencyKey('webhook'));
-      }}
-    >
+    <SubmitForm onSubmit={() => create.mutate(newIdempotencyKey('webhook'))}>
       <Field
         label="URL"
         field="url"
@@ -97,7 +93,7 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WithSecret) => void }) {
       </div>
       {/* Errors the fields above do not show (the URL's own is at its field). */}
       {create.error && !fieldError(create.error, 'url') && <ErrorMessage error={create.error} />}
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -149,15 +145,7 @@ function Deliveries({ webhook }: { webhook: Subscription }) {
         {(items) => (
           <DataTable
             label={`Deliveries to ${webhook.url}`}
-            head={
-              <>
-                <th scope="col">Queued</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <HiddenHeader>Replay</HiddenHeader>
-              </>
-            }
+            columns={['Queued', 'Event', 'Status', 'Attempts', { name: 'Replay', hidden: true }]}
           >
             {items.map((d) => (
               <tr key={d.id} data-status={d.status}>
@@ -335,12 +323,7 @@ function WebhookItem({ webhook }: { webhook: Subscription }) {
 
 /** Webhook subscriptions: create, enable/disable, rotate, test, delete; each one's delivery log. */
 export function Webhooks() {
-  const { api } = useTenant();
-  const pager = usePager();
-  const list = useQuery({
-    queryKey: ['webhooks', pager.cursor],
-    queryFn: () => api.get<Page<Subscription>>('/webhooks', { limit: 50, cursor: pager.cursor }),
-  });
+  const { pager, page: list } = usePagedQuery<Subscription>(['webhooks'], '/webhooks', {}, 50);
   const [created, setCreated] = useState<WithSecret | null>(null);
   return (
     <div>
