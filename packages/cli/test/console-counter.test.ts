@@ -3,14 +3,15 @@
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  addCoffeeProgramme,
   type ConsoleWorld,
   describeInBrowser,
   expectAccessible,
   screenshot,
   startConsole,
+  type TenantApi,
   textOf,
 } from './console-harness.js';
-import { api } from './helpers.js';
 
 const PHONE = '+233245550101';
 
@@ -20,26 +21,12 @@ describeInBrowser('console: the counter, on a phone', () => {
   let customerId: string;
   /** The POST /events requests the page sent, with their Idempotency-Key. */
   const posted: Array<{ key: string | undefined; body: Record<string, unknown> }> = [];
-  const tenant = (path: string) => `${world.server.url}/v1/tenants/${world.tenantId}${path}`;
-  const admin = (path: string, method = 'GET', body?: unknown) =>
-    api(tenant(path), world.keys.admin, method, body);
+  const admin: TenantApi = (...call) => world.as('admin')(...call);
 
   beforeAll(async () => {
     world = await startConsole();
     // The README's tour: a free coffee every 2nd visit; and 10 points a purchase, a pastry for 10.
-    const coffee = await admin('/rewards', 'POST', { name: 'Free coffee', type: 'item' });
-    await admin('/rules', 'POST', {
-      name: 'Every 2nd visit',
-      event_types: ['visit'],
-      reward_id: coffee.body.id,
-      condition: { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 2] }, 0] },
-    });
-    const points = await admin('/rewards', 'POST', { name: 'Coffee points', type: 'points', value: 10 });
-    await admin('/rules', 'POST', {
-      name: '10 points a purchase',
-      event_types: ['purchase'],
-      reward_id: points.body.id,
-    });
+    await addCoffeeProgramme(admin, '10 points a purchase');
     await admin('/rewards', 'POST', { name: 'Pastry', type: 'item', points_price: 10 });
     page = await world.page({ mobile: true });
     page.on('request', (request: Request) => {

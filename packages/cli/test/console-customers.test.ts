@@ -4,14 +4,16 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
+  addCoffeeProgramme,
   type ConsoleWorld,
   describeInBrowser,
   expectAccessible,
   screenshot,
   startConsole,
+  type TenantApi,
   textOf,
 } from './console-harness.js';
-import { api, receiver } from './helpers.js';
+import { receiver } from './helpers.js';
 
 const AMA = '+233241110001';
 const KOFI = '+233241110002';
@@ -20,25 +22,11 @@ describeInBrowser('console: customers, as admin', () => {
   let world: ConsoleWorld;
   let page: Page;
   let amaId: string;
-  const tenant = (path: string) => `${world.server.url}/v1/tenants/${world.tenantId}${path}`;
-  const admin = (path: string, method = 'GET', body?: unknown, headers?: Record<string, string>) =>
-    api(tenant(path), world.keys.admin, method, body, headers);
+  const admin: TenantApi = (...call) => world.as('admin')(...call);
 
   beforeAll(async () => {
     world = await startConsole();
-    const coffee = await admin('/rewards', 'POST', { name: 'Free coffee', type: 'item' });
-    await admin('/rules', 'POST', {
-      name: 'Every 2nd visit',
-      event_types: ['visit'],
-      reward_id: coffee.body.id,
-      condition: { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 2] }, 0] },
-    });
-    const points = await admin('/rewards', 'POST', { name: 'Coffee points', type: 'points', value: 10 });
-    await admin('/rules', 'POST', {
-      name: 'Points a purchase',
-      event_types: ['purchase'],
-      reward_id: points.body.id,
-    });
+    await addCoffeeProgramme(admin, 'Points a purchase');
     const ama = await admin('/customers', 'POST', {
       phone: AMA,
       name: 'Ama Mensah',
@@ -242,9 +230,7 @@ describeInBrowser('console: webhooks, delivered to a local receiver', () => {
     await textOf(log.locator('.attempts').first(), 'HTTP 200');
 
     // A real event: enrolling a customer is delivered too.
-    await api(`${world.server.url}/v1/tenants/${world.tenantId}/customers`, world.keys.admin, 'POST', {
-      phone: '+233241110003',
-    });
+    await world.as('admin')('/customers', 'POST', { phone: '+233241110003' });
     await expect.poll(() => hooks.received.length, { timeout: 15_000 }).toBe(3);
     await item.getByRole('button', { name: 'Refresh' }).click();
     await textOf(log, 'customer.enrolled');
@@ -265,7 +251,7 @@ describeInBrowser('console: webhooks, delivered to a local receiver', () => {
     await textOf(item.locator('fieldset.confirm'), `Delete the subscription to ${hooks.url}?`);
     await item.locator('fieldset.confirm').getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText('No subscription yet.').waitFor();
-    const left = await api(`${world.server.url}/v1/tenants/${world.tenantId}/webhooks`, world.keys.admin);
+    const left = await world.as('admin')('/webhooks');
     expect(left.body.items).toEqual([]);
   });
 });

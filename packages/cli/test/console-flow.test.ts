@@ -9,7 +9,6 @@ import {
   startConsole,
   textOf,
 } from './console-harness.js';
-import { api } from './helpers.js';
 
 /**
  * The merchant's day in the console, start to end, as the issue describes it: sign in, create a
@@ -26,8 +25,7 @@ describeInBrowser('console: a programme from nothing to its figures', () => {
   });
 
   it('sets up, runs the counter, redeems, and shows the figures the API has', async () => {
-    const get = async (path: string) =>
-      (await api(`${world.server.url}/v1/tenants/${world.tenantId}${path}`, world.keys.admin)).body;
+    const get = async (path: string) => (await world.as('admin')(path)).body;
     const page = await world.page();
     await world.signIn(page, world.keys.admin);
     const open = async (screen: string) => {

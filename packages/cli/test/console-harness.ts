@@ -29,11 +29,21 @@ export const ADMIN_TOKEN = 'console-e2e-admin-token-0123456789abcdef';
 
 export type Role = 'admin' | 'manager' | 'pos' | 'viewer';
 
+/** A call to the tenant's API (`/v1/tenants/<id><path>`) with one role's key. */
+export type TenantApi = (
+  path: string,
+  method?: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => ReturnType<typeof api>;
+
 export interface ConsoleWorld {
   server: Served;
   browser: Browser;
   tenantId: string;
   keys: Record<Role, string>;
+  /** The tenant's API with `role`'s key, for what a test sets up or checks behind the page. */
+  as(role: Role): TenantApi;
   /** A fresh page at 1280×800 (or `mobile`: 390×844, a phone) with CSP bypassed for axe only. */
   page(options?: { mobile?: boolean }): Promise<Page>;
   /** Opens /console/, signs in with `token` and waits for the shell. */
@@ -77,6 +87,10 @@ export async function startConsole(
     browser,
     tenantId,
     keys,
+    as:
+      (role) =>
+      (path, method = 'GET', body, headers) =>
+        api(`${server.url}/v1/tenants/${tenantId}${path}`, keys[role], method, body, headers),
     async page(options = {}) {
       const context = await browser.newContext({
         viewport: options.mobile ? { width: 390, height: 844 } : { width: 1280, height: 800 },
@@ -101,6 +115,22 @@ export async function startConsole(
       await server.stop();
     },
   };
+}
+
+/**
+ * The README's tour, made through the API: a free coffee every 2nd visit, and a points reward (10
+ * a unit) issued for each purchase by the rule named `pointsRule`.
+ */
+export async function addCoffeeProgramme(admin: TenantApi, pointsRule: string): Promise<void> {
+  const coffee = await admin('/rewards', 'POST', { name: 'Free coffee', type: 'item' });
+  await admin('/rules', 'POST', {
+    name: 'Every 2nd visit',
+    event_types: ['visit'],
+    reward_id: coffee.body.id,
+    condition: { '==': [{ '%': [{ var: 'customer.stats.counts.visit' }, 2] }, 0] },
+  });
+  const points = await admin('/rewards', 'POST', { name: 'Coffee points', type: 'points', value: 10 });
+  await admin('/rules', 'POST', { name: pointsRule, event_types: ['purchase'], reward_id: points.body.id });
 }
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');

@@ -9,13 +9,12 @@ import {
   startConsole,
   textOf,
 } from './console-harness.js';
-import { api } from './helpers.js';
 
 describeInBrowser('console: performance and the enrollment page', () => {
   let world: ConsoleWorld;
   let t: string;
   const as = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-    api(`${world.server.url}/v1/tenants/${world.tenantId}${path}`, world.keys.admin, method, body, headers);
+    world.as('admin')(path, method, body, headers);
 
   beforeAll(async () => {
     world = await startConsole();

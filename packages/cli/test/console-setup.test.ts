@@ -8,16 +8,15 @@ import {
   expectAccessible,
   screenshot,
   startConsole,
+  type TenantApi,
   textOf,
 } from './console-harness.js';
-import { api } from './helpers.js';
 
 /** The programme set-up screens: rewards, budgets, campaigns and the rule editor, as a manager and a viewer. */
 describeInBrowser('console: the programme set-up screens', () => {
   let world: ConsoleWorld;
   let page: Page;
-  const tenantApi = (path: string, method = 'GET', body?: unknown) =>
-    api(`${world.server.url}/v1/tenants/${world.tenantId}${path}`, world.keys.manager, method, body);
+  const tenantApi: TenantApi = (...call) => world.as('manager')(...call);
 
   beforeAll(async () => {
     world = await startConsole();

@@ -1,4 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { Page, RequestOptions } from '../lib/api.js';
+import { useTenant } from '../lib/session-context.js';
 
 /** Cursor paging: the cursor of the page shown and the ones before it (for "Previous"). */
 export function usePager() {
@@ -11,6 +14,25 @@ export function usePager() {
     previous: () => setStack((s) => (s.length > 1 ? s.slice(0, -1) : s)),
     reset: () => setStack([undefined]),
   };
+}
+
+/**
+ * A list read `limit` at a time: the page shown (its cursor ends the query key, after `key`) and
+ * the pager that turns it, for a `Pager` under the list.
+ */
+export function usePagedQuery<T>(
+  key: unknown[],
+  path: string,
+  query: RequestOptions['query'],
+  limit: number,
+) {
+  const { api } = useTenant();
+  const pager = usePager();
+  const page = useQuery({
+    queryKey: [...key, pager.cursor],
+    queryFn: () => api.get<Page<T>>(path, { ...query, limit, cursor: pager.cursor }),
+  });
+  return { pager, page };
 }
 
 export function Pager({

@@ -1,7 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ActiveBadge, type Budget, invalid, useCanWrite, useList } from '../components/setup.js';
-import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
+import { CheckboxField, FormFooter, SubmitForm } from '../components/form.js';
+import { DataTable, QueryList, RowAction } from '../components/list.js';
+import {
+  ActiveBadge,
+  type Budget,
+  Editor,
+  invalid,
+  useCanWrite,
+  useList,
+  useSaveItem,
+} from '../components/setup.js';
+import { ErrorMessage, Field, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey } from '../lib/api.js';
 import { formatAmount } from '../lib/format.js';
 import { useTenant } from '../lib/session-context.js';
@@ -33,95 +43,58 @@ export function Budgets() {
   return (
     <>
       <h1>Budgets</h1>
-      {canWrite && editing === null && (
-        <p>
-          <button type="button" onClick={() => setEditing('new')}>
-            New budget
-          </button>
-        </p>
-      )}
-      {canWrite && editing !== null && (
-        <Section title={editing === 'new' ? 'New budget' : `Edit ${editing.name}`}>
-          <BudgetForm
-            key={editing === 'new' ? 'new' : editing.id}
-            budget={editing === 'new' ? null : editing}
-            onDone={() => setEditing(null)}
-          />
-        </Section>
-      )}
+      <Editor noun="budget" editing={editing} onEdit={setEditing}>
+        {(budget, done) => <BudgetForm budget={budget} onDone={done} />}
+      </Editor>
       {canWrite && topUp !== null && (
         <Section title={`Top up ${topUp.name}`}>
           <TopUpForm key={topUp.id} budget={topUp} onDone={() => setTopUp(null)} />
         </Section>
       )}
       <Section title="Budgets">
-        {budgets.isPending && <Loading what="budgets" />}
-        <ErrorMessage error={budgets.error} />
-        {budgets.data && budgets.data.items.length === 0 && <p className="muted">No budgets yet.</p>}
-        {budgets.data && budgets.data.items.length > 0 && (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col" className="num">
-                    Limit
-                  </th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Cap</th>
-                  <th scope="col">This period</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+        <QueryList query={budgets} what="budgets" empty="No budgets yet.">
+          {(items) => (
+            <DataTable
+              columns={[
+                'Name',
+                { name: 'Limit', num: true },
+                'Period',
+                'Cap',
+                'This period',
+                'Status',
+                { name: 'Actions', hidden: true },
+              ]}
+            >
+              {items.map((b) => (
+                <tr key={b.id}>
+                  <td>{b.name}</td>
+                  <td className="num">{formatAmount(b.limit, b.unit)}</td>
+                  <td>{b.period === 'none' ? 'none' : PERIODS.find(([p]) => p === b.period)?.[1]}</td>
+                  <td>
+                    {b.hard_cap ? 'hard' : 'soft'}
+                    {b.soft_cap_ratio !== null && (
+                      <span className="muted"> · alert at {Math.round(b.soft_cap_ratio * 100)}%</span>
+                    )}
+                  </td>
+                  <td>
+                    <CurrentPeriod budget={b} />
+                  </td>
+                  <td>
+                    <ActiveBadge active={b.active} />
+                  </td>
+                  <td>
+                    {canWrite && (
+                      <div className="actions">
+                        <RowAction verb="Edit" of={b.name} onClick={() => setEditing(b)} />
+                        <RowAction verb="Top up" of={b.name} onClick={() => setTopUp(b)} />
+                      </div>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {budgets.data.items.map((b) => (
-                  <tr key={b.id}>
-                    <td>{b.name}</td>
-                    <td className="num">{formatAmount(b.limit, b.unit)}</td>
-                    <td>{b.period === 'none' ? 'none' : PERIODS.find(([p]) => p === b.period)?.[1]}</td>
-                    <td>
-                      {b.hard_cap ? 'hard' : 'soft'}
-                      {b.soft_cap_ratio !== null && (
-                        <span className="muted"> · alert at {Math.round(b.soft_cap_ratio * 100)}%</span>
-                      )}
-                    </td>
-                    <td>
-                      <CurrentPeriod budget={b} />
-                    </td>
-                    <td>
-                      <ActiveBadge active={b.active} />
-                    </td>
-                    <td>
-                      {canWrite && (
-                        <div className="actions">
-                          <button
-                            type="button"
-                            className="secondary"
-                            aria-label={`Edit ${b.name}`}
-                            onClick={() => setEditing(b)}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="secondary"
-                            aria-label={`Top up ${b.name}`}
-                            onClick={() => setTopUp(b)}
-                          >
-                            Top up
-                          </button>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              ))}
+            </DataTable>
+          )}
+        </QueryList>
       </Section>
     </>
   );
@@ -161,8 +134,7 @@ function CurrentPeriod({ budget }: { budget: Budget }) {
 }
 
 function BudgetForm({ budget, onDone }: { budget: Budget | null; onDone: () => void }) {
-  const { api, session } = useTenant();
-  const queryClient = useQueryClient();
+  const { session } = useTenant();
   const [name, setName] = useState(budget?.name ?? '');
   const [unit, setUnit] = useState(budget?.unit ?? session.tenant.settings.currency);
   const [limit, setLimit] = useState(budget ? amountInput(budget.limit, budget.unit) : '');
@@ -176,41 +148,28 @@ function BudgetForm({ budget, onDone }: { budget: Budget | null; onDone: () => v
         : String(Math.round(budget.soft_cap_ratio * 100)),
   );
   const [active, setActive] = useState(budget?.active ?? true);
-  const save = useMutation({
-    mutationFn: async () => {
-      const parsedLimit = parseAmount(limit, unit);
-      if (parsedLimit === null) {
-        throw invalid(
-          'limit',
-          isMoneyUnit(unit) ? `enter an amount in ${unit}, like 50.00` : 'enter a whole number of points',
-        );
+  const save = useSaveItem<Budget>('budgets', budget?.id ?? null, onDone, () => {
+    const parsedLimit = parseAmount(limit, unit);
+    if (parsedLimit === null) {
+      throw invalid(
+        'limit',
+        isMoneyUnit(unit) ? `enter an amount in ${unit}, like 50.00` : 'enter a whole number of points',
+      );
+    }
+    let ratio: number | null = null;
+    if (alertAt.trim() !== '') {
+      const percent = Number(alertAt);
+      if (!Number.isFinite(percent) || percent <= 0 || percent >= 100) {
+        throw invalid('soft_cap_ratio', 'enter a percentage between 1 and 99, or leave empty for no alert');
       }
-      let ratio: number | null = null;
-      if (alertAt.trim() !== '') {
-        const percent = Number(alertAt);
-        if (!Number.isFinite(percent) || percent <= 0 || percent >= 100) {
-          throw invalid('soft_cap_ratio', 'enter a percentage between 1 and 99, or leave empty for no alert');
-        }
-        ratio = percent / 100;
-      }
-      const body = { name, limit: parsedLimit, hard_cap: hardCap, soft_cap_ratio: ratio, active };
-      return budget === null
-        ? api.send<Budget>('POST', '/budgets', { ...body, unit, period }, newIdempotencyKey('budget'))
-        : api.send<Budget>('PATCH', `/budgets/${budget.id}`, body);
-    },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['budgets'] });
-      onDone();
-    },
+      ratio = percent / 100;
+    }
+    const body = { name, limit: parsedLimit, hard_cap: hardCap, soft_cap_ratio: ratio, active };
+    return { body, created: { unit, period } };
   });
   const error = save.error;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={save.mutate}>
       <Field label="Name" field="name" error={error}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -281,25 +240,14 @@ function BudgetForm({ budget, onDone }: { budget: Budget | null; onDone: () => v
           <input {...p} inputMode="numeric" value={alertAt} onChange={(e) => setAlertAt(e.target.value)} />
         )}
       </Field>
-      <div className="check">
-        <input
-          id="budget-active"
-          type="checkbox"
-          checked={active}
-          onChange={(e) => setActive(e.target.checked)}
-        />
-        <label htmlFor="budget-active">Active</label>
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={save.isPending}>
-          {budget === null ? 'Create budget' : 'Save budget'}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-      <ErrorMessage error={error} />
-    </form>
+      <CheckboxField label="Active" checked={active} onChange={setActive} />
+      <FormFooter
+        submit={budget === null ? 'Create budget' : 'Save budget'}
+        pending={save.isPending}
+        error={error}
+        onCancel={onDone}
+      />
+    </SubmitForm>
   );
 }
 
@@ -331,12 +279,7 @@ function TopUpForm({ budget, onDone }: { budget: Budget; onDone: () => void }) {
     },
   });
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        topUp.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={topUp.mutate}>
       <Field
         label={isMoneyUnit(budget.unit) ? `Amount (${budget.unit})` : 'Amount (points)'}
         field="amount"
@@ -347,20 +290,18 @@ function TopUpForm({ budget, onDone }: { budget: Budget; onDone: () => void }) {
           <input {...p} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} />
         )}
       </Field>
-      <div className="actions">
-        <button type="submit" disabled={topUp.isPending}>
-          Top up
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Close
-        </button>
-      </div>
-      <ErrorMessage error={topUp.error} />
+      <FormFooter
+        submit="Top up"
+        pending={topUp.isPending}
+        error={topUp.error}
+        onCancel={onDone}
+        cancel="Close"
+      />
       {topUp.data && (
         <Notice>
           Topped up: the limit of {topUp.data.period} is now {formatAmount(topUp.data.limit, budget.unit)}
         </Notice>
       )}
-    </form>
+    </SubmitForm>
   );
 }

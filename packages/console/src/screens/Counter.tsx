@@ -2,6 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { Confirm } from '../components/confirm.js';
+import { FormFooter, SubmitForm } from '../components/form.js';
+import { QueryList } from '../components/list.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { ApiError, type Client, newIdempotencyKey, type Page } from '../lib/api.js';
 import {
@@ -147,10 +149,9 @@ function PurchaseForm({
   const [amount, setAmount] = useState('');
   const [error, setError] = useState<unknown>(null);
   return (
-    <form
+    <SubmitForm
       className="inline purchase"
-      onSubmit={(e) => {
-        e.preventDefault();
+      onSubmit={() => {
         const minor = parseMoney(amount, currency);
         if (minor === null) {
           setError(localError('data.amount', `Enter the amount as money, like 12.50 (${currency})`));
@@ -175,7 +176,7 @@ function PurchaseForm({
       <button type="submit" disabled={disabled}>
         Record purchase
       </button>
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -339,37 +340,36 @@ function CustomerCard({
 
       <Section title="Rewards to redeem">
         {redeemed && <Notice>{redeemed}</Notice>}
-        {issued.isPending && <Loading what="rewards" />}
-        <ErrorMessage error={issued.error} />
-        {issued.data && list.length === 0 && <p className="muted">No reward waiting.</p>}
-        {list.length > 0 && (
-          <ul className="redeem-list">
-            {list.map((i) => {
-              const name = rewardMap.get(i.reward_id)?.name ?? 'Reward';
-              return (
-                <li key={i.id}>
-                  <span>
-                    <strong>{name}</strong>
-                    {i.quantity > 1 && ` × ${i.quantity}`}
-                    {i.code && <code> {i.code}</code>}
-                    <small className="muted">
-                      {' '}
-                      earned {formatTime(i.earned_at, tz)}
-                      {i.expires_at && `, expires ${formatTime(i.expires_at, tz)}`}
-                    </small>
-                  </span>
-                  <button
-                    type="button"
-                    disabled={redeem.isPending}
-                    onClick={() => ask({ kind: 'issuance', issuance: i, name })}
-                  >
-                    Redeem {name}
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        )}
+        <QueryList query={issued} items={list} what="rewards" empty="No reward waiting.">
+          {(items) => (
+            <ul className="redeem-list">
+              {items.map((i) => {
+                const name = rewardMap.get(i.reward_id)?.name ?? 'Reward';
+                return (
+                  <li key={i.id}>
+                    <span>
+                      <strong>{name}</strong>
+                      {i.quantity > 1 && ` × ${i.quantity}`}
+                      {i.code && <code> {i.code}</code>}
+                      <small className="muted">
+                        {' '}
+                        earned {formatTime(i.earned_at, tz)}
+                        {i.expires_at && `, expires ${formatTime(i.expires_at, tz)}`}
+                      </small>
+                    </span>
+                    <button
+                      type="button"
+                      disabled={redeem.isPending}
+                      onClick={() => ask({ kind: 'issuance', issuance: i, name })}
+                    >
+                      Redeem {name}
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+          )}
+        </QueryList>
         {confirming && (
           <Confirm
             question={
@@ -390,10 +390,9 @@ function CustomerCard({
             <ErrorMessage error={redeem.error} />
           </Confirm>
         )}
-        <form
+        <SubmitForm
           className="inline"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             if (code.trim() === '') return;
             ask({ kind: 'code', code: code.trim() });
           }}
@@ -412,7 +411,7 @@ function CustomerCard({
           <button type="submit" className="secondary">
             Redeem code
           </button>
-        </form>
+        </SubmitForm>
       </Section>
 
       {catalog.length > 0 && (
@@ -472,9 +471,8 @@ function Enroll({
       <p>
         No customer has the {what}. {direct ? 'Enroll them:' : 'Recording their first visit enrolls them:'}
       </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
+      <SubmitForm
+        onSubmit={() => {
           if (direct) enroll.mutate();
           // After a failure, the same click again (its key): the first may have reached the server.
           else if (recorder.failed) recorder.retry();
@@ -512,13 +510,14 @@ function Enroll({
         >
           {(p) => <input {...p} readOnly value={'phone' in lookup ? lookup.phone : lookup.external_ref} />}
         </Field>
-        <div className="actions">
-          <button type="submit" disabled={direct ? enroll.isPending : recorder.pending}>
-            {direct ? `Enroll ${label}` : recorder.failed ? 'Retry the same visit' : 'Enroll with a visit'}
-          </button>
-        </div>
-        <ErrorMessage error={direct ? enroll.error : recorder.error} />
-      </form>
+        <FormFooter
+          submit={
+            direct ? `Enroll ${label}` : recorder.failed ? 'Retry the same visit' : 'Enroll with a visit'
+          }
+          pending={direct ? enroll.isPending : recorder.pending}
+          error={direct ? enroll.error : recorder.error}
+        />
+      </SubmitForm>
     </Section>
   );
 }
@@ -570,13 +569,7 @@ export function Counter() {
     <div className="counter">
       <h1>Counter</h1>
       <Section title="Find a customer">
-        <form
-          className="inline lookup"
-          onSubmit={(e) => {
-            e.preventDefault();
-            find.mutate(search);
-          }}
-        >
+        <SubmitForm className="inline lookup" onSubmit={() => find.mutate(search)}>
           <Field
             label="Phone or reference"
             field="lookup"
@@ -596,7 +589,7 @@ export function Counter() {
           <button type="submit" disabled={find.isPending}>
             Find
           </button>
-        </form>
+        </SubmitForm>
         {!lookupInvalid && <ErrorMessage error={find.error} />}
       </Section>
       {missing && (

@@ -2,7 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { Confirm } from '../components/confirm.js';
-import { Pager, usePager } from '../components/pager.js';
+import { SubmitForm } from '../components/form.js';
+import { DataTable, QueryList } from '../components/list.js';
+import { Pager, usePagedQuery, usePager } from '../components/pager.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import type { Page } from '../lib/api.js';
 import { outcomeText } from '../lib/counter.js';
@@ -63,10 +65,9 @@ export function Customers() {
     <div>
       <h1>Customers</h1>
       <Section title="Find customers">
-        <form
+        <SubmitForm
           className="inline"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             pager.reset();
             setSearch({ input: classifySearch(text), status });
           }}
@@ -104,35 +105,29 @@ export function Customers() {
               Clear
             </button>
           )}
-        </form>
+        </SubmitForm>
       </Section>
       <Section title={searching ? 'Results' : 'Newest customers'}>
-        {list.isPending && <Loading what="customers" />}
-        <ErrorMessage error={list.error} />
-        {list.data && list.data.items.length === 0 && (
-          <p className="muted">{searching ? 'No customer matches.' : 'No customer yet.'}</p>
-        )}
-        {list.data?.exact && <p className="muted">Exact match.</p>}
-        {list.data && list.data.items.length > 0 && (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Phone</th>
-                  <th scope="col">Reference</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Points
-                  </th>
-                  <th scope="col" className="num">
-                    Visits
-                  </th>
-                  <th scope="col">Enrolled</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.items.map((c) => (
+        <QueryList
+          query={list}
+          what="customers"
+          empty={searching ? 'No customer matches.' : 'No customer yet.'}
+        >
+          {(items) => (
+            <>
+              {list.data?.exact && <p className="muted">Exact match.</p>}
+              <DataTable
+                columns={[
+                  'Customer',
+                  'Phone',
+                  'Reference',
+                  'Status',
+                  { name: 'Points', num: true },
+                  { name: 'Visits', num: true },
+                  'Enrolled',
+                ]}
+              >
+                {items.map((c) => (
                   <tr key={c.id}>
                     <td>
                       <Link href={`/customers/${c.id}`}>{customerLabel(c)}</Link>
@@ -147,10 +142,10 @@ export function Customers() {
                     <td>{formatTime(c.enrolled_at, tz)}</td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              </DataTable>
+            </>
+          )}
+        </QueryList>
         <Pager
           label="Customers"
           pager={pager}
@@ -373,49 +368,30 @@ function useIssuanceNames(customerId: string) {
 }
 
 function EventsHistory({ customerId }: { customerId: string }) {
-  const { session, api } = useTenant();
+  const { session } = useTenant();
   const tz = session.tenant.timezone;
   const currency = session.tenant.settings.currency;
-  const pager = usePager();
   const names = useIssuanceNames(customerId);
-  const events = useQuery({
-    queryKey: ['events', { customer_id: customerId }, pager.cursor],
-    queryFn: () =>
-      api.get<Page<LoyaltyEvent>>('/events', { customer_id: customerId, limit: PAGE, cursor: pager.cursor }),
-  });
+  const mine = { customer_id: customerId };
+  const { pager, page: events } = usePagedQuery<LoyaltyEvent>(['events', mine], '/events', mine, PAGE);
   return (
     <Section title="Events">
-      {events.isPending && <Loading what="events" />}
-      <ErrorMessage error={events.error} />
-      {events.data && events.data.items.length === 0 && <p className="muted">No event yet.</p>}
-      {events.data && events.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-label="Events">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col">Outcome</th>
+      <QueryList query={events} what="events" empty="No event yet.">
+        {(items) => (
+          <DataTable label="Events" columns={['When', 'Type', { name: 'Amount', num: true }, 'Outcome']}>
+            {items.map((e) => (
+              <tr key={e.id}>
+                <td>{formatTime(e.occurred_at, tz)}</td>
+                <td>{e.type}</td>
+                <td className="num">
+                  {typeof e.data.amount === 'number' ? formatMoney(e.data.amount, currency) : '—'}
+                </td>
+                <td>{outcomeText(e.outcome?.decisions, names)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {events.data.items.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatTime(e.occurred_at, tz)}</td>
-                  <td>{e.type}</td>
-                  <td className="num">
-                    {typeof e.data.amount === 'number' ? formatMoney(e.data.amount, currency) : '—'}
-                  </td>
-                  <td>{outcomeText(e.outcome?.decisions, names)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </QueryList>
       <Pager label="Events" pager={pager} nextCursor={events.data?.next_cursor} />
     </Section>
   );
@@ -425,58 +401,39 @@ function IssuancesHistory({ customerId }: { customerId: string }) {
   const { session, api } = useTenant();
   const tz = session.tenant.timezone;
   const rewards = useRewards(api);
-  const pager = usePager();
-  const issuances = useQuery({
-    queryKey: ['issuances', { customer_id: customerId }, pager.cursor],
-    queryFn: () =>
-      api.get<Page<Issuance>>('/issuances', { customer_id: customerId, limit: PAGE, cursor: pager.cursor }),
-  });
+  const mine = { customer_id: customerId };
+  const { pager, page: issuances } = usePagedQuery<Issuance>(['issuances', mine], '/issuances', mine, PAGE);
   return (
     <Section title="Rewards">
-      {issuances.isPending && <Loading what="rewards" />}
-      <ErrorMessage error={issuances.error} />
-      {issuances.data && issuances.data.items.length === 0 && <p className="muted">No reward yet.</p>}
-      {issuances.data && issuances.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-label="Rewards">
-            <thead>
-              <tr>
-                <th scope="col">Reward</th>
-                <th scope="col">State</th>
-                <th scope="col">Code</th>
-                <th scope="col">Earned</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Redeemed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {issuances.data.items.map((i) => {
-                const reward = rewards.data?.get(i.reward_id);
-                return (
-                  <tr key={i.id}>
-                    <td>
-                      {reward?.name ?? 'Reward'}
-                      {reward?.type === 'points' && ` (${formatPoints(i.value)})`}
-                      {i.quantity > 1 && ` × ${i.quantity}`}
-                    </td>
-                    <td>
-                      <span
-                        className={`badge ${i.state === 'issued' || i.state === 'redeemed' ? 'ok' : 'warn'}`}
-                      >
-                        {i.state}
-                      </span>
-                    </td>
-                    <td>{i.code ? <code>{i.code}</code> : '—'}</td>
-                    <td>{formatTime(i.earned_at, tz)}</td>
-                    <td>{formatTime(i.expires_at, tz)}</td>
-                    <td>{formatTime(i.redeemed_at, tz)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryList query={issuances} what="rewards" empty="No reward yet.">
+        {(items) => (
+          <DataTable label="Rewards" columns={['Reward', 'State', 'Code', 'Earned', 'Expires', 'Redeemed']}>
+            {items.map((i) => {
+              const reward = rewards.data?.get(i.reward_id);
+              return (
+                <tr key={i.id}>
+                  <td>
+                    {reward?.name ?? 'Reward'}
+                    {reward?.type === 'points' && ` (${formatPoints(i.value)})`}
+                    {i.quantity > 1 && ` × ${i.quantity}`}
+                  </td>
+                  <td>
+                    <span
+                      className={`badge ${i.state === 'issued' || i.state === 'redeemed' ? 'ok' : 'warn'}`}
+                    >
+                      {i.state}
+                    </span>
+                  </td>
+                  <td>{i.code ? <code>{i.code}</code> : '—'}</td>
+                  <td>{formatTime(i.earned_at, tz)}</td>
+                  <td>{formatTime(i.expires_at, tz)}</td>
+                  <td>{formatTime(i.redeemed_at, tz)}</td>
+                </tr>
+              );
+            })}
+          </DataTable>
+        )}
+      </QueryList>
       <Pager label="Rewards" pager={pager} nextCursor={issuances.data?.next_cursor} />
     </Section>
   );
@@ -490,46 +447,29 @@ const LEDGER_KIND: Record<PointsLedgerEntry['kind'], string> = {
 };
 
 function PointsHistory({ customerId }: { customerId: string }) {
-  const { session, api } = useTenant();
+  const { session } = useTenant();
   const tz = session.tenant.timezone;
-  const pager = usePager();
-  const ledger = useQuery({
-    queryKey: ['points', customerId, 'history', pager.cursor],
-    queryFn: () =>
-      api.get<Page<PointsLedgerEntry>>(`/customers/${customerId}/points/history`, {
-        limit: PAGE,
-        cursor: pager.cursor,
-      }),
-  });
+  const { pager, page: ledger } = usePagedQuery<PointsLedgerEntry>(
+    ['points', customerId, 'history'],
+    `/customers/${customerId}/points/history`,
+    {},
+    PAGE,
+  );
   return (
     <Section title="Points ledger">
-      {ledger.isPending && <Loading what="the points ledger" />}
-      <ErrorMessage error={ledger.error} />
-      {ledger.data && ledger.data.items.length === 0 && <p className="muted">No points yet.</p>}
-      {ledger.data && ledger.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-label="Points ledger">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Entry</th>
-                <th scope="col" className="num">
-                  Points
-                </th>
+      <QueryList query={ledger} what="the points ledger" empty="No points yet.">
+        {(items) => (
+          <DataTable label="Points ledger" columns={['When', 'Entry', { name: 'Points', num: true }]}>
+            {items.map((l) => (
+              <tr key={l.id}>
+                <td>{formatTime(l.at, tz)}</td>
+                <td>{LEDGER_KIND[l.kind]}</td>
+                <td className="num">{l.amount > 0 ? `+${l.amount}` : l.amount}</td>
               </tr>
-            </thead>
-            <tbody>
-              {ledger.data.items.map((l) => (
-                <tr key={l.id}>
-                  <td>{formatTime(l.at, tz)}</td>
-                  <td>{LEDGER_KIND[l.kind]}</td>
-                  <td className="num">{l.amount > 0 ? `+${l.amount}` : l.amount}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </QueryList>
       <Pager label="Points ledger" pager={pager} nextCursor={ledger.data?.next_cursor} />
     </Section>
   );

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { LineChart, type Series } from '../components/chart.js';
+import { SubmitForm } from '../components/form.js';
 import { ErrorMessage, Field, Loading, Section } from '../components/ui.js';
 import {
   type Analytics,
@@ -33,14 +34,7 @@ export function Performance() {
   return (
     <>
       <h1>Performance</h1>
-      <form
-        className="inline"
-        aria-label="Date range"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setRange(draft);
-        }}
-      >
+      <SubmitForm className="inline" aria-label="Date range" onSubmit={() => setRange(draft)}>
         <Field label="From" field="from" error={analytics.error}>
           {(p) => (
             <input
@@ -76,7 +70,7 @@ export function Performance() {
             Last {days} days
           </button>
         ))}
-      </form>
+      </SubmitForm>
       {analytics.isPending && <Loading what="the figures" />}
       <ErrorMessage error={analytics.error} />
       {data && <Figures data={data} />}

@@ -1,6 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { ActiveBadge, invalid, orNull, type Reward, useCanWrite, useList } from '../components/setup.js';
+import { CheckboxField, FormFooter, SubmitForm } from '../components/form.js';
+import { DataTable, QueryList, RowAction } from '../components/list.js';
+import {
+  ActiveBadge,
+  Editor,
+  invalid,
+  orNull,
+  type Reward,
+  useCanWrite,
+  useList,
+  useSaveItem,
+} from '../components/setup.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey } from '../lib/api.js';
 import { formatMoney, formatPoints, moneyInput, parseMoney } from '../lib/format.js';
@@ -48,51 +59,26 @@ export function Rewards() {
   return (
     <>
       <h1>Rewards</h1>
-      {canWrite && editing === null && (
-        <p>
-          <button type="button" onClick={() => setEditing('new')}>
-            New reward
-          </button>
-        </p>
-      )}
-      {canWrite && editing !== null && (
-        <Section title={editing === 'new' ? 'New reward' : `Edit ${editing.name}`}>
-          <RewardForm
-            key={editing === 'new' ? 'new' : editing.id}
-            reward={editing === 'new' ? null : editing}
-            onDone={() => setEditing(null)}
-          />
-        </Section>
-      )}
+      <Editor noun="reward" editing={editing} onEdit={setEditing}>
+        {(reward, done) => <RewardForm reward={reward} onDone={done} />}
+      </Editor>
       <Section title="Catalog">
-        {rewards.isPending && <Loading what="rewards" />}
-        <ErrorMessage error={rewards.error} />
-        <ErrorMessage error={toggle.error} />
-        {rewards.data && rewards.data.items.length === 0 && <p className="muted">No rewards yet.</p>}
-        {rewards.data && rewards.data.items.length > 0 && (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col" className="num">
-                    Value
-                  </th>
-                  <th scope="col" className="num">
-                    Cost
-                  </th>
-                  <th scope="col" className="num">
-                    Points price
-                  </th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rewards.data.items.map((r) => (
+        <QueryList query={rewards} what="rewards" empty="No rewards yet.">
+          {(items) => (
+            <>
+              <ErrorMessage error={toggle.error} />
+              <DataTable
+                columns={[
+                  'Name',
+                  'Type',
+                  { name: 'Value', num: true },
+                  { name: 'Cost', num: true },
+                  { name: 'Points price', num: true },
+                  'Status',
+                  { name: 'Actions', hidden: true },
+                ]}
+              >
+                {items.map((r) => (
                   <tr key={r.id}>
                     <td>{r.name}</td>
                     <td>{typeLabel(r.type)}</td>
@@ -116,33 +102,23 @@ export function Rewards() {
                         )}
                         {canWrite && (
                           <>
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-label={`Edit ${r.name}`}
-                              onClick={() => setEditing(r)}
-                            >
-                              Edit
-                            </button>
-                            <button
-                              type="button"
-                              className="secondary"
-                              aria-label={`${r.active ? 'Deactivate' : 'Activate'} ${r.name}`}
+                            <RowAction verb="Edit" of={r.name} onClick={() => setEditing(r)} />
+                            <RowAction
+                              verb={r.active ? 'Deactivate' : 'Activate'}
+                              of={r.name}
                               disabled={toggle.isPending}
                               onClick={() => toggle.mutate(r)}
-                            >
-                              {r.active ? 'Deactivate' : 'Activate'}
-                            </button>
+                            />
                           </>
                         )}
                       </div>
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              </DataTable>
+            </>
+          )}
+        </QueryList>
       </Section>
       {codesReward && <VoucherCodes reward={codesReward} canWrite={canWrite} />}
     </>
@@ -150,9 +126,8 @@ export function Rewards() {
 }
 
 function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => void }) {
-  const { api, session } = useTenant();
+  const { session } = useTenant();
   const currency = session.tenant.settings.currency;
-  const queryClient = useQueryClient();
   const [name, setName] = useState(reward?.name ?? '');
   const [type, setType] = useState<RewardType>(reward?.type ?? 'discount_amount');
   const [value, setValue] = useState(reward ? rewardValueInput(reward.type, reward.value, currency) : '');
@@ -162,50 +137,37 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => v
   const [ttl, setTtl] = useState(reward?.reservation_ttl ?? '7d');
   const [pointsPrice, setPointsPrice] = useState(reward?.points_price?.toString() ?? '');
   const [active, setActive] = useState(reward?.active ?? true);
-  const save = useMutation({
-    mutationFn: async () => {
-      const parsedValue = value.trim() === '' ? 0 : parseRewardValue(type, value, currency);
-      if (parsedValue === null) {
-        throw invalid(
-          'value',
-          type === 'discount_amount' ? `enter an amount in ${currency}, like 2.50` : 'enter a whole number',
-        );
-      }
-      const parsedCost = cost.trim() === '' ? 0 : parseMoney(cost, currency);
-      if (parsedCost === null) throw invalid('cost', `enter an amount in ${currency}, like 1.20`);
-      let price: number | null = null;
-      if (pointsPrice.trim() !== '') {
-        if (!/^\s*\d+\s*$/.test(pointsPrice)) throw invalid('points_price', 'enter a whole number of points');
-        price = Number(pointsPrice);
-      }
-      const body = {
-        name,
-        value: parsedValue,
-        cost: parsedCost,
-        issue_mode: issueMode,
-        validity: orNull(validity),
-        reservation_ttl: ttl.trim(),
-        points_price: price,
-        active,
-      };
-      return reward === null
-        ? api.send<Reward>('POST', '/rewards', { ...body, type }, newIdempotencyKey('reward'))
-        : api.send<Reward>('PATCH', `/rewards/${reward.id}`, body);
-    },
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['rewards'] });
-      onDone();
-    },
+  const save = useSaveItem<Reward>('rewards', reward?.id ?? null, onDone, () => {
+    const parsedValue = value.trim() === '' ? 0 : parseRewardValue(type, value, currency);
+    if (parsedValue === null) {
+      throw invalid(
+        'value',
+        type === 'discount_amount' ? `enter an amount in ${currency}, like 2.50` : 'enter a whole number',
+      );
+    }
+    const parsedCost = cost.trim() === '' ? 0 : parseMoney(cost, currency);
+    if (parsedCost === null) throw invalid('cost', `enter an amount in ${currency}, like 1.20`);
+    let price: number | null = null;
+    if (pointsPrice.trim() !== '') {
+      if (!/^\s*\d+\s*$/.test(pointsPrice)) throw invalid('points_price', 'enter a whole number of points');
+      price = Number(pointsPrice);
+    }
+    const body = {
+      name,
+      value: parsedValue,
+      cost: parsedCost,
+      issue_mode: issueMode,
+      validity: orNull(validity),
+      reservation_ttl: ttl.trim(),
+      points_price: price,
+      active,
+    };
+    return { body, created: { type } };
   });
   const { label, hint } = valueLabel(type, currency);
   const error = save.error;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={save.mutate}>
       <Field label="Name" field="name" error={error}>
         {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -284,25 +246,14 @@ function RewardForm({ reward, onDone }: { reward: Reward | null; onDone: () => v
           />
         )}
       </Field>
-      <div className="check">
-        <input
-          id="reward-active"
-          type="checkbox"
-          checked={active}
-          onChange={(e) => setActive(e.target.checked)}
-        />
-        <label htmlFor="reward-active">Active</label>
-      </div>
-      <div className="actions">
-        <button type="submit" disabled={save.isPending}>
-          {reward === null ? 'Create reward' : 'Save reward'}
-        </button>
-        <button type="button" className="secondary" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-      <ErrorMessage error={error} />
-    </form>
+      <CheckboxField label="Active" checked={active} onChange={setActive} />
+      <FormFooter
+        submit={reward === null ? 'Create reward' : 'Save reward'}
+        pending={save.isPending}
+        error={error}
+        onCancel={onDone}
+      />
+    </SubmitForm>
   );
 }
 
@@ -350,12 +301,7 @@ function VoucherCodes({ reward, canWrite }: { reward: Reward; canWrite: boolean 
         </p>
       )}
       {canWrite && (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            upload.mutate();
-          }}
-        >
+        <SubmitForm onSubmit={upload.mutate}>
           <Field
             label="Codes, one per line"
             field="codes"
@@ -405,13 +351,8 @@ function VoucherCodes({ reward, canWrite }: { reward: Reward; canWrite: boolean 
             {parsed.skipped.length > 0 &&
               `; ${parsed.skipped.length} left out (a header or over 64 characters)`}
           </p>
-          <div className="actions">
-            <button type="submit" disabled={upload.isPending}>
-              Upload codes
-            </button>
-          </div>
-          <ErrorMessage error={upload.error} />
-        </form>
+          <FormFooter submit="Upload codes" pending={upload.isPending} error={upload.error} />
+        </SubmitForm>
       )}
       {upload.data && (
         <Notice>

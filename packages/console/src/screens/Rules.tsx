@@ -1,7 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
+import { CheckboxField, DateTimeField, OptionalSelect, SubmitForm } from '../components/form.js';
 import { JsonEditor } from '../components/json-editor.js';
+import { DataTable, QueryList } from '../components/list.js';
 import {
   ActiveBadge,
   type Budget,
@@ -87,41 +89,25 @@ function RuleList() {
         </p>
       )}
       <Section title="Rules, in the order they run">
-        {rules.isPending && <Loading what="rules" />}
-        <ErrorMessage error={rules.error} />
-        {rules.data && sorted.length === 0 && <p className="muted">No rules yet.</p>}
-        {sorted.length > 0 && (
-          <div className="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">Reward</th>
-                  <th scope="col" className="num">
-                    Priority
-                  </th>
-                  <th scope="col">Status</th>
+        <QueryList query={rules} items={sorted} what="rules" empty="No rules yet.">
+          {(items) => (
+            <DataTable columns={['Name', 'Events', 'Reward', { name: 'Priority', num: true }, 'Status']}>
+              {items.map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link href={`/${r.id}`}>{r.name}</Link>
+                  </td>
+                  <td>{r.event_types.join(', ')}</td>
+                  <td>{rewardName(r.reward_id)}</td>
+                  <td className="num">{r.priority}</td>
+                  <td>
+                    <ActiveBadge active={r.active} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {sorted.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      <Link href={`/${r.id}`}>{r.name}</Link>
-                    </td>
-                    <td>{r.event_types.join(', ')}</td>
-                    <td>{rewardName(r.reward_id)}</td>
-                    <td className="num">{r.priority}</td>
-                    <td>
-                      <ActiveBadge active={r.active} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+              ))}
+            </DataTable>
+          )}
+        </QueryList>
       </Section>
     </>
   );
@@ -421,11 +407,10 @@ function RuleForm({
         </Notice>
       )}
       <div className="rule-layout">
-        <form
+        <SubmitForm
           className="rule-form"
           aria-label="Rule"
-          onSubmit={(e) => {
-            e.preventDefault();
+          onSubmit={() => {
             if (canWrite) save.mutate();
           }}
         >
@@ -508,60 +493,42 @@ function RuleForm({
               >
                 {(p) => <input {...p} value={cooldown} onChange={(e) => setCooldown(e.target.value)} />}
               </Field>
-              <Field label="Budget" field="budget_id" error={error} hint="None: the campaign's, if any">
-                {(p) => (
-                  <select {...p} value={budgetId} onChange={(e) => setBudgetId(e.target.value)}>
-                    <option value="">none</option>
-                    {budgets.data?.items.map((b) => (
-                      <option key={b.id} value={b.id}>
-                        {b.name}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <Field label="Campaign" field="campaign_id" error={error}>
-                {(p) => (
-                  <select {...p} value={campaignId} onChange={(e) => setCampaignId(e.target.value)}>
-                    <option value="">none</option>
-                    {campaigns.data?.items.map((c) => (
-                      <option key={c.id} value={c.id}>
-                        {c.name} ({c.status})
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <Field
+              <OptionalSelect
+                label="Budget"
+                field="budget_id"
+                error={error}
+                hint="None: the campaign's, if any"
+                value={budgetId}
+                onChange={setBudgetId}
+                options={(budgets.data?.items ?? []).map((b) => ({ id: b.id, label: b.name }))}
+              />
+              <OptionalSelect
+                label="Campaign"
+                field="campaign_id"
+                error={error}
+                value={campaignId}
+                onChange={setCampaignId}
+                options={(campaigns.data?.items ?? []).map((c) => ({
+                  id: c.id,
+                  label: `${c.name} (${c.status})`,
+                }))}
+              />
+              <DateTimeField
                 label="Valid from"
                 field="valid_from"
                 error={error}
                 hint={`In ${timeZone}; empty: always`}
-              >
-                {(p) => (
-                  <input
-                    {...p}
-                    type="datetime-local"
-                    value={validFrom}
-                    onChange={(e) => setValidFrom(e.target.value)}
-                  />
-                )}
-              </Field>
-              <Field
+                value={validFrom}
+                onChange={setValidFrom}
+              />
+              <DateTimeField
                 label="Valid until"
                 field="valid_until"
                 error={error}
                 hint={`In ${timeZone}; empty: always`}
-              >
-                {(p) => (
-                  <input
-                    {...p}
-                    type="datetime-local"
-                    value={validUntil}
-                    onChange={(e) => setValidUntil(e.target.value)}
-                  />
-                )}
-              </Field>
+                value={validUntil}
+                onChange={setValidUntil}
+              />
             </div>
             <fieldset className="caps">
               <legend>Caps</legend>
@@ -650,26 +617,12 @@ function RuleForm({
                 </button>
               )}
             </fieldset>
-            <div className="check">
-              <input
-                id="rule-stop"
-                type="checkbox"
-                checked={stopProcessing}
-                onChange={(e) => setStopProcessing(e.target.checked)}
-              />
-              <label htmlFor="rule-stop">Stop processing lower-priority rules after this one issues</label>
-            </div>
-            {rule === null && (
-              <div className="check">
-                <input
-                  id="rule-active"
-                  type="checkbox"
-                  checked={active}
-                  onChange={(e) => setActive(e.target.checked)}
-                />
-                <label htmlFor="rule-active">Active</label>
-              </div>
-            )}
+            <CheckboxField
+              label="Stop processing lower-priority rules after this one issues"
+              checked={stopProcessing}
+              onChange={setStopProcessing}
+            />
+            {rule === null && <CheckboxField label="Active" checked={active} onChange={setActive} />}
           </fieldset>
           {canWrite && (
             <div className="actions">
@@ -707,7 +660,7 @@ function RuleForm({
           )}
           {!conflict && <ErrorMessage error={error ?? toggle.error} />}
           <ErrorMessage error={remove.error} />
-        </form>
+        </SubmitForm>
         <aside className="rule-aside">
           {canWrite && <VariablePicker onPick={insertVariable} target={target} />}
           {!canWrite && (

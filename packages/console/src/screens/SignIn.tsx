@@ -1,5 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import { SubmitForm } from '../components/form.js';
 import { ErrorMessage, Field } from '../components/ui.js';
 import { request } from '../lib/api.js';
 import type { Role, Tenant } from '../lib/session.js';
@@ -25,12 +26,7 @@ export function SignIn() {
       <p>
         Sign in with your API key. An admin or manager key sets up the programme; a pos key runs the counter.
       </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          signIn.mutate(token.trim());
-        }}
-      >
+      <SubmitForm onSubmit={() => signIn.mutate(token.trim())}>
         <Field
           label="API key or platform admin token"
           hint="Kept in this browser tab only, until you sign out or close it."
@@ -50,7 +46,7 @@ export function SignIn() {
           {signIn.isPending ? 'Signing in…' : 'Sign in'}
         </button>
         <ErrorMessage error={signIn.error} />
-      </form>
+      </SubmitForm>
     </main>
   );
 }

@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { SubmitForm } from '../components/form.js';
 import { ErrorMessage, Field, Loading, Notice, Section } from '../components/ui.js';
 import { type Page, request } from '../lib/api.js';
 import type { Tenant } from '../lib/session.js';
@@ -53,12 +54,7 @@ export function Tenants() {
       <main id="main">
         <h1>Tenants</h1>
         <Section title="Create a tenant and its first key">
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.mutate();
-            }}
-          >
+          <SubmitForm onSubmit={() => create.mutate()}>
             <Field label="Name" field="name" error={create.error}>
               {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required />}
             </Field>
@@ -101,7 +97,7 @@ export function Tenants() {
               Create tenant
             </button>
             <ErrorMessage error={create.error} />
-          </form>
+          </SubmitForm>
           {created && (
             <Notice>
               Created {created.tenant.name}. Its key, shown once:{' '}

@@ -1,8 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Confirm } from '../components/confirm.js';
-import { Pager, usePager } from '../components/pager.js';
-import { ErrorMessage, Field, fieldError, Loading, Notice, Section } from '../components/ui.js';
+import { SubmitForm } from '../components/form.js';
+import { DataTable, QueryList } from '../components/list.js';
+import { Pager, usePagedQuery, usePager } from '../components/pager.js';
+import { ErrorMessage, Field, fieldError, Notice, Section } from '../components/ui.js';
 import { newIdempotencyKey, type Page } from '../lib/api.js';
 import { formatTime } from '../lib/format.js';
 import { useTenant } from '../lib/session-context.js';
@@ -44,12 +46,7 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WithSecret) => void }) {
     },
   });
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate(newIdempotencyKey('webhook'));
-      }}
-    >
+    <SubmitForm onSubmit={() => create.mutate(newIdempotencyKey('webhook'))}>
       <Field
         label="URL"
         field="url"
@@ -96,7 +93,7 @@ function CreateWebhook({ onCreated }: { onCreated: (w: WithSecret) => void }) {
       </div>
       {/* Errors the fields above do not show (the URL's own is at its field). */}
       {create.error && !fieldError(create.error, 'url') && <ErrorMessage error={create.error} />}
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -144,75 +141,62 @@ function Deliveries({ webhook }: { webhook: Subscription }) {
       </div>
       {replayed && <Notice>{replayed}</Notice>}
       <ErrorMessage error={replay.error} />
-      {deliveries.isPending && <Loading what="deliveries" />}
-      <ErrorMessage error={deliveries.error} />
-      {deliveries.data && deliveries.data.items.length === 0 && <p className="muted">Nothing sent yet.</p>}
-      {deliveries.data && deliveries.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table aria-label={`Deliveries to ${webhook.url}`}>
-            <thead>
-              <tr>
-                <th scope="col">Queued</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">
-                  <span className="visually-hidden">Replay</span>
-                </th>
+      <QueryList query={deliveries} what="deliveries" empty="Nothing sent yet.">
+        {(items) => (
+          <DataTable
+            label={`Deliveries to ${webhook.url}`}
+            columns={['Queued', 'Event', 'Status', 'Attempts', { name: 'Replay', hidden: true }]}
+          >
+            {items.map((d) => (
+              <tr key={d.id} data-status={d.status}>
+                <td>{formatTime(d.created_at, tz)}</td>
+                <td>
+                  <code>{d.event_type}</code>
+                </td>
+                <td>
+                  <span
+                    className={`badge ${d.status === 'delivered' ? 'ok' : d.status === 'failed' ? 'bad' : 'warn'}`}
+                  >
+                    {d.status}
+                  </span>{' '}
+                  <small>{deliverySummary(d)}</small>
+                </td>
+                <td>
+                  {d.attempt_log.length === 0 ? (
+                    '—'
+                  ) : (
+                    <details>
+                      <summary>
+                        {d.attempt_log.length} {d.attempt_log.length === 1 ? 'attempt' : 'attempts'}
+                      </summary>
+                      <ol className="attempts">
+                        {d.attempt_log.map((a) => (
+                          <li key={a.id}>
+                            {formatTime(a.at, tz)}:{' '}
+                            {a.status_code === null ? 'no answer' : `HTTP ${a.status_code}`} in{' '}
+                            {a.duration_ms} ms{a.error && ` — ${a.error}`}
+                            {a.response_excerpt && <pre className="excerpt">{a.response_excerpt}</pre>}
+                          </li>
+                        ))}
+                      </ol>
+                    </details>
+                  )}
+                </td>
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={replay.isPending}
+                    onClick={() => replay.mutate(d)}
+                  >
+                    Replay
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {deliveries.data.items.map((d) => (
-                <tr key={d.id} data-status={d.status}>
-                  <td>{formatTime(d.created_at, tz)}</td>
-                  <td>
-                    <code>{d.event_type}</code>
-                  </td>
-                  <td>
-                    <span
-                      className={`badge ${d.status === 'delivered' ? 'ok' : d.status === 'failed' ? 'bad' : 'warn'}`}
-                    >
-                      {d.status}
-                    </span>{' '}
-                    <small>{deliverySummary(d)}</small>
-                  </td>
-                  <td>
-                    {d.attempt_log.length === 0 ? (
-                      '—'
-                    ) : (
-                      <details>
-                        <summary>
-                          {d.attempt_log.length} {d.attempt_log.length === 1 ? 'attempt' : 'attempts'}
-                        </summary>
-                        <ol className="attempts">
-                          {d.attempt_log.map((a) => (
-                            <li key={a.id}>
-                              {formatTime(a.at, tz)}:{' '}
-                              {a.status_code === null ? 'no answer' : `HTTP ${a.status_code}`} in{' '}
-                              {a.duration_ms} ms{a.error && ` — ${a.error}`}
-                              {a.response_excerpt && <pre className="excerpt">{a.response_excerpt}</pre>}
-                            </li>
-                          ))}
-                        </ol>
-                      </details>
-                    )}
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      className="secondary"
-                      disabled={replay.isPending}
-                      onClick={() => replay.mutate(d)}
-                    >
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </QueryList>
       <Pager label="Deliveries" pager={pager} nextCursor={deliveries.data?.next_cursor} />
     </div>
   );
@@ -339,12 +323,7 @@ function WebhookItem({ webhook }: { webhook: Subscription }) {
 
 /** Webhook subscriptions: create, enable/disable, rotate, test, delete; each one's delivery log. */
 export function Webhooks() {
-  const { api } = useTenant();
-  const pager = usePager();
-  const list = useQuery({
-    queryKey: ['webhooks', pager.cursor],
-    queryFn: () => api.get<Page<Subscription>>('/webhooks', { limit: 50, cursor: pager.cursor }),
-  });
+  const { pager, page: list } = usePagedQuery<Subscription>(['webhooks'], '/webhooks', {}, 50);
   const [created, setCreated] = useState<WithSecret | null>(null);
   return (
     <div>
@@ -360,16 +339,15 @@ export function Webhooks() {
         )}
       </Section>
       <h2 className="list-title">Subscriptions</h2>
-      {list.isPending && <Loading what="subscriptions" />}
-      <ErrorMessage error={list.error} />
-      {list.data && list.data.items.length === 0 && <p className="muted">No subscription yet.</p>}
-      {list.data && list.data.items.length > 0 && (
-        <ul className="webhooks">
-          {list.data.items.map((w) => (
-            <WebhookItem key={w.id} webhook={w} />
-          ))}
-        </ul>
-      )}
+      <QueryList query={list} what="subscriptions" empty="No subscription yet.">
+        {(items) => (
+          <ul className="webhooks">
+            {items.map((w) => (
+              <WebhookItem key={w.id} webhook={w} />
+            ))}
+          </ul>
+        )}
+      </QueryList>
       <Pager label="Subscriptions" pager={pager} nextCursor={list.data?.next_cursor} />
     </div>
   );
