@@ -68,26 +68,27 @@ const SEP = '\u0000';
  */
 export class MemoryTx implements Tx {
   readonly tenantId: string;
-  readonly tenants: TenantRepository;
-  readonly customers: CustomerRepository;
-  readonly events: EventRepository;
-  readonly rules: RuleRepository;
-  readonly rewards: RewardRepository;
-  readonly codes: CodePoolRepository;
-  readonly issuances: IssuanceRepository;
-  readonly budgets: BudgetRepository;
-  readonly points: PointsRepository;
-  readonly campaigns: CampaignRepository;
-  readonly caps: CapRepository;
-  readonly webhooks: WebhookRepository;
-  readonly outbox: OutboxRepository;
-  readonly deliveries: WebhookDeliveryRepository;
-  readonly apiKeys: ApiKeyRepository;
-  readonly idempotency: IdempotencyRepository;
-  readonly ussd: UssdRepository;
-  readonly whatsapp: WhatsAppRepository;
-  readonly analytics: AnalyticsRepository;
 
+  readonly #ctx: Ctx;
+  #tenants: TenantRepository | undefined;
+  #customers: CustomerRepository | undefined;
+  #events: EventRepository | undefined;
+  #rules: RuleRepository | undefined;
+  #rewards: RewardRepository | undefined;
+  #codes: CodePoolRepository | undefined;
+  #issuances: IssuanceRepository | undefined;
+  #budgets: BudgetRepository | undefined;
+  #points: PointsRepository | undefined;
+  #campaigns: CampaignRepository | undefined;
+  #caps: CapRepository | undefined;
+  #webhooks: WebhookRepository | undefined;
+  #outbox: OutboxRepository | undefined;
+  #deliveries: WebhookDeliveryRepository | undefined;
+  #apiKeys: ApiKeyRepository | undefined;
+  #idempotency: IdempotencyRepository | undefined;
+  #ussd: UssdRepository | undefined;
+  #whatsapp: WhatsAppRepository | undefined;
+  #analytics: AnalyticsRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -108,25 +109,85 @@ export class MemoryTx implements Tx {
         }
       },
     };
-    this.tenants = tenantRepository(ctx);
-    this.customers = customerRepository(ctx);
-    this.events = eventRepository(ctx);
-    this.rules = ruleRepository(ctx);
-    this.rewards = rewardRepository(ctx);
-    this.codes = codePoolRepository(ctx);
-    this.issuances = issuanceRepository(ctx);
-    this.budgets = budgetRepository(ctx);
-    this.points = pointsRepository(ctx);
-    this.campaigns = campaignRepository(ctx);
-    this.caps = capRepository(ctx);
-    this.webhooks = webhookRepository(ctx);
-    this.outbox = outboxRepository(ctx);
-    this.deliveries = deliveryRepository(ctx);
-    this.apiKeys = apiKeyRepository(ctx);
-    this.idempotency = idempotencyRepository(ctx);
-    this.ussd = ussdRepository(ctx);
-    this.whatsapp = whatsappRepository(ctx);
-    this.analytics = analyticsRepository(ctx);
+    this.#ctx = ctx;
+  }
+
+  // Each repository is made on first use: a transaction of the replay uses about half of them.
+  get tenants(): TenantRepository {
+    this.#tenants ??= tenantRepository(this.#ctx);
+    return this.#tenants;
+  }
+  get customers(): CustomerRepository {
+    this.#customers ??= customerRepository(this.#ctx);
+    return this.#customers;
+  }
+  get events(): EventRepository {
+    this.#events ??= eventRepository(this.#ctx);
+    return this.#events;
+  }
+  get rules(): RuleRepository {
+    this.#rules ??= ruleRepository(this.#ctx);
+    return this.#rules;
+  }
+  get rewards(): RewardRepository {
+    this.#rewards ??= rewardRepository(this.#ctx);
+    return this.#rewards;
+  }
+  get codes(): CodePoolRepository {
+    this.#codes ??= codePoolRepository(this.#ctx);
+    return this.#codes;
+  }
+  get issuances(): IssuanceRepository {
+    this.#issuances ??= issuanceRepository(this.#ctx);
+    return this.#issuances;
+  }
+  get budgets(): BudgetRepository {
+    this.#budgets ??= budgetRepository(this.#ctx);
+    return this.#budgets;
+  }
+  get points(): PointsRepository {
+    this.#points ??= pointsRepository(this.#ctx);
+    return this.#points;
+  }
+  get campaigns(): CampaignRepository {
+    this.#campaigns ??= campaignRepository(this.#ctx);
+    return this.#campaigns;
+  }
+  get caps(): CapRepository {
+    this.#caps ??= capRepository(this.#ctx);
+    return this.#caps;
+  }
+  get webhooks(): WebhookRepository {
+    this.#webhooks ??= webhookRepository(this.#ctx);
+    return this.#webhooks;
+  }
+  get outbox(): OutboxRepository {
+    this.#outbox ??= outboxRepository(this.#ctx);
+    return this.#outbox;
+  }
+  get deliveries(): WebhookDeliveryRepository {
+    this.#deliveries ??= deliveryRepository(this.#ctx);
+    return this.#deliveries;
+  }
+  get apiKeys(): ApiKeyRepository {
+    this.#apiKeys ??= apiKeyRepository(this.#ctx);
+    return this.#apiKeys;
+  }
+  get idempotency(): IdempotencyRepository {
+    this.#idempotency ??= idempotencyRepository(this.#ctx);
+    return this.#idempotency;
+  }
+  get ussd(): UssdRepository {
+    this.#ussd ??= ussdRepository(this.#ctx);
+    return this.#ussd;
+  }
+  get whatsapp(): WhatsAppRepository {
+    this.#whatsapp ??= whatsappRepository(this.#ctx);
+    return this.#whatsapp;
+  }
+  get analytics(): AnalyticsRepository {
+    this.#analytics ??= analyticsRepository(this.#ctx);
+    return this.#analytics;
   }
 
   get active(): boolean {
