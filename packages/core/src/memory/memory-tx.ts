@@ -43,6 +43,7 @@ import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
+import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
@@ -627,6 +628,7 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       const row = ctx.copy(issuance);
       table.insert(log, row);
       index(row);
+      if (isSettled(row)) data.settledIssuances?.push(row.id);
     },
     async get(id) {
       ctx.live();
@@ -645,6 +647,7 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       const after = { ...copy(next), created_at: before.created_at };
       table.replace(log, after);
       reindex(before, after);
+      if (isSettled(after)) data.settledIssuances?.push(after.id);
       return ctx.copy(after);
     },
     async list(filter: IssuanceListFilter, page) {
@@ -847,34 +850,21 @@ function pointsRepository(ctx: Ctx): PointsRepository {
     }
     return keys;
   };
-  /** Writes a lot and keeps the "points left" indexes in step with its `remaining`. */
+  /** When a lot with points left falls due, in ms; undefined when it never does or is spent. */
+  const dueOf = (lot: PointsLot | undefined): number | undefined =>
+    lot === undefined || lot.remaining === 0 || lot.expires_at === null ? undefined : ms(lot.expires_at);
+  /**
+   * Writes a lot and keeps `dueLotKeys` (the lots with points left and an expiry) in step with its
+   * `remaining`. The lot's previous row says where its key was: no second index of due times.
+   */
   const writeLot = (lot: PointsLot): void => {
+    const before = dueOf(data.lots.get(lot.id));
     log.set(data.lots, lot.id, lot);
-    let live = data.liveLotsByCustomer.get(lot.customer_id);
-    if (lot.remaining > 0) {
-      if (live === undefined) {
-        live = new Map();
-        log.set(data.liveLotsByCustomer, lot.customer_id, live);
-      }
-      if (!live.has(lot.id)) log.set(live, lot.id, true);
-      setDue(lot.id, lot.expires_at === null ? undefined : ms(lot.expires_at));
-    } else {
-      if (live !== undefined) log.delete(live, lot.id);
-      setDue(lot.id, undefined);
-    }
-  };
-  /** Keeps `dueLots` and its ordered twin `dueLotKeys` in step. */
-  const setDue = (lotId: string, due: number | undefined): void => {
-    const before = data.dueLots.get(lotId);
+    if (lot.remaining === 0) data.spentLots?.push(lot.id);
+    const due = dueOf(lot);
     if (before === due) return;
-    if (before !== undefined) {
-      log.removeSorted(data.dueLotKeys, earnedKey(before, lotId));
-      log.delete(data.dueLots, lotId);
-    }
-    if (due !== undefined) {
-      log.set(data.dueLots, lotId, due);
-      log.insertSorted(data.dueLotKeys, earnedKey(due, lotId));
-    }
+    if (before !== undefined) log.removeSorted(data.dueLotKeys, earnedKey(before, lot.id));
+    if (due !== undefined) log.insertSorted(data.dueLotKeys, earnedKey(due, lot.id));
   };
 
   return {
@@ -891,8 +881,10 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       if (amount <= 0) return taken;
       const lots: PointsLot[] = [];
       let held = 0;
-      for (const id of data.liveLotsByCustomer.get(customerId)?.keys() ?? []) {
-        const lot = data.lots.get(id);
+      // A customer's lots, spent ones included (until a replay's compaction forgets them).
+      const ids = data.lotsByCustomer.get(customerId);
+      for (let i = 0; i < (ids?.size ?? 0); i++) {
+        const lot = data.lots.get(ids?.at(i) as string);
         if (lot !== undefined && lot.remaining > 0) {
           lots.push(lot);
           held += lot.remaining;
