@@ -48,9 +48,10 @@ export interface ReadPosition {
 
 /** Completes a row into an ingest input: a generated key when missing, `occurred_at` required. */
 export function normaliseEvent(value: unknown, line: number, keyPrefix: string): EventRow {
-  const raw = JSON.stringify(value) ?? '';
+  // Only a refused row keeps its text (a replay reads millions that are fine).
+  const raw = () => JSON.stringify(value) ?? '';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { line, ok: false, error: 'an event must be a JSON object', raw };
+    return { line, ok: false, error: 'an event must be a JSON object', raw: raw() };
   }
   const v = value as Record<string, unknown>;
   if (typeof v.occurred_at !== 'string' || Number.isNaN(Date.parse(v.occurred_at))) {
@@ -58,7 +59,7 @@ export function normaliseEvent(value: unknown, line: number, keyPrefix: string):
       line,
       ok: false,
       error: 'occurred_at is missing or not an ISO date-time (it drives the clock)',
-      raw,
+      raw: raw(),
     };
   }
   const occurredAt = new Date(v.occurred_at);

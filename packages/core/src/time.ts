@@ -21,7 +21,13 @@ export function addMs(at: Timestamp, ms: number): Timestamp {
 // dates per call cost more than the rest of rule evaluation (measured: 7% of ingest). Offsets
 // change only at transitions, which fall on quarter hours in UTC for every zone in use since 1970.
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsets = new Map<string, number>();
+/** zone → quarter-hour bucket → offset. */
+const offsets = new Map<string, Map<number, number>>();
+let offsetCount = 0;
+/** The last answer: an ingest asks about the same zone and quarter hour several times over. */
+let lastZone = '';
+let lastBucket = Number.NaN;
+let lastOffset = 0;
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
@@ -45,9 +51,29 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 export function zoneOffsetMs(epoch: number, timeZone: string): number {
   if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
   const bucket = Math.floor(epoch / BUCKET_MS) * BUCKET_MS;
-  const key = `${timeZone}|${bucket}`;
-  const cached = offsets.get(key);
-  if (cached !== undefined) return cached;
+  if (bucket === lastBucket && timeZone === lastZone) return lastOffset;
+  let zone = offsets.get(timeZone);
+  if (zone === undefined) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  let offset = zone.get(bucket);
+  if (offset === undefined) {
+    offset = computeOffset(bucket, timeZone);
+    if (offsetCount >= 50_000) {
+      for (const other of offsets.values()) other.clear();
+      offsetCount = 0;
+    }
+    zone.set(bucket, offset);
+    offsetCount++;
+  }
+  lastZone = timeZone;
+  lastBucket = bucket;
+  lastOffset = offset;
+  return offset;
+}
+
+function computeOffset(bucket: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(bucket))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -60,10 +86,7 @@ export function zoneOffsetMs(epoch: number, timeZone: string): number {
     parts.minute ?? 0,
     parts.second ?? 0,
   );
-  const offset = asUtc - bucket;
-  if (offsets.size > 50_000) offsets.clear();
-  offsets.set(key, offset);
-  return offset;
+  return asUtc - bucket;
 }
 
 /** The local wall-clock fields of an instant, read with UTC getters from a shifted Date. */

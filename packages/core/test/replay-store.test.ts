@@ -13,6 +13,17 @@ import { runStoreConformance } from '../src/testing/index.js';
 
 // Without compaction the replay store is the memory store: the whole conformance suite holds.
 runStoreConformance({ name: 'replay', createStore: async () => replayStore() });
+// Sharing rows (the dry-run's replay) changes nothing else: only the copying test cannot hold.
+runStoreConformance({
+  name: 'replay, shared rows',
+  createStore: async () => replayStore({ shareRows: true }),
+  skip: [
+    {
+      reason: 'shareRows: the caller promises not to mutate rows, so they are not copied',
+      tests: ['rows are copied: mutating what was passed in or returned never changes the store'],
+    },
+  ],
+});
 
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2025, 2, 1, 6);
@@ -158,6 +169,8 @@ describe('replayStore', () => {
         const full = await replaySteps(memoryStore(), steps, false);
         const compacted = await replaySteps(replayStore({ keep: '2d' }), steps, true);
         expect(compacted).toEqual(full);
+        const shared = await replaySteps(replayStore({ keep: '2d', shareRows: true }), steps, true);
+        expect(shared).toEqual(full);
       }),
       { numRuns: 40 },
     );

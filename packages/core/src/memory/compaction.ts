@@ -1,4 +1,6 @@
 import { type Duration, durationMs } from '../domain/common.js';
+import type { Issuance } from '../domain/issuance.js';
+import type { PointsLot } from '../domain/points.js';
 import type { Rule } from '../domain/rule.js';
 import type { SortedKeys } from './sorted-keys.js';
 import { earnedKey, ms, type Table, type TenantData } from './state.js';
@@ -75,7 +77,9 @@ export function compactTenant(data: TenantData, now: Date, keep: Duration): Comp
   // A customer's ledger ids ascend too: what is dropped is a prefix of each.
   report.points_ledger = dropOlder(data.pointsLedger, (entry) => {
     if (ms(entry.at) > nowMs) return false;
-    data.pointsLedgerByCustomer.get(entry.customer_id)?.dropBelow(`${entry.id}\u0000`);
+    const keys = data.pointsLedgerByCustomer.get(entry.customer_id);
+    keys?.dropBelow(`${entry.id}\u0000`);
+    if (keys?.size === 0) data.pointsLedgerByCustomer.delete(entry.customer_id);
     return true;
   });
   report.budget_ledger = dropOlder(data.budgetLedger, (entry) => ms(entry.at) <= nowMs);
@@ -89,27 +93,41 @@ export function compactTenant(data: TenantData, now: Date, keep: Duration): Comp
   data.undispatched.removeAll(outboxIds);
 
   const issuanceIds = new Set<string>();
-  for (const [id, issuance] of data.issuances.rows) {
-    const settled =
-      issuance.state === 'redeemed' ||
-      issuance.state === 'expired' ||
-      issuance.state === 'cancelled' ||
-      (issuance.state === 'issued' && issuance.expires_at === null);
-    if (!settled) continue;
+  const forgetIssuance = (id: string, issuance: Issuance): void => {
     data.issuances.rows.delete(id);
     issuanceIds.add(id);
     if (issuance.code !== null && data.issuanceByCode.get(issuance.code) === id)
       data.issuanceByCode.delete(issuance.code);
+  };
+  if (data.settledIssuances === null) {
+    for (const [id, issuance] of data.issuances.rows) if (isSettled(issuance)) forgetIssuance(id, issuance);
+  } else {
+    for (const id of data.settledIssuances) {
+      const issuance = data.issuances.rows.get(id);
+      if (issuance !== undefined && isSettled(issuance)) forgetIssuance(id, issuance);
+    }
   }
+  // From now on the store lists what becomes settled or spent: the next compaction visits only those.
+  data.settledIssuances = [];
   data.issuances.order.removeAll(issuanceIds);
   report.issuances = issuanceIds.size;
 
-  for (const [id, lot] of data.lots) {
-    if (lot.remaining > 0) continue;
+  const forgetLot = (id: string, lot: PointsLot): void => {
     data.lots.delete(id);
-    data.lotsByCustomer.get(lot.customer_id)?.remove(id); // a short list: one customer's lots
+    const keys = data.lotsByCustomer.get(lot.customer_id);
+    keys?.remove(id); // a short list: one customer's lots
+    if (keys?.size === 0) data.lotsByCustomer.delete(lot.customer_id);
     report.lots++;
+  };
+  if (data.spentLots === null) {
+    for (const [id, lot] of data.lots) if (lot.remaining === 0) forgetLot(id, lot);
+  } else {
+    for (const id of data.spentLots) {
+      const lot = data.lots.get(id);
+      if (lot !== undefined && lot.remaining === 0) forgetLot(id, lot);
+    }
   }
+  data.spentLots = [];
 
   // Earned keys: a rule's caps and cooldown read back a bounded time (or, for a lifetime cap, all).
   const lookBack = new Map<string, number | null>();
@@ -128,11 +146,17 @@ export function compactTenant(data: TenantData, now: Date, keep: Duration): Comp
     report.earned_keys += trim(key.slice(0, key.indexOf('\u0000')), keys);
     if (keys.size === 0) data.earnedByRuleCustomer.delete(key);
   }
-  for (const [customerId, keys] of data.lotsByCustomer)
-    if (keys.size === 0) data.lotsByCustomer.delete(customerId);
-  for (const [customerId, keys] of data.pointsLedgerByCustomer)
-    if (keys.size === 0) data.pointsLedgerByCustomer.delete(customerId);
   return report;
+}
+
+/** An issuance that can no longer change: redeemed, expired, cancelled, or issued without an expiry. */
+export function isSettled(issuance: Issuance): boolean {
+  return (
+    issuance.state === 'redeemed' ||
+    issuance.state === 'expired' ||
+    issuance.state === 'cancelled' ||
+    (issuance.state === 'issued' && issuance.expires_at === null)
+  );
 }
 
 /**

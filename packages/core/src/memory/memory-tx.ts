@@ -43,6 +43,7 @@ import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
+import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
@@ -68,35 +69,38 @@ const SEP = '\u0000';
  */
 export class MemoryTx implements Tx {
   readonly tenantId: string;
-  readonly tenants: TenantRepository;
-  readonly customers: CustomerRepository;
-  readonly events: EventRepository;
-  readonly rules: RuleRepository;
-  readonly rewards: RewardRepository;
-  readonly codes: CodePoolRepository;
-  readonly issuances: IssuanceRepository;
-  readonly budgets: BudgetRepository;
-  readonly points: PointsRepository;
-  readonly campaigns: CampaignRepository;
-  readonly caps: CapRepository;
-  readonly webhooks: WebhookRepository;
-  readonly outbox: OutboxRepository;
-  readonly deliveries: WebhookDeliveryRepository;
-  readonly apiKeys: ApiKeyRepository;
-  readonly idempotency: IdempotencyRepository;
-  readonly ussd: UssdRepository;
-  readonly whatsapp: WhatsAppRepository;
-  readonly analytics: AnalyticsRepository;
 
+  readonly #ctx: Ctx;
+  #tenants: TenantRepository | undefined;
+  #customers: CustomerRepository | undefined;
+  #events: EventRepository | undefined;
+  #rules: RuleRepository | undefined;
+  #rewards: RewardRepository | undefined;
+  #codes: CodePoolRepository | undefined;
+  #issuances: IssuanceRepository | undefined;
+  #budgets: BudgetRepository | undefined;
+  #points: PointsRepository | undefined;
+  #campaigns: CampaignRepository | undefined;
+  #caps: CapRepository | undefined;
+  #webhooks: WebhookRepository | undefined;
+  #outbox: OutboxRepository | undefined;
+  #deliveries: WebhookDeliveryRepository | undefined;
+  #apiKeys: ApiKeyRepository | undefined;
+  #idempotency: IdempotencyRepository | undefined;
+  #ussd: UssdRepository | undefined;
+  #whatsapp: WhatsAppRepository | undefined;
+  #analytics: AnalyticsRepository | undefined;
   #active = true;
 
-  constructor(state: StoreState, tenantId: string, log: UndoLog) {
+  /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
+  constructor(state: StoreState, tenantId: string, log: UndoLog, shareRows = false) {
     this.tenantId = tenantId;
     const ctx: Ctx = {
       tenantId,
       state,
       data: state.of(tenantId),
       log,
+      copy: shareRows ? same : copy,
       live: () => {
         if (!this.#active) {
           throw new LaasError(
@@ -106,25 +110,85 @@ export class MemoryTx implements Tx {
         }
       },
     };
-    this.tenants = tenantRepository(ctx);
-    this.customers = customerRepository(ctx);
-    this.events = eventRepository(ctx);
-    this.rules = ruleRepository(ctx);
-    this.rewards = rewardRepository(ctx);
-    this.codes = codePoolRepository(ctx);
-    this.issuances = issuanceRepository(ctx);
-    this.budgets = budgetRepository(ctx);
-    this.points = pointsRepository(ctx);
-    this.campaigns = campaignRepository(ctx);
-    this.caps = capRepository(ctx);
-    this.webhooks = webhookRepository(ctx);
-    this.outbox = outboxRepository(ctx);
-    this.deliveries = deliveryRepository(ctx);
-    this.apiKeys = apiKeyRepository(ctx);
-    this.idempotency = idempotencyRepository(ctx);
-    this.ussd = ussdRepository(ctx);
-    this.whatsapp = whatsappRepository(ctx);
-    this.analytics = analyticsRepository(ctx);
+    this.#ctx = ctx;
+  }
+
+  // Each repository is made on first use: a transaction of the replay uses about half of them.
+  get tenants(): TenantRepository {
+    this.#tenants ??= tenantRepository(this.#ctx);
+    return this.#tenants;
+  }
+  get customers(): CustomerRepository {
+    this.#customers ??= customerRepository(this.#ctx);
+    return this.#customers;
+  }
+  get events(): EventRepository {
+    this.#events ??= eventRepository(this.#ctx);
+    return this.#events;
+  }
+  get rules(): RuleRepository {
+    this.#rules ??= ruleRepository(this.#ctx);
+    return this.#rules;
+  }
+  get rewards(): RewardRepository {
+    this.#rewards ??= rewardRepository(this.#ctx);
+    return this.#rewards;
+  }
+  get codes(): CodePoolRepository {
+    this.#codes ??= codePoolRepository(this.#ctx);
+    return this.#codes;
+  }
+  get issuances(): IssuanceRepository {
+    this.#issuances ??= issuanceRepository(this.#ctx);
+    return this.#issuances;
+  }
+  get budgets(): BudgetRepository {
+    this.#budgets ??= budgetRepository(this.#ctx);
+    return this.#budgets;
+  }
+  get points(): PointsRepository {
+    this.#points ??= pointsRepository(this.#ctx);
+    return this.#points;
+  }
+  get campaigns(): CampaignRepository {
+    this.#campaigns ??= campaignRepository(this.#ctx);
+    return this.#campaigns;
+  }
+  get caps(): CapRepository {
+    this.#caps ??= capRepository(this.#ctx);
+    return this.#caps;
+  }
+  get webhooks(): WebhookRepository {
+    this.#webhooks ??= webhookRepository(this.#ctx);
+    return this.#webhooks;
+  }
+  get outbox(): OutboxRepository {
+    this.#outbox ??= outboxRepository(this.#ctx);
+    return this.#outbox;
+  }
+  get deliveries(): WebhookDeliveryRepository {
+    this.#deliveries ??= deliveryRepository(this.#ctx);
+    return this.#deliveries;
+  }
+  get apiKeys(): ApiKeyRepository {
+    this.#apiKeys ??= apiKeyRepository(this.#ctx);
+    return this.#apiKeys;
+  }
+  get idempotency(): IdempotencyRepository {
+    this.#idempotency ??= idempotencyRepository(this.#ctx);
+    return this.#idempotency;
+  }
+  get ussd(): UssdRepository {
+    this.#ussd ??= ussdRepository(this.#ctx);
+    return this.#ussd;
+  }
+  get whatsapp(): WhatsAppRepository {
+    this.#whatsapp ??= whatsappRepository(this.#ctx);
+    return this.#whatsapp;
+  }
+  get analytics(): AnalyticsRepository {
+    this.#analytics ??= analyticsRepository(this.#ctx);
+    return this.#analytics;
   }
 
   get active(): boolean {
@@ -141,6 +205,8 @@ interface Ctx {
   readonly state: StoreState;
   readonly data: TenantData;
   readonly log: UndoLog;
+  /** How rows are copied on the way in and out: {@link copy}, or not at all when rows are shared. */
+  readonly copy: <T>(value: T) => T;
   /** Throws once the transaction has ended. */
   live(): void;
 }
@@ -150,8 +216,12 @@ function own(ctx: Ctx, row: { tenant_id: string }, entity: string): void {
   if (row.tenant_id !== ctx.tenantId) throw new ForeignTenantRowError(entity, row.tenant_id, ctx.tenantId);
 }
 
-function orNull<T>(row: T | undefined): T | null {
-  return row === undefined ? null : copy(row);
+function same<T>(value: T): T {
+  return value;
+}
+
+function orNull<T>(ctx: Ctx, row: T | undefined): T | null {
+  return row === undefined ? null : ctx.copy(row);
 }
 
 function laterOf(a: Timestamp | null, b: Timestamp): Timestamp {
@@ -174,12 +244,12 @@ function tenantRepository(ctx: Ctx): TenantRepository {
       ctx.live();
       check(tenant);
       if (state.tenants.has(tenant.id)) throw new UniqueViolationError('tenant', 'id', tenant.id);
-      log.set(state.tenants, tenant.id, copy(tenant));
+      log.set(state.tenants, tenant.id, ctx.copy(tenant));
       log.insertSorted(state.tenantOrder, tenant.id);
     },
     async get() {
       ctx.live();
-      return orNull(state.tenants.get(ctx.tenantId));
+      return orNull(ctx, state.tenants.get(ctx.tenantId));
     },
     async update(tenant) {
       ctx.live();
@@ -222,7 +292,7 @@ function customerRepository(ctx: Ctx): CustomerRepository {
   };
   const byIndex = (index: Map<string, string>, key: string): Customer | null => {
     const id = index.get(key);
-    return id === undefined ? null : orNull(table.get(id));
+    return id === undefined ? null : orNull(ctx, table.get(id));
   };
 
   return {
@@ -231,13 +301,13 @@ function customerRepository(ctx: Ctx): CustomerRepository {
       own(ctx, customer, 'customer');
       if (table.has(customer.id)) throw new UniqueViolationError('customer', 'id', customer.id);
       checkUnique(customer);
-      const row = copy(customer);
+      const row = ctx.copy(customer);
       table.insert(log, row);
       reindex(undefined, row);
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async findByExternalRef(externalRef) {
       ctx.live();
@@ -250,7 +320,7 @@ function customerRepository(ctx: Ctx): CustomerRepository {
     async lock(id) {
       // One transaction at a time: holding the store is holding every row lock.
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async updateProfile(customer) {
       ctx.live();
@@ -264,8 +334,8 @@ function customerRepository(ctx: Ctx): CustomerRepository {
         external_ref: customer.external_ref,
         name: customer.name,
         birthday: customer.birthday,
-        attributes: copy(customer.attributes),
-        tags: copy(customer.tags),
+        attributes: ctx.copy(customer.attributes),
+        tags: ctx.copy(customer.tags),
         status: customer.status,
       };
       table.replace(log, after);
@@ -285,7 +355,7 @@ function customerRepository(ctx: Ctx): CustomerRepository {
         },
       };
       table.replace(log, after);
-      return copy(after);
+      return ctx.copy(after);
     },
     async adjustPointsBalance(id, delta) {
       ctx.live();
@@ -327,7 +397,7 @@ function eventRepository(ctx: Ctx): EventRepository {
     async findByIdempotencyKey(key) {
       ctx.live();
       const id = data.eventByKey.get(key);
-      return id === undefined ? null : orNull(table.get(id));
+      return id === undefined ? null : orNull(ctx, table.get(id));
     },
     async insert(event: LoyaltyEvent) {
       ctx.live();
@@ -336,17 +406,17 @@ function eventRepository(ctx: Ctx): EventRepository {
       if (data.eventByKey.has(event.idempotency_key)) {
         throw new UniqueViolationError('event', 'idempotency_key', event.idempotency_key);
       }
-      table.insert(log, copy(event));
+      table.insert(log, ctx.copy(event));
       log.set(data.eventByKey, event.idempotency_key, event.id);
     },
     async setOutcome(id, outcome: EventOutcome) {
       ctx.live();
       const before = table.get(id);
-      if (before !== undefined) table.replace(log, { ...before, outcome: copy(outcome) });
+      if (before !== undefined) table.replace(log, { ...before, outcome: ctx.copy(outcome) });
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async list(filter: EventListFilter, page) {
       ctx.live();
@@ -370,11 +440,11 @@ function ruleRepository(ctx: Ctx): RuleRepository {
       ctx.live();
       own(ctx, rule, 'rule');
       if (table.has(rule.id)) throw new UniqueViolationError('rule', 'id', rule.id);
-      table.insert(log, copy(rule));
+      table.insert(log, ctx.copy(rule));
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async update(rule, expectedVersion) {
       ctx.live();
@@ -399,7 +469,7 @@ function ruleRepository(ctx: Ctx): RuleRepository {
         if (rule.active && rule.event_types.includes(type)) matching.push(rule);
       }
       matching.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      return matching.map(copy);
+      return matching.map(ctx.copy);
     },
     async version() {
       ctx.live();
@@ -418,11 +488,11 @@ function rewardRepository(ctx: Ctx): RewardRepository {
       ctx.live();
       own(ctx, reward, 'reward');
       if (table.has(reward.id)) throw new UniqueViolationError('reward', 'id', reward.id);
-      table.insert(log, copy(reward));
+      table.insert(log, ctx.copy(reward));
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async update(reward) {
       ctx.live();
@@ -555,18 +625,19 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       ctx.live();
       own(ctx, issuance, 'issuance');
       if (table.has(issuance.id)) throw new UniqueViolationError('issuance', 'id', issuance.id);
-      const row = copy(issuance);
+      const row = ctx.copy(issuance);
       table.insert(log, row);
       index(row);
+      if (isSettled(row)) data.settledIssuances?.push(row.id);
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async getByCode(code) {
       ctx.live();
       const id = data.issuanceByCode.get(code);
-      return id === undefined ? null : orNull(table.get(id));
+      return id === undefined ? null : orNull(ctx, table.get(id));
     },
     async transition(next, from: IssuanceState) {
       ctx.live();
@@ -576,7 +647,8 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       const after = { ...copy(next), created_at: before.created_at };
       table.replace(log, after);
       reindex(before, after);
-      return copy(after);
+      if (isSettled(after)) data.settledIssuances?.push(after.id);
+      return ctx.copy(after);
     },
     async list(filter: IssuanceListFilter, page) {
       ctx.live();
@@ -623,7 +695,7 @@ function issuanceRepository(ctx: Ctx): IssuanceRepository {
       const out: Issuance[] = [];
       for (const [id] of due.slice(0, Math.max(0, limit))) {
         const row = table.get(id);
-        if (row !== undefined) out.push(copy(row));
+        if (row !== undefined) out.push(ctx.copy(row));
       }
       return out;
     },
@@ -656,7 +728,7 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
   };
   const write = (row: BudgetPeriod): BudgetPeriod => {
     log.set(data.periods, periodId(row.budget_id, row.period), row);
-    return copy(row);
+    return ctx.copy(row);
   };
 
   return {
@@ -664,11 +736,11 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
       ctx.live();
       own(ctx, budget, 'budget');
       if (table.has(budget.id)) throw new UniqueViolationError('budget', 'id', budget.id);
-      table.insert(log, copy(budget));
+      table.insert(log, ctx.copy(budget));
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async update(budget) {
       ctx.live();
@@ -683,7 +755,7 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
     },
     async getPeriod(budgetId, period) {
       ctx.live();
-      return orNull(data.periods.get(periodId(budgetId, period)));
+      return orNull(ctx, data.periods.get(periodId(budgetId, period)));
     },
     async listPeriods(budgetId) {
       ctx.live();
@@ -692,7 +764,7 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
       if (keys === undefined) return out;
       for (let i = keys.size - 1; i >= 0; i--) {
         const row = data.periods.get(periodId(budgetId, keys.at(i) as string));
-        if (row !== undefined) out.push(copy(row));
+        if (row !== undefined) out.push(ctx.copy(row));
       }
       return out;
     },
@@ -742,7 +814,7 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
       own(ctx, entry, 'budget ledger entry');
       if (data.budgetLedger.has(entry.id))
         throw new UniqueViolationError('budget ledger entry', 'id', entry.id);
-      data.budgetLedger.insert(log, copy(entry));
+      data.budgetLedger.insert(log, ctx.copy(entry));
     },
     async listLedger(budgetId, period, page) {
       ctx.live();
@@ -778,34 +850,21 @@ function pointsRepository(ctx: Ctx): PointsRepository {
     }
     return keys;
   };
-  /** Writes a lot and keeps the "points left" indexes in step with its `remaining`. */
+  /** When a lot with points left falls due, in ms; undefined when it never does or is spent. */
+  const dueOf = (lot: PointsLot | undefined): number | undefined =>
+    lot === undefined || lot.remaining === 0 || lot.expires_at === null ? undefined : ms(lot.expires_at);
+  /**
+   * Writes a lot and keeps `dueLotKeys` (the lots with points left and an expiry) in step with its
+   * `remaining`. The lot's previous row says where its key was: no second index of due times.
+   */
   const writeLot = (lot: PointsLot): void => {
+    const before = dueOf(data.lots.get(lot.id));
     log.set(data.lots, lot.id, lot);
-    let live = data.liveLotsByCustomer.get(lot.customer_id);
-    if (lot.remaining > 0) {
-      if (live === undefined) {
-        live = new Map();
-        log.set(data.liveLotsByCustomer, lot.customer_id, live);
-      }
-      if (!live.has(lot.id)) log.set(live, lot.id, true);
-      setDue(lot.id, lot.expires_at === null ? undefined : ms(lot.expires_at));
-    } else {
-      if (live !== undefined) log.delete(live, lot.id);
-      setDue(lot.id, undefined);
-    }
-  };
-  /** Keeps `dueLots` and its ordered twin `dueLotKeys` in step. */
-  const setDue = (lotId: string, due: number | undefined): void => {
-    const before = data.dueLots.get(lotId);
+    if (lot.remaining === 0) data.spentLots?.push(lot.id);
+    const due = dueOf(lot);
     if (before === due) return;
-    if (before !== undefined) {
-      log.removeSorted(data.dueLotKeys, earnedKey(before, lotId));
-      log.delete(data.dueLots, lotId);
-    }
-    if (due !== undefined) {
-      log.set(data.dueLots, lotId, due);
-      log.insertSorted(data.dueLotKeys, earnedKey(due, lotId));
-    }
+    if (before !== undefined) log.removeSorted(data.dueLotKeys, earnedKey(before, lot.id));
+    if (due !== undefined) log.insertSorted(data.dueLotKeys, earnedKey(due, lot.id));
   };
 
   return {
@@ -814,7 +873,7 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       own(ctx, lot, 'points lot');
       if (data.lots.has(lot.id)) throw new UniqueViolationError('points lot', 'id', lot.id);
       log.insertSorted(keysOf(data.lotsByCustomer, lot.customer_id), lot.id);
-      writeLot(copy(lot));
+      writeLot(ctx.copy(lot));
     },
     async consumeLots(customerId, amount) {
       ctx.live();
@@ -822,8 +881,10 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       if (amount <= 0) return taken;
       const lots: PointsLot[] = [];
       let held = 0;
-      for (const id of data.liveLotsByCustomer.get(customerId)?.keys() ?? []) {
-        const lot = data.lots.get(id);
+      // A customer's lots, spent ones included (until a replay's compaction forgets them).
+      const ids = data.lotsByCustomer.get(customerId);
+      for (let i = 0; i < (ids?.size ?? 0); i++) {
+        const lot = data.lots.get(ids?.at(i) as string);
         if (lot !== undefined && lot.remaining > 0) {
           lots.push(lot);
           held += lot.remaining;
@@ -859,7 +920,7 @@ function pointsRepository(ctx: Ctx): PointsRepository {
         if (lot !== undefined) due.push(lot);
       }
       due.sort(lotOrder);
-      return due.slice(0, Math.max(0, limit)).map(copy);
+      return due.slice(0, Math.max(0, limit)).map(ctx.copy);
     },
     async expireLot(lotId) {
       ctx.live();
@@ -875,7 +936,7 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       if (keys === undefined) return out;
       for (let i = keys.size - 1; i >= 0; i--) {
         const lot = data.lots.get(keys.at(i) as string);
-        if (lot !== undefined) out.push(copy(lot));
+        if (lot !== undefined) out.push(ctx.copy(lot));
       }
       return out;
     },
@@ -884,7 +945,7 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       own(ctx, entry, 'points ledger entry');
       if (data.pointsLedger.has(entry.id))
         throw new UniqueViolationError('points ledger entry', 'id', entry.id);
-      data.pointsLedger.insert(log, copy(entry));
+      data.pointsLedger.insert(log, ctx.copy(entry));
       log.insertSorted(keysOf(data.pointsLedgerByCustomer, entry.customer_id), entry.id);
     },
     async listLedger(customerId, page: PageRequest): Promise<Page<PointsLedgerEntry>> {
@@ -904,11 +965,11 @@ function campaignRepository(ctx: Ctx): CampaignRepository {
       ctx.live();
       own(ctx, campaign, 'campaign');
       if (table.has(campaign.id)) throw new UniqueViolationError('campaign', 'id', campaign.id);
-      table.insert(log, copy(campaign));
+      table.insert(log, ctx.copy(campaign));
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async update(campaign) {
       ctx.live();
@@ -965,11 +1026,11 @@ function webhookRepository(ctx: Ctx): WebhookRepository {
       own(ctx, subscription, 'webhook subscription');
       if (table.has(subscription.id))
         throw new UniqueViolationError('webhook subscription', 'id', subscription.id);
-      table.insert(log, copy(subscription));
+      table.insert(log, ctx.copy(subscription));
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async update(subscription) {
       ctx.live();
@@ -1011,7 +1072,7 @@ function outboxRepository(ctx: Ctx): OutboxRepository {
       ctx.live();
       own(ctx, event, 'outbox event');
       if (data.outbox.has(event.id)) throw new UniqueViolationError('outbox event', 'id', event.id);
-      data.outbox.insert(log, copy(event));
+      data.outbox.insert(log, ctx.copy(event));
       log.insertSorted(data.undispatched, event.id);
     },
     async list(page) {
@@ -1025,7 +1086,7 @@ function outboxRepository(ctx: Ctx): OutboxRepository {
       const n = Math.min(Math.max(0, Math.floor(limit)), data.undispatched.size);
       for (let i = 0; i < n; i++) {
         const row = data.outbox.get(data.undispatched.at(i) as string);
-        if (row !== undefined) out.push(copy(row));
+        if (row !== undefined) out.push(ctx.copy(row));
       }
       return out;
     },
@@ -1052,12 +1113,12 @@ function deliveryRepository(ctx: Ctx): WebhookDeliveryRepository {
       ctx.live();
       own(ctx, delivery, 'webhook delivery');
       if (table.has(delivery.id)) throw new UniqueViolationError('webhook delivery', 'id', delivery.id);
-      table.insert(log, copy(delivery));
+      table.insert(log, ctx.copy(delivery));
       if (delivery.status === 'pending') log.set(data.pendingDeliveries, delivery.id, true);
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async claimDue(now, limit, leaseMs) {
       ctx.live();
@@ -1076,7 +1137,7 @@ function deliveryRepository(ctx: Ctx): WebhookDeliveryRepository {
       return due.slice(0, Math.max(0, Math.floor(limit))).map((row) => {
         const after = { ...row, locked_until: lockedUntil };
         write(after);
-        return copy(after);
+        return ctx.copy(after);
       });
     },
     async update(delivery) {
@@ -1121,7 +1182,7 @@ function deliveryRepository(ctx: Ctx): WebhookDeliveryRepository {
       ctx.live();
       own(ctx, attempt, 'webhook attempt');
       if (data.attempts.has(attempt.id)) throw new UniqueViolationError('webhook attempt', 'id', attempt.id);
-      log.set(data.attempts, attempt.id, copy(attempt));
+      log.set(data.attempts, attempt.id, ctx.copy(attempt));
       let keys = data.attemptsByDelivery.get(attempt.delivery_id);
       if (keys === undefined) {
         keys = new SortedKeys();
@@ -1136,7 +1197,7 @@ function deliveryRepository(ctx: Ctx): WebhookDeliveryRepository {
         const keys = data.attemptsByDelivery.get(deliveryId);
         for (let i = 0; i < (keys?.size ?? 0); i++) {
           const row = data.attempts.get(keys?.at(i) as string);
-          if (row !== undefined) out.push(copy(row));
+          if (row !== undefined) out.push(ctx.copy(row));
         }
       }
       return out.sort((a, b) => ms(a.at) - ms(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -1154,12 +1215,12 @@ function apiKeyRepository(ctx: Ctx): ApiKeyRepository {
       if (table.has(key.id)) throw new UniqueViolationError('API key', 'id', key.id);
       // Unique across tenants: authentication finds a key by its hash alone.
       if (state.apiKeyByHash.has(key.key_hash)) throw new UniqueViolationError('API key', 'key_hash');
-      table.insert(log, copy(key));
+      table.insert(log, ctx.copy(key));
       log.set(state.apiKeyByHash, key.key_hash, { tenantId: ctx.tenantId, id: key.id });
     },
     async get(id) {
       ctx.live();
-      return orNull(table.get(id));
+      return orNull(ctx, table.get(id));
     },
     async revoke(id, at) {
       ctx.live();
@@ -1180,14 +1241,14 @@ function idempotencyRepository(ctx: Ctx): IdempotencyRepository {
   return {
     async get(key) {
       ctx.live();
-      return orNull(data.idempotency.get(key));
+      return orNull(ctx, data.idempotency.get(key));
     },
     async put(record: IdempotencyRecord) {
       ctx.live();
       own(ctx, record, 'idempotency record');
       if (data.idempotency.has(record.key))
         throw new UniqueViolationError('idempotency record', 'key', record.key);
-      log.set(data.idempotency, record.key, copy(record));
+      log.set(data.idempotency, record.key, ctx.copy(record));
     },
     async purge(before) {
       ctx.live();

@@ -171,11 +171,15 @@ export class TenantData {
   readonly lots = new Map<string, PointsLot>();
   /** customer id → ids of all its lots. */
   readonly lotsByCustomer = new Map<string, SortedKeys>();
-  /** customer id → ids of its lots with points left. */
-  readonly liveLotsByCustomer = new Map<string, Map<string, true>>();
-  /** Lots with points left and an expiry → expiry in ms. */
-  readonly dueLots = new Map<string, number>();
-  /** The same lots as `dueLots`, as `earnedKey(expiry in ms, lot id)`: the soonest first. */
+  /**
+   * Ids of lots written spent (and of issuances written settled) since the last compaction, so that
+   * a replay store's daily compaction visits those rather than every row. Null until the first
+   * compaction (a store that never compacts keeps no such list). Not undo-logged: compaction checks
+   * each row again, so an id a rollback left here is skipped.
+   */
+  spentLots: string[] | null = null;
+  settledIssuances: string[] | null = null;
+  /** Lots with points left and an expiry, as `earnedKey(expiry in ms, lot id)`: the soonest first. */
   readonly dueLotKeys = new SortedKeys();
   readonly pointsLedger = new Table<PointsLedgerEntry>();
   /** customer id → ids of its ledger rows. */
