@@ -7,65 +7,8 @@ import { Section } from './ui.js';
 
 /** What the set-up screens share: the lists they read, who may change them, local field errors. */
 
-export interface Reward {
-  id: string;
-  name: string;
-  type: 'discount_percent' | 'discount_amount' | 'voucher' | 'points' | 'item';
-  value: number;
-  cost: number;
-  issue_mode: 'immediate' | 'manual';
-  validity: string | null;
-  reservation_ttl: string;
-  points_price: number | null;
-  active: boolean;
-}
-
-export interface Budget {
-  id: string;
-  name: string;
-  unit: string;
-  limit: number;
-  period: 'none' | 'day' | 'week' | 'month' | 'year';
-  hard_cap: boolean;
-  soft_cap_ratio: number | null;
-  active: boolean;
-}
-
-export interface Campaign {
-  id: string;
-  name: string;
-  starts_at: string | null;
-  ends_at: string | null;
-  status: 'draft' | 'active' | 'paused' | 'ended';
-  budget_id: string | null;
-}
-
-export type CapWindow = 'day' | 'week' | 'month' | 'year' | 'lifetime' | { rolling: string };
-
-export interface Cap {
-  scope: 'customer' | 'global';
-  max: number;
-  window: CapWindow;
-}
-
-export interface Rule {
-  id: string;
-  name: string;
-  priority: number;
-  active: boolean;
-  event_types: string[];
-  condition: unknown;
-  reward_id: string;
-  quantity: unknown;
-  caps: Cap[];
-  cooldown: string | null;
-  stop_processing: boolean;
-  campaign_id: string | null;
-  budget_id: string | null;
-  valid_from: string | null;
-  valid_until: string | null;
-  version: number;
-}
+/** The API's entities as the set-up screens read them: the core's interfaces (JSON over the wire). */
+export type { Budget, Campaign, Cap, CapWindow, Reward, Rule } from '@laas/core';
 
 export interface RuleProblem {
   path: string;
