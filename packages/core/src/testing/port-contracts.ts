@@ -207,6 +207,8 @@ function pointsEntry(
     lot_id: null,
     issuance_id: null,
     at: at(),
+    reason: null,
+    actor: null,
     ...over,
   };
 }
