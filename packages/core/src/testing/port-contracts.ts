@@ -37,6 +37,7 @@ import {
   unique,
   uniqueDigits,
 } from './contract-kit.js';
+import { describeRefundContracts } from './refunds-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -2625,5 +2626,6 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
 
   describeUssdContracts(getStore, test);
   describeAnalyticsContracts(getStore, test);
+  describeRefundContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
 }
