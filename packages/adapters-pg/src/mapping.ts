@@ -419,6 +419,8 @@ export function toPointsLedgerEntry(r: Row<'points_ledger'>): PointsLedgerEntry 
     lot_id: r.lot_id,
     issuance_id: r.issuance_id,
     at: ts(r.at),
+    reason: r.reason,
+    actor: r.actor,
   };
 }
 export function fromPointsLedgerEntry(e: PointsLedgerEntry): NewRow<'points_ledger'> {
@@ -431,6 +433,8 @@ export function fromPointsLedgerEntry(e: PointsLedgerEntry): NewRow<'points_ledg
     lot_id: e.lot_id,
     issuance_id: e.issuance_id,
     at: e.at,
+    reason: e.reason ?? null,
+    actor: e.actor ?? null,
   };
 }
 

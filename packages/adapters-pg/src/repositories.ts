@@ -59,6 +59,7 @@ import {
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
+import { refundRepository } from './refund-repository.js';
 import type { PgDatabase } from './schema.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
@@ -97,6 +98,7 @@ export function createTx(ctx: TxContext): Tx {
     ussd: ussdRepository(ctx),
     whatsapp: whatsappRepository(ctx),
     analytics: analyticsRepository(ctx),
+    refunds: refundRepository(ctx),
   };
 }
 
@@ -951,6 +953,17 @@ function pointsRepository(ctx: TxContext): PointsRepository {
         },
         m.toPointsLedgerEntry,
       );
+    },
+    async netForIssuance(customerId, issuanceId) {
+      if (!validId(customerId) || !validId(issuanceId)) return 0;
+      const row = await ctx.db
+        .selectFrom('points_ledger')
+        .select(sql<string>`coalesce(sum(amount), 0)`.as('net'))
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('customer_id', '=', customerId)
+        .where('issuance_id', '=', issuanceId)
+        .executeTakeFirst();
+      return m.int(row?.net ?? 0);
     },
   };
 }

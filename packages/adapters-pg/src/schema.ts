@@ -189,6 +189,25 @@ export interface PointsLedgerTable {
   lot_id: string | null;
   issuance_id: string | null;
   at: Timestamptz;
+  /** Migration 0010: why, and who (manual adjustments, clawbacks); null on older rows. */
+  reason: string | null;
+  actor: string | null;
+}
+
+/** Migration 0010: what each refund event reversed. */
+export interface RefundsTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  original_event_id: string;
+  amount: NullableInt8;
+  full: boolean;
+  points_clawed: Int8;
+  points_shortfall: Int8;
+  points: Jsonb<unknown>;
+  cancelled_issuance_ids: Jsonb<unknown>;
+  redeemed_issuance_ids: Jsonb<unknown>;
+  created_at: Timestamptz;
 }
 
 export interface CampaignsTable {
@@ -350,6 +369,7 @@ export interface PgDatabase {
   budget_ledger: BudgetLedgerTable;
   points_lots: PointsLotsTable;
   points_ledger: PointsLedgerTable;
+  refunds: RefundsTable;
   campaigns: CampaignsTable;
   cap_counters: CapCountersTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
@@ -378,6 +398,7 @@ export const TABLES = [
   'budget_ledger',
   'points_lots',
   'points_ledger',
+  'refunds',
   'campaigns',
   'cap_counters',
   'webhook_subscriptions',

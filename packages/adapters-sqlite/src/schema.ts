@@ -181,6 +181,9 @@ export interface PointsLedgerTable {
   lot_id: string | null;
   issuance_id: string | null;
   at: Ts;
+  /** Migration 0010: why, and who (manual adjustments, clawbacks); null on older rows. */
+  reason: string | null;
+  actor: string | null;
 }
 
 export interface CampaignsTable {
@@ -330,6 +333,22 @@ export interface WhatsAppConversationsTable {
   updated_at: Ts;
 }
 
+/** Migration 0010: what each refund event reversed. */
+export interface RefundsTable {
+  tenant_id: string;
+  id: string;
+  customer_id: string;
+  original_event_id: string;
+  amount: number | null;
+  full: Bool;
+  points_clawed: number;
+  points_shortfall: number;
+  points: JsonText;
+  cancelled_issuance_ids: JsonText;
+  redeemed_issuance_ids: JsonText;
+  created_at: Ts;
+}
+
 /** The database as Kysely sees it (`SqliteStore.db`). */
 export interface SqliteDatabase {
   tenants: TenantsTable;
@@ -344,6 +363,7 @@ export interface SqliteDatabase {
   budget_ledger: BudgetLedgerTable;
   points_lots: PointsLotsTable;
   points_ledger: PointsLedgerTable;
+  refunds: RefundsTable;
   campaigns: CampaignsTable;
   cap_counters: CapCountersTable;
   webhook_subscriptions: WebhookSubscriptionsTable;

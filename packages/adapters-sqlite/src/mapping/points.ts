@@ -38,6 +38,8 @@ export function pointsLedgerToRow(e: PointsLedgerEntry): PointsLedgerTable {
     lot_id: orNull(e.lot_id),
     issuance_id: orNull(e.issuance_id),
     at: toTs(e.at),
+    reason: e.reason ?? null,
+    actor: e.actor ?? null,
   };
 }
 
@@ -51,5 +53,7 @@ export function pointsLedgerFromRow(r: PointsLedgerTable): PointsLedgerEntry {
     lot_id: r.lot_id,
     issuance_id: r.issuance_id,
     at: r.at,
+    reason: r.reason,
+    actor: r.actor,
   };
 }

@@ -49,6 +49,14 @@ const setRemaining = defineQuery((db) =>
     .where('tenant_id', '=', p('tenant_id'))
     .where('id', '=', p('id')),
 );
+const netForIssuance = defineQuery((db) =>
+  db
+    .selectFrom('points_ledger')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), sql<number>`0`).as('net'))
+    .where('tenant_id', '=', p('tenant_id'))
+    .where('customer_id', '=', p('customer_id'))
+    .where('issuance_id', '=', p('issuance_id')),
+);
 const dueLots = defineQuery((db) =>
   db
     .selectFrom('points_lots')
@@ -135,5 +143,14 @@ export class SqlitePointsRepository implements PointsRepository {
     return listPage(this.s, 'points_ledger', page, pointsLedgerFromRow, (q) =>
       q.where('customer_id', '=', customerId),
     );
+  }
+
+  async netForIssuance(customerId: string, issuanceId: string): Promise<number> {
+    const row = this.s.r.get<{ net: number }>(netForIssuance, {
+      tenant_id: this.s.tenantId,
+      customer_id: customerId,
+      issuance_id: issuanceId,
+    });
+    return Number(row?.net ?? 0);
   }
 }

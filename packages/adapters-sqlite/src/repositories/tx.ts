@@ -11,6 +11,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  RefundRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -29,6 +30,7 @@ import { SqliteCustomerRepository } from './customers.js';
 import { SqliteEventRepository } from './events.js';
 import { SqliteIssuanceRepository } from './issuances.js';
 import { SqlitePointsRepository } from './points.js';
+import { SqliteRefundRepository } from './refunds.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
@@ -58,6 +60,7 @@ export class SqliteTx implements Tx {
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
   private _analytics?: AnalyticsRepository;
+  private _refunds?: RefundRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -135,6 +138,10 @@ export class SqliteTx implements Tx {
   get ussd(): UssdRepository {
     this._ussd ??= new SqliteUssdRepository(this.scope);
     return this._ussd;
+  }
+  get refunds(): RefundRepository {
+    this._refunds ??= new SqliteRefundRepository(this.scope);
+    return this._refunds;
   }
   get analytics(): AnalyticsRepository {
     this._analytics ??= new SqliteAnalyticsRepository(this.scope);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Timestamp } from '../time.js';
 import { isAmount, jsonObject, PAST_MAX_AMOUNT, timestampSchema } from './common.js';
 import { customerRefSchema } from './customer.js';
+import type { RefundOutcome } from './refund.js';
 
 export type DecisionOutcome =
   | 'issued'
@@ -32,6 +33,8 @@ export interface EventOutcome {
   enrolled: boolean;
   decisions: Decision[];
   issuance_ids: string[];
+  /** A `refund` or `return` event: what it reversed of the original event. */
+  refund?: RefundOutcome;
 }
 
 export interface LoyaltyEvent {

@@ -9,6 +9,7 @@ export * from './issuance.js';
 export * from './issuance-state.js';
 export * from './outbox.js';
 export * from './points.js';
+export * from './refund.js';
 export * from './reward.js';
 export * from './rule.js';
 export * from './tenant.js';

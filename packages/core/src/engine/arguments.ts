@@ -7,7 +7,7 @@ import { idSchema, pageRequestSchema } from '../domain/common.js';
 import { createCustomerSchema, updateCustomerSchema } from '../domain/customer.js';
 import { ingestEventSchema } from '../domain/event.js';
 import { ISSUANCE_STATES } from '../domain/issuance-state.js';
-import { redeemPointsSchema } from '../domain/points.js';
+import { adjustPointsSchema, redeemPointsSchema } from '../domain/points.js';
 import { createRewardSchema, updateRewardSchema, uploadCodesSchema } from '../domain/reward.js';
 import { createRuleSchema, updateRuleSchema } from '../domain/rule.js';
 import { createTenantSchema, updateTenantSchema } from '../domain/tenant.js';
@@ -235,6 +235,23 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
 
   'points.balance': [tenantId, argId('customerId', 'customer')],
   'points.history': [tenantId, argId('customerId', 'customer'), page],
+  'points.adjust': [
+    tenantId,
+    argId('customerId', 'customer'),
+    argInput('input', adjustPointsSchema),
+    argSchema('actor', 'who made the adjustment (a string, or null)', z.string().max(255).nullable(), true),
+  ],
+
+  'refunds.list': [
+    tenantId,
+    argSchema(
+      'filter',
+      'an object like { customer_id, original_event_id }',
+      z.strictObject({ customer_id: idSchema.optional(), original_event_id: idSchema.optional() }),
+      true,
+    ),
+    page,
+  ],
 
   'webhooks.create': [tenantId, argInput('input', createWebhookSchema)],
   'webhooks.get': [tenantId, argId('id', 'webhook')],

@@ -61,6 +61,7 @@ import { emit } from './operation.js';
 import { parseInput } from './parse-input.js';
 import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
+import { adjustPoints } from './refunds.js';
 import { enforceRuleLogic } from './rule-check.js';
 import type {
   CustomerExport,
@@ -494,6 +495,8 @@ export function createEngine(options: EngineOptions): Engine {
               lot_id: lot.id,
               issuance_id: null,
               at: op.now,
+              reason: null,
+              actor: null,
             });
             await emit(op, 'points.expired', {
               customer_id: lot.customer_id,
@@ -934,6 +937,13 @@ export function createEngine(options: EngineOptions): Engine {
           },
           true,
         ),
+      adjust: (tenantId, customerId, input, actor) =>
+        inTenant(tenantId, (op) => adjustPoints(op, customerId, input, actor ?? null)),
+    },
+
+    refunds: {
+      list: (tenantId, filter, page) =>
+        inTenant(tenantId, async (op) => op.tx.refunds.list(filter ?? {}, pageOf(page)), true),
     },
 
     webhooks: {

@@ -1,4 +1,5 @@
 import { closest } from '@laas/rules';
+import { REFUND_EVENT_TYPES } from '../domain/refund.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant, TenantSettings } from '../domain/tenant.js';
 import { UnprocessableInputError } from '../errors.js';
@@ -10,7 +11,7 @@ import type { IngestWarning } from './types.js';
 export const SCHEDULED_EVENT_TYPES: readonly string[] = ['customer.birthday', 'customer.inactive'];
 
 /** Known without a rule: `purchase` adds its `data.amount` to the customer's total spend. */
-const MEANINGFUL_TYPES: readonly string[] = ['purchase', ...SCHEDULED_EVENT_TYPES];
+const MEANINGFUL_TYPES: readonly string[] = ['purchase', ...REFUND_EVENT_TYPES, ...SCHEDULED_EVENT_TYPES];
 
 /** The tenant's declared event types (tenants created before the setting have none). */
 export function declaredEventTypesOf(settings: TenantSettings): readonly string[] | null {

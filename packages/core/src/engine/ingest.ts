@@ -5,6 +5,7 @@ import { durationMs, isAmount, MAX_AMOUNT } from '../domain/common.js';
 import { type Customer, EMPTY_STATS } from '../domain/customer.js';
 import type { Decision, EventOutcome, IngestEvent, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
+import { isRefundType } from '../domain/refund.js';
 import type { Reward } from '../domain/reward.js';
 import type { Cap, Rule } from '../domain/rule.js';
 import { backdateLimitOf } from '../domain/tenant.js';
@@ -22,6 +23,7 @@ import { eventTypeWarnings, refuseUndeclaredType } from './event-types.js';
 import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
 import { creditPoints } from './points-ops.js';
+import { applyRefund } from './refunds.js';
 import { buildRuleContext, type RuleContext } from './rule-context.js';
 import type { IngestResult, RuleExplanation } from './types.js';
 
@@ -108,6 +110,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
     );
   }
   const customer = await tx.customers.recordEvent(locked.id, input.type, spend, occurredAt);
+  const refund = isRefundType(input.type) ? await applyRefund(op, event) : null;
 
   const context = buildRuleContext(op.tenant, customer, event);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
@@ -127,6 +130,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
     enrolled,
     decisions: evaluation.decisions,
     issuance_ids: evaluation.issuances.map((i) => i.id),
+    ...(refund === null ? {} : { refund }),
   };
   await tx.events.setOutcome(event.id, outcome);
   return {

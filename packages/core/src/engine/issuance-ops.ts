@@ -42,7 +42,11 @@ export async function applyTransition(
   op: Operation,
   issuance: Issuance,
   action: IssuanceAction,
-  options: { reason?: string } = {},
+  options: {
+    reason?: string;
+    /** The caller took back (or gave) the points itself: a refund's clawback. */
+    pointsSettled?: boolean;
+  } = {},
 ): Promise<Issuance> {
   const to = nextState(issuance.state, action, issuance.id);
   const reward = await loadReward(op, issuance.reward_id);
@@ -85,12 +89,27 @@ export async function applyTransition(
     );
   }
 
-  if (reward.type === 'points') {
+  if (reward.type === 'points' && options.pointsSettled !== true) {
     if (action === 'issue')
       await creditPoints(op, issuance.customer_id, issuance.value, issuance.id, issuance.earned_at);
-    // Taking back points already credited: refused (and nothing changes) if they were spent.
+    // Taking back points already credited, less what a refund clawed back already: refused (and
+    // nothing changes) if they were spent.
     if (action === 'cancel' && issuance.state === 'issued') {
-      await debitPoints(op, issuance.customer_id, issuance.value, 'adjust', issuance.id);
+      const held = await op.tx.points.netForIssuance(issuance.customer_id, issuance.id);
+      if (held > 0)
+        await debitPoints(op, issuance.customer_id, held, 'adjust', issuance.id, {
+          reason: 'reward cancelled',
+        });
+    }
+  }
+  if (action === 'cancel' && reward.type !== 'points' && issuance.rule_id === null) {
+    // A reward bought with points (redeemPoints): cancelling it gives the points paid back.
+    const paid = -(await op.tx.points.netForIssuance(issuance.customer_id, issuance.id));
+    if (paid > 0) {
+      await creditPoints(op, issuance.customer_id, paid, issuance.id, op.now, {
+        kind: 'adjust',
+        reason: 'reward cancelled: points returned',
+      });
     }
   }
 

@@ -1,5 +1,13 @@
 import { durationMs, MAX_AMOUNT } from '../domain/common.js';
 import type { PointsLot } from '../domain/points.js';
+
+/** Why a ledger row was written and by whom, for rows other than a plain earn, spend or expiry. */
+export interface LedgerNote {
+  kind?: 'earn' | 'adjust';
+  reason?: string | null;
+  actor?: string | null;
+}
+
 import { StateConflictError, UnprocessableInputError } from '../errors.js';
 import { addMs } from '../time.js';
 import type { Operation } from './operation.js';
@@ -11,6 +19,7 @@ export async function creditPoints(
   amount: number,
   issuanceId: string | null,
   earnedAt: string,
+  note: LedgerNote = {},
 ): Promise<PointsLot> {
   const expiry = op.tenant.settings.points_expiry;
   const lot: PointsLot = {
@@ -36,11 +45,13 @@ export async function creditPoints(
     id: op.newId(),
     tenant_id: op.tenant.id,
     customer_id: customerId,
-    kind: 'earn',
+    kind: note.kind ?? 'earn',
     amount,
     lot_id: lot.id,
     issuance_id: issuanceId,
     at: op.now,
+    reason: note.reason ?? null,
+    actor: note.actor ?? null,
   });
   return lot;
 }
@@ -56,6 +67,7 @@ export async function debitPoints(
   amount: number,
   kind: 'redeem' | 'adjust',
   issuanceId: string | null,
+  note: Omit<LedgerNote, 'kind'> = {},
 ): Promise<void> {
   const balance = await op.tx.customers.adjustPointsBalance(customerId, -amount);
   if (balance === null) {
@@ -76,6 +88,8 @@ export async function debitPoints(
       lot_id: taken.lot_id,
       issuance_id: issuanceId,
       at: op.now,
+      reason: note.reason ?? null,
+      actor: note.actor ?? null,
     });
   }
 }

@@ -15,7 +15,8 @@ import type { CreateCustomerInput, Customer, UpdateCustomerInput } from '../doma
 import type { DryRunEventInput, EventOutcome, IngestEventInput, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
 import type { OutboxEvent } from '../domain/outbox.js';
-import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { AdjustPointsInput, PointsAdjustment, PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { RefundListFilter, RefundRecord } from '../domain/refund.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
 import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
 import type { CreateTenantInput, Tenant, UpdateTenantInput } from '../domain/tenant.js';
@@ -288,6 +289,25 @@ export interface Engine {
       customerId: string,
       page?: Partial<PageRequest>,
     ): Promise<Page<PointsLedgerEntry>>;
+    /**
+     * A manual credit (`amount` > 0) or debit (`amount` < 0) with a reason, on the ledger as kind
+     * `adjust` with the reason and `actor` (who did it: an API key id, `platform`, a JWT subject).
+     * A debit past the balance is a `STATE_CONFLICT` naming the balance.
+     */
+    adjust(
+      tenantId: string,
+      customerId: string,
+      input: AdjustPointsInput,
+      actor?: string | null,
+    ): Promise<PointsAdjustment>;
+  };
+  readonly refunds: {
+    /** What refund events reversed, newest first (docs/refunds.md). */
+    list(
+      tenantId: string,
+      filter?: RefundListFilter,
+      page?: Partial<PageRequest>,
+    ): Promise<Page<RefundRecord>>;
   };
   readonly webhooks: {
     create(tenantId: string, input: CreateWebhookInput): Promise<WebhookSubscription>;

@@ -31,6 +31,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  RefundRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -45,6 +46,7 @@ import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
+import { refundRepository } from './refund-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
   CodePool,
@@ -90,6 +92,7 @@ export class MemoryTx implements Tx {
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
+  #refunds: RefundRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -189,6 +192,10 @@ export class MemoryTx implements Tx {
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);
     return this.#analytics;
+  }
+  get refunds(): RefundRepository {
+    this.#refunds ??= refundRepository(this.#ctx);
+    return this.#refunds;
   }
 
   get active(): boolean {
@@ -953,6 +960,16 @@ function pointsRepository(ctx: Ctx): PointsRepository {
       const keys = data.pointsLedgerByCustomer.get(customerId);
       if (keys === undefined) return { items: [], next_cursor: null };
       return pageOf(keys, (id) => data.pointsLedger.get(id), page);
+    },
+    async netForIssuance(customerId, issuanceId) {
+      ctx.live();
+      const keys = data.pointsLedgerByCustomer.get(customerId);
+      let net = 0;
+      for (let i = 0; i < (keys?.size ?? 0); i++) {
+        const entry = data.pointsLedger.get(keys?.at(i) as string);
+        if (entry?.issuance_id === issuanceId) net += entry.amount;
+      }
+      return net;
     },
   };
 }

@@ -17,6 +17,7 @@ import type { Issuance } from '../domain/issuance.js';
 import type { BudgetCounter, IssuanceState } from '../domain/issuance-state.js';
 import type { OutboxEvent } from '../domain/outbox.js';
 import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { RefundListFilter, RefundRecord } from '../domain/refund.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
 import type { Tenant } from '../domain/tenant.js';
@@ -239,6 +240,12 @@ export interface PointsRepository {
   listLots(customerId: string): Promise<PointsLot[]>;
   appendLedger(entry: PointsLedgerEntry): Promise<void>;
   listLedger(customerId: string, page: PageRequest): Promise<Page<PointsLedgerEntry>>;
+  /**
+   * The sum of the signed `amount` of the customer's ledger rows that carry `issuanceId`: what a
+   * points reward still holds on the balance (its earn minus what was clawed back), or, negative,
+   * what a reward bought with points cost net of what was given back. 0 when there is none.
+   */
+  netForIssuance(customerId: string, issuanceId: string): Promise<number>;
 }
 
 export interface CampaignRepository {
@@ -511,4 +518,18 @@ export interface AnalyticsRepository {
   topRules(start: Timestamp, end: Timestamp, limit: number): Promise<RuleIssuedCount[]>;
   /** The sum of every customer's `stats.points_balance` now. */
   pointsLiability(): Promise<number>;
+}
+
+/** What refunds reversed, one row per refund event (see docs/refunds.md). */
+export interface RefundRepository {
+  /** Throws `UniqueViolationError` (field `id`) when the refund event already has its row. */
+  insert(record: RefundRecord): Promise<void>;
+  /**
+   * Every refund of `originalEventId`, oldest first. The caller holds the customer's lock, which
+   * serialises the refunds of one original (they belong to its customer).
+   */
+  listForOriginal(originalEventId: string): Promise<RefundRecord[]>;
+  get(id: string): Promise<RefundRecord | null>;
+  /** Newest first, cursor pagination like the other lists. */
+  list(filter: RefundListFilter, page: PageRequest): Promise<Page<RefundRecord>>;
 }

@@ -18,6 +18,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  RefundRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -51,6 +52,8 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  /** What refund events reversed. */
+  readonly refunds: RefundRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
 }

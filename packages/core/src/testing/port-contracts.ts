@@ -37,6 +37,7 @@ import {
   unique,
   uniqueDigits,
 } from './contract-kit.js';
+import { describeRefundContracts } from './refunds-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -207,6 +208,8 @@ function pointsEntry(
     lot_id: null,
     issuance_id: null,
     at: at(),
+    reason: null,
+    actor: null,
     ...over,
   };
 }
@@ -2623,5 +2626,6 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
 
   describeUssdContracts(getStore, test);
   describeAnalyticsContracts(getStore, test);
+  describeRefundContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
 }

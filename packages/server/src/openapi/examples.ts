@@ -25,6 +25,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze
   updateCustomer: { name: 'Tendai M.', tags: ['newsletter', 'vip'] },
   setCustomerStatus: { status: 'blocked' },
   redeemPoints: { reward_id: REWARD_ID },
+  adjustPoints: { amount: -150, reason: 'Scanned twice at till 3' },
   ingestEvent: {
     idempotency_key: 'till-3:receipt-000981',
     type: 'purchase',

@@ -25,6 +25,7 @@ import type {
   WebhookSubscription,
 } from '@laas/core';
 import { z } from 'zod';
+import { refundOutcomeSchema } from './refund-schemas.js';
 
 const ts = z.string().meta({ format: 'date-time' });
 const json = z.record(z.string(), z.unknown());
@@ -133,6 +134,9 @@ const outcomeFields = {
   enrolled: z.boolean(),
   decisions: z.array(decisionSchema),
   issuance_ids: z.array(z.string()),
+  refund: refundOutcomeSchema.optional().meta({
+    description: 'A refund or return event: what it reversed of the original event (docs/refunds.md)',
+  }),
 };
 
 export const eventSchema = z
@@ -333,6 +337,13 @@ export const pointsLedgerEntrySchema = z
     lot_id: z.string().nullable(),
     issuance_id: z.string().nullable(),
     at: ts,
+    reason: z.string().nullable().meta({
+      description: 'Why: a manual adjustment’s reason, a refund’s clawback, points given back on a cancel',
+    }),
+    actor: z
+      .string()
+      .nullable()
+      .meta({ description: 'Who made a manual adjustment: API key id, `platform`, or JWT subject' }),
   })
   .meta({ id: 'PointsLedgerEntry' });
 

@@ -8,6 +8,7 @@ import { enrollmentRoutes } from './enrollment.js';
 import { eventRoutes } from './events.js';
 import { issuanceRoutes } from './issuances.js';
 import { pointsRoutes } from './points.js';
+import { refundRoutes } from './refunds.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
 import { tenantRoutes } from './tenants.js';
@@ -31,5 +32,6 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...apiKeyRoutes,
   ...ussdRoutes,
   ...whatsappRoutes,
+  ...refundRoutes,
   ...enrollmentRoutes,
 ]);
