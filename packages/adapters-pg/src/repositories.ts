@@ -57,6 +57,7 @@ import {
   type WebhookSubscription,
 } from '@laas/core';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { auditRepository } from './audit-repository.js';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
 import type { PgDatabase } from './schema.js';
@@ -97,6 +98,7 @@ export function createTx(ctx: TxContext): Tx {
     ussd: ussdRepository(ctx),
     whatsapp: whatsappRepository(ctx),
     analytics: analyticsRepository(ctx),
+    audit: auditRepository(ctx),
   };
 }
 

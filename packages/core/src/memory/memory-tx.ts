@@ -16,6 +16,7 @@ import { ForeignTenantRowError, LaasError, NotFoundError } from '../errors.js';
 import type {
   AnalyticsRepository,
   ApiKeyRepository,
+  AuditRepository,
   BudgetRepository,
   BudgetReservation,
   CampaignRepository,
@@ -43,6 +44,7 @@ import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
+import { auditRepository } from './audit-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
 import { SortedKeys } from './sorted-keys.js';
@@ -90,6 +92,7 @@ export class MemoryTx implements Tx {
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
+  #audit: AuditRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -189,6 +192,10 @@ export class MemoryTx implements Tx {
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);
     return this.#analytics;
+  }
+  get audit(): AuditRepository {
+    this.#audit ??= auditRepository(this.#ctx);
+    return this.#audit;
   }
 
   get active(): boolean {

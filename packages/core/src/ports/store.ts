@@ -8,6 +8,7 @@ import type { Timestamp } from '../time.js';
 import type {
   AnalyticsRepository,
   ApiKeyRepository,
+  AuditRepository,
   BudgetRepository,
   CampaignRepository,
   CapRepository,
@@ -53,6 +54,8 @@ export interface Tx {
   readonly whatsapp: WhatsAppRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
+  /** The audit trail of changes made through the server. */
+  readonly audit: AuditRepository;
 }
 
 export interface TransactionOptions {
