@@ -106,8 +106,9 @@ describe.each(STORE_KINDS)('audit trail (%s)', (kind) => {
     await once('budget.update', () =>
       call('PATCH', `/budgets/${budget.answer.body.id}`, { name: 'Monthly coffee' }),
     );
-    const topUp = await once('budget.top_up', () =>
-      call('POST', `/budgets/${budget.answer.body.id}/top-up`, { amount: 500 }),
+    const topUp = await once(
+      'budget.top_up',
+      () => call('POST', `/budgets/${budget.answer.body.id}/top-up`, { amount: 500 }),
       201,
     );
     expect(topUp.row.after.periods.map((p: Json) => p.limit)).toEqual([1500]);
