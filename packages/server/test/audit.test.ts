@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWorker } from '@laas/core';
+import { sign } from 'hono/jwt';
 import { describe, expect, it } from 'vitest';
 import { type Answer, type Json, STORE_KINDS, useServer } from './harness.js';
 
@@ -383,5 +384,35 @@ describe.each(STORE_KINDS)('audit trail (%s)', (kind) => {
     expect(result.audit_purged).toBeGreaterThanOrEqual(shortRows);
     expect(await allRows(short.call)).toEqual([]);
     expect((await allRows(long.call)).length).toBe(longRows);
+  });
+});
+
+describe.each(STORE_KINDS)('audit trail actors (%s)', (kind) => {
+  const SECRET = 'jwt-audit-secret-0123456789abcdef';
+  const server = useServer(kind, { jwtSecret: SECRET });
+
+  it('names a JWT by its subject and the platform token as platform', async () => {
+    const { id: tid } = await server.tenant('Actors');
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const jwt = await sign({ tenant_id: tid, role: 'admin', sub: 'user-42', exp }, SECRET, 'HS256');
+    const made = await server.request('POST', `/v1/tenants/${tid}/campaigns`, {
+      token: jwt,
+      body: { name: 'J' },
+    });
+    expect(made.status, made.text).toBe(201);
+    const platform = await server.request('POST', `/v1/tenants/${tid}/campaigns`, {
+      token: server.adminToken,
+      body: { name: 'P' },
+    });
+    expect(platform.status, platform.text).toBe(201);
+    const rows = await server.request('GET', `/v1/tenants/${tid}/audit?action=campaign.create`, {
+      token: jwt,
+    });
+    expect(rows.body.items.map((r: Json) => [r.after.name, r.actor])).toEqual([
+      ['P', { kind: 'platform', id: null, role: 'platform' }],
+      ['J', { kind: 'jwt', id: 'user-42', role: 'admin' }],
+    ]);
+    const byActor = await server.request('GET', `/v1/tenants/${tid}/audit?actor=user-42`, { token: jwt });
+    expect(byActor.body.items).toHaveLength(1);
   });
 });

@@ -35,7 +35,8 @@ export const auditEntrySchema = z
 
 // Compile-time check: the schema describes exactly the core interface.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export type AuditSchemaCheck = Same<z.infer<typeof auditEntrySchema>, AuditEntry> extends true ? true : never;
+type Check<T extends true> = T;
+export type AuditSchemaCheck = Check<Same<z.infer<typeof auditEntrySchema>, AuditEntry>>;
 
 export const auditRoutes: RouteSpec[] = [
   route({
