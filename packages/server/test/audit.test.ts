@@ -321,6 +321,11 @@ describe.each(STORE_KINDS)('audit trail (%s)', (kind) => {
     expect((await call('PATCH', '/rules/0190a000-0000-7000-8000-00000000dead', { priority: 1 })).status).toBe(
       404,
     );
+    // A malformed id: the same 400 as before the route was audited (the before-read finds nothing).
+    for (const path of ['/rules/not-a-uuid', '/customers/not-a-uuid', '/budgets/not-a-uuid']) {
+      const bad = await call('PATCH', path, { name: 'x' });
+      expect([400, 404], `${path}: ${bad.text}`).toContain(bad.status);
+    }
     const after = await allRows(call);
     expect(after.length).toBe(before + 2); // the customer and the budget
     expect(after.map((r) => r.action).slice(0, 2)).toEqual(['budget.create', 'customer.create']);
