@@ -57,6 +57,7 @@ import {
   type WebhookSubscription,
 } from '@laas/core';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { auditRepository } from './audit-repository.js';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
 import { refundRepository } from './refund-repository.js';
@@ -99,6 +100,7 @@ export function createTx(ctx: TxContext): Tx {
     whatsapp: whatsappRepository(ctx),
     analytics: analyticsRepository(ctx),
     refunds: refundRepository(ctx),
+    audit: auditRepository(ctx),
   };
 }
 

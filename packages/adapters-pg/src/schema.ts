@@ -303,6 +303,23 @@ export interface IdempotencyKeysTable {
   created_at: Timestamptz;
 }
 
+export interface AuditLogTable {
+  tenant_id: string;
+  id: string;
+  at: Timestamptz;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_role: string;
+  method: string;
+  route: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before_state: NullableJsonb<unknown>;
+  after_state: NullableJsonb<unknown>;
+  request_id: string | null;
+}
+
 export interface UssdSettingsTable {
   tenant_id: string;
   service_code: string;
@@ -382,6 +399,7 @@ export interface PgDatabase {
   whatsapp_settings: WhatsAppSettingsTable;
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
+  audit_log: AuditLogTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
@@ -411,4 +429,5 @@ export const TABLES = [
   'whatsapp_settings',
   'whatsapp_messages',
   'whatsapp_conversations',
+  'audit_log',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

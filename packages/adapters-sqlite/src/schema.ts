@@ -349,6 +349,24 @@ export interface RefundsTable {
   created_at: Ts;
 }
 
+/** Migration 0012: the audit trail. */
+export interface AuditLogTable {
+  tenant_id: string;
+  id: string;
+  at: Ts;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_role: string;
+  method: string;
+  route: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before_state: JsonText;
+  after_state: JsonText;
+  request_id: string | null;
+}
+
 /** The database as Kysely sees it (`SqliteStore.db`). */
 export interface SqliteDatabase {
   tenants: TenantsTable;
@@ -376,6 +394,7 @@ export interface SqliteDatabase {
   whatsapp_settings: WhatsAppSettingsTable;
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
+  audit_log: AuditLogTable;
 }
 
 export type TableName = keyof SqliteDatabase;

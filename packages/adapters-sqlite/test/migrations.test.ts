@@ -45,6 +45,7 @@ describe('migrations', () => {
     expect(tables.map((t) => t.name).sort()).toEqual(
       [
         'tenants',
+        'audit_log',
         'customers',
         'events',
         'rules',
@@ -102,9 +103,10 @@ describe('migrations', () => {
 
   it('ping rejects while migrations are pending', async () => {
     const { store } = fileStore();
-    await expect(store.ping()).rejects.toThrow(
-      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret, 0006-cap-window-keys, 0007-analytics-indexes, 0010-refunds\).*migrate\(\)/,
-    );
+    // Every migration this version knows is named as pending, in order.
+    const pending = Object.keys(MIGRATIONS).join(', ');
+    await expect(store.ping()).rejects.toThrow(/pending migrations \(.*\).*migrate\(\)/);
+    await expect(store.ping()).rejects.toThrow(pending);
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();
   });
@@ -147,7 +149,7 @@ describe('migrations', () => {
     counter.run(tenantId, ruleId, '0:week:3', '2026-W44', 2);
     counter.run(tenantId, ruleId, '1:lifetime:5', 'lifetime', 4);
     expect(await store.migrate()).toEqual({
-      applied: ['0006-cap-window-keys', '0007-analytics-indexes', '0010-refunds'],
+      applied: Object.keys(MIGRATIONS).filter((name) => name >= '0006'),
     });
     const keys = store.connection
       .prepare('SELECT window_key FROM cap_counters WHERE tenant_id = ? ORDER BY window_key')

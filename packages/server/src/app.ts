@@ -14,6 +14,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { runAudited } from './audit.js';
 import { createAuthenticator, type Principal } from './auth.js';
 import { createWhatsAppChannel, whatsAppOfApp } from './channels/whatsapp/service.js';
 import { clientAddress } from './client-address.js';
@@ -294,7 +295,25 @@ export function createServer(options: CreateServerOptions): LaasApp {
     }
     const ctx = { deps, engine, tenantId, params, query, body, principal, hono: c as unknown as Context };
     if (spec.before !== undefined) await spec.before(ctx);
-    const run = () => spec.handler(ctx);
+    const audit = spec.audit;
+    const run =
+      audit === undefined
+        ? () => spec.handler(ctx)
+        : () =>
+            runAudited(
+              audit,
+              {
+                engine,
+                tenantId,
+                params,
+                body,
+                principal,
+                method: c.req.method,
+                path: spec.path,
+                requestId: c.get('requestId') ?? null,
+              },
+              () => spec.handler(ctx),
+            );
 
     const key =
       spec.idempotency === 'stored' ? parseIdempotencyKey(c.req.header('idempotency-key')) : undefined;

@@ -25,7 +25,9 @@ export type Permission =
   | 'issuances:manage'
   | 'webhooks'
   | 'api-keys'
-  | 'tenant:write';
+  | 'tenant:write'
+  /** Read the audit trail (admin only: it shows who changed what). */
+  | 'audit:read';
 
 /**
  * THE permission table (DESIGN.md, "Auth"): admin everything; manager the set-up (rules, rewards,
@@ -45,6 +47,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<ApiKeyRole, ReadonlySet<Permissio
     'webhooks',
     'api-keys',
     'tenant:write',
+    'audit:read',
   ]),
   manager: new Set<Permission>(['till:read', 'setup:read', 'simulate', 'setup:write', 'issuances:manage']),
   pos: new Set<Permission>(['till:read', 'events:ingest', 'rewards:redeem']),

@@ -84,6 +84,7 @@ const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
   createApiKey: ['api-keys', 'admin'],
   listApiKeys: ['api-keys', 'admin'],
   revokeApiKey: ['api-keys', 'admin'],
+  listAuditLog: ['audit:read', 'admin'],
   putUssdSettings: ['tenant:write', 'admin'],
   getUssdSettings: ['setup:read', 'admin manager viewer'],
   rotateUssdCallbackSecret: ['tenant:write', 'admin'],

@@ -7,6 +7,7 @@ import * as m0005 from './0005-ussd-callback-secret.js';
 import * as m0006 from './0006-cap-window-keys.js';
 import * as m0007 from './0007-analytics-indexes.js';
 import * as m0010 from './0010-refunds.js';
+import * as m0012 from './0012-audit.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -21,6 +22,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-cap-window-keys': m0006,
   '0007-analytics-indexes': m0007,
   '0010-refunds': m0010,
+  '0012-audit': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

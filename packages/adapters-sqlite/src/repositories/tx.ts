@@ -1,6 +1,7 @@
 import type {
   AnalyticsRepository,
   ApiKeyRepository,
+  AuditRepository,
   BudgetRepository,
   CampaignRepository,
   CapRepository,
@@ -23,6 +24,7 @@ import type {
 } from '@laas/core';
 import { SqliteAnalyticsRepository } from './analytics.js';
 import { SqliteApiKeyRepository, SqliteIdempotencyRepository } from './api-keys.js';
+import { SqliteAuditRepository } from './audit.js';
 import { SqliteBudgetRepository } from './budgets.js';
 import { SqliteCampaignRepository } from './campaigns.js';
 import { SqliteCapRepository } from './caps.js';
@@ -59,6 +61,7 @@ export class SqliteTx implements Tx {
   private _idempotency?: IdempotencyRepository;
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
+  private _audit?: AuditRepository;
   private _analytics?: AnalyticsRepository;
   private _refunds?: RefundRepository;
 
@@ -146,5 +149,9 @@ export class SqliteTx implements Tx {
   get analytics(): AnalyticsRepository {
     this._analytics ??= new SqliteAnalyticsRepository(this.scope);
     return this._analytics;
+  }
+  get audit(): AuditRepository {
+    this._audit ??= new SqliteAuditRepository(this.scope);
+    return this._audit;
   }
 }

@@ -1,5 +1,6 @@
 export * from './analytics.js';
 export * from './api-key.js';
+export * from './audit.js';
 export * from './budget.js';
 export * from './campaign.js';
 export * from './common.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, DEFAULT_AUDIT_RETENTION_DAYS } from './audit.js';
 import { durationSchema, idSchema, timeZoneSchema } from './common.js';
 import { eventTypeSchema } from './event.js';
 
@@ -30,6 +31,11 @@ export interface TenantSettings {
    * before the setting existed read as false ({@link enrollmentPageOf}).
    */
   enrollment_page: boolean;
+  /**
+   * Days the audit trail keeps its rows (1 to 3650, default 365); the worker purges older ones.
+   * Tenants stored before the setting existed read the default ({@link auditRetentionDaysOf}).
+   */
+  audit_retention_days: number;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -49,6 +55,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   backdate_limit: '30d',
   event_types: null,
   enrollment_page: false,
+  audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -59,7 +66,14 @@ export const tenantSettingsSchema = z.object({
   backdate_limit: durationSchema.nullable(),
   event_types: z.array(eventTypeSchema).min(1).max(200).nullable(),
   enrollment_page: z.boolean(),
+  audit_retention_days: z.number().int().min(AUDIT_RETENTION_MIN_DAYS).max(AUDIT_RETENTION_MAX_DAYS),
 });
+
+/** The audit retention in force, in days (tenants stored before the setting existed: the default). */
+export function auditRetentionDaysOf(settings: TenantSettings): number {
+  const days = (settings as Partial<TenantSettings>).audit_retention_days;
+  return typeof days === 'number' ? days : DEFAULT_AUDIT_RETENTION_DAYS;
+}
 
 /** Whether the public enrollment page is on (tenants stored before the setting existed: off). */
 export function enrollmentPageOf(settings: TenantSettings): boolean {

@@ -23,6 +23,7 @@ import { cancelIssuanceSchema, type Issuance, redeemByCodeSchema } from '../doma
 import { createRewardSchema, type Reward, updateRewardSchema, uploadCodesSchema } from '../domain/reward.js';
 import { createRuleSchema, type Rule, updateRuleSchema } from '../domain/rule.js';
 import {
+  auditRetentionDaysOf,
   createTenantSchema,
   DEFAULT_TENANT_SETTINGS,
   enrollmentPageOf,
@@ -541,7 +542,11 @@ export function createEngine(options: EngineOptions): Engine {
           tenantId,
           async (op) => ({
             ...op.tenant,
-            settings: { ...op.tenant.settings, enrollment_page: enrollmentPageOf(op.tenant.settings) },
+            settings: {
+              ...op.tenant.settings,
+              enrollment_page: enrollmentPageOf(op.tenant.settings),
+              audit_retention_days: auditRetentionDaysOf(op.tenant.settings),
+            },
           }),
           true,
         ),
@@ -555,6 +560,7 @@ export function createEngine(options: EngineOptions): Engine {
             settings: {
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
+              audit_retention_days: auditRetentionDaysOf(op.tenant.settings),
               ...input.settings,
             },
           };

@@ -16,6 +16,7 @@ import { ForeignTenantRowError, LaasError, NotFoundError } from '../errors.js';
 import type {
   AnalyticsRepository,
   ApiKeyRepository,
+  AuditRepository,
   BudgetRepository,
   BudgetReservation,
   CampaignRepository,
@@ -44,6 +45,7 @@ import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
+import { auditRepository } from './audit-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
 import { refundRepository } from './refund-repository.js';
@@ -93,6 +95,7 @@ export class MemoryTx implements Tx {
   #whatsapp: WhatsAppRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
   #refunds: RefundRepository | undefined;
+  #audit: AuditRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -196,6 +199,11 @@ export class MemoryTx implements Tx {
   get refunds(): RefundRepository {
     this.#refunds ??= refundRepository(this.#ctx);
     return this.#refunds;
+  }
+
+  get audit(): AuditRepository {
+    this.#audit ??= auditRepository(this.#ctx);
+    return this.#audit;
   }
 
   get active(): boolean {

@@ -1,4 +1,5 @@
 import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
+import type { AuditEntry } from '../domain/audit.js';
 import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
 import { decodeCursor, encodeCursor, type Page, type PageRequest, pageLimit } from '../domain/common.js';
@@ -211,6 +212,8 @@ export class TenantData {
   readonly whatsappQueued = new Map<string, true>();
   /** phone → its conversation. */
   readonly whatsappConversations = new Map<string, WhatsAppConversation>();
+  /** Audit rows by id (`tx.audit`). */
+  readonly audit = new Map<string, AuditEntry>();
 }
 
 /**

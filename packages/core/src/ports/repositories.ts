@@ -8,6 +8,7 @@
  * row because of rows inserted meanwhile.
  */
 import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
+import type { AuditEntry, AuditListFilter } from '../domain/audit.js';
 import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
 import type { Page, PageRequest } from '../domain/common.js';
@@ -532,4 +533,20 @@ export interface RefundRepository {
   get(id: string): Promise<RefundRecord | null>;
   /** Newest first, cursor pagination like the other lists. */
   list(filter: RefundListFilter, page: PageRequest): Promise<Page<RefundRecord>>;
+}
+
+/**
+ * The audit trail (`audit_log`): appended in the transaction of the change it records, so that a
+ * row exists exactly when its change committed (a rolled-back transaction leaves none).
+ */
+export interface AuditRepository {
+  /** Stores one row of this tenant. Throws `UniqueViolationError` (field `id`) when the id is taken. */
+  append(entry: AuditEntry): Promise<void>;
+  /**
+   * This tenant's rows matching every given filter (`from <= at < to`), newest first (id
+   * descending, UUIDv7), keyset-paginated by id.
+   */
+  list(filter: AuditListFilter, page: PageRequest): Promise<Page<AuditEntry>>;
+  /** Deletes this tenant's rows with `at < before`; returns how many went. */
+  purge(before: Timestamp): Promise<number>;
 }

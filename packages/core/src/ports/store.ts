@@ -8,6 +8,7 @@ import type { Timestamp } from '../time.js';
 import type {
   AnalyticsRepository,
   ApiKeyRepository,
+  AuditRepository,
   BudgetRepository,
   CampaignRepository,
   CapRepository,
@@ -56,6 +57,8 @@ export interface Tx {
   readonly refunds: RefundRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
+  /** The audit trail of changes made through the server. */
+  readonly audit: AuditRepository;
 }
 
 export interface TransactionOptions {

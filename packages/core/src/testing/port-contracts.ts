@@ -24,6 +24,7 @@ import { newId } from '../ids.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
 import { describeAnalyticsContracts } from './analytics-contracts.js';
+import { describeAuditContracts } from './audit-contracts.js';
 import {
   allPages,
   ascendingIds,
@@ -2628,4 +2629,5 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeAnalyticsContracts(getStore, test);
   describeRefundContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
+  describeAuditContracts(getStore, test);
 }

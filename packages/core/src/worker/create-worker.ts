@@ -1,5 +1,5 @@
 import type { OutboxEvent } from '../domain/outbox.js';
-import type { Tenant } from '../domain/tenant.js';
+import { auditRetentionDaysOf, type Tenant } from '../domain/tenant.js';
 import type { WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
 import type { Engine } from '../engine/types.js';
 import { openWebhookSecrets } from '../engine/webhook-secrets.js';
@@ -122,6 +122,8 @@ export interface TickResult {
   birthdays: number;
   inactive: number;
   purged: number;
+  /** Audit rows past their tenant's `audit_retention_days`, deleted. */
+  audit_purged: number;
   errors: number;
 }
 
@@ -343,6 +345,10 @@ export function createWorker(options: WorkerOptions): Worker {
         result.purged += await engine.purgeIdempotencyKeys(id, new Date(now - retentionHours * HOUR));
         purgedAt.set(id, now);
       });
+      await job(result, id, 'audit purge', async () => {
+        const before = new Date(now - auditRetentionDaysOf(tenant.settings) * 24 * HOUR).toISOString();
+        result.audit_purged += await engine.transaction(id, (tx) => tx.audit.purge(before));
+      });
     }
   }
 
@@ -360,6 +366,7 @@ export function createWorker(options: WorkerOptions): Worker {
       birthdays: 0,
       inactive: 0,
       purged: 0,
+      audit_purged: 0,
       errors: 0,
     };
     let cursor: string | undefined;

@@ -37,6 +37,8 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze(
   campaigns: 'Named groups of rules with a schedule: activate, pause.',
   webhooks: 'Outbound webhook subscriptions, their deliveries and attempts, test messages, secret rotation.',
   'api-keys': 'API keys of a tenant, each with one role (admin, manager, pos, viewer).',
+  audit:
+    'Who changed what: every change to configuration, customers and keys, and every manual operation (admin only).',
   ussd: 'The USSD channel: settings and the gateway callback.',
   whatsapp: 'The WhatsApp channel: settings, join links and Meta’s webhooks.',
   operations: 'Health, readiness, Prometheus metrics and this document (also rendered at GET /docs).',

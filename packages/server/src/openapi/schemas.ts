@@ -73,6 +73,10 @@ export const tenantSchema = z
         description:
           'Publish the public enrollment page data at GET /public/tenants/{tid}/enrollment (name, WhatsApp join link, what the active rules earn). Default false.',
       }),
+      audit_retention_days: z.number().int().meta({
+        description:
+          'Days the audit trail keeps its rows (1 to 3650, default 365); older rows are purged by the worker.',
+      }),
     }),
     created_at: ts,
   })

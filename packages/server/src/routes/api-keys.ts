@@ -1,4 +1,5 @@
 import { type ApiKey, createApiKeySchema, pageRequestSchema } from '@laas/core';
+import { audited } from '../audit.js';
 import { apiKeySchema, createdApiKeySchema, pageSchema } from '../openapi/schemas.js';
 import { noContent, ok, type RouteSpec, route, T } from './define.js';
 
@@ -9,6 +10,7 @@ function publicKey({ key_hash: _hash, ...rest }: ApiKey) {
 export const apiKeyRoutes: RouteSpec[] = [
   route({
     operationId: 'createApiKey',
+    audit: audited('api_key.create', 'api_key', 'answer'),
     method: 'post',
     path: `${T}/api-keys`,
     tag: 'api-keys',
@@ -40,6 +42,7 @@ export const apiKeyRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'revokeApiKey',
+    audit: audited('api_key.revoke', 'api_key'),
     method: 'delete',
     path: `${T}/api-keys/:id`,
     tag: 'api-keys',

@@ -1,5 +1,6 @@
 import { createBudgetSchema, pageRequestSchema, topUpSchema, updateBudgetSchema } from '@laas/core';
 import { z } from 'zod';
+import { audited } from '../audit.js';
 import { budgetLedgerEntrySchema, budgetPeriodSchema, budgetSchema, pageSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
@@ -8,6 +9,7 @@ const id = (p: Readonly<Record<string, string>>) => p.id as string;
 export const budgetRoutes: RouteSpec[] = [
   route({
     operationId: 'createBudget',
+    audit: audited('budget.create', 'budget', 'answer'),
     method: 'post',
     path: `${T}/budgets`,
     tag: 'budgets',
@@ -41,6 +43,7 @@ export const budgetRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateBudget',
+    audit: audited('budget.update', 'budget'),
     method: 'patch',
     path: `${T}/budgets/:id`,
     tag: 'budgets',
@@ -53,6 +56,7 @@ export const budgetRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'topUpBudget',
+    audit: audited('budget.top_up', 'budget'),
     method: 'post',
     path: `${T}/budgets/:id/top-up`,
     tag: 'budgets',

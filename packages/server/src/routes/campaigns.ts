@@ -1,4 +1,5 @@
 import { createCampaignSchema, pageRequestSchema, updateCampaignSchema } from '@laas/core';
+import { audited } from '../audit.js';
 import { campaignSchema, pageSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
@@ -7,6 +8,7 @@ const id = (p: Readonly<Record<string, string>>) => p.id as string;
 function statusRoute(action: 'activate' | 'pause' | 'end', status: 'active' | 'paused' | 'ended'): RouteSpec {
   return route({
     operationId: `${action}Campaign`,
+    audit: audited(`campaign.${action}`, 'campaign'),
     method: 'post',
     path: `${T}/campaigns/:id/${action}`,
     tag: 'campaigns',
@@ -22,6 +24,7 @@ function statusRoute(action: 'activate' | 'pause' | 'end', status: 'active' | 'p
 export const campaignRoutes: RouteSpec[] = [
   route({
     operationId: 'createCampaign',
+    audit: audited('campaign.create', 'campaign', 'answer'),
     method: 'post',
     path: `${T}/campaigns`,
     tag: 'campaigns',
@@ -55,6 +58,7 @@ export const campaignRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateCampaign',
+    audit: audited('campaign.update', 'campaign'),
     method: 'patch',
     path: `${T}/campaigns/:id`,
     tag: 'campaigns',

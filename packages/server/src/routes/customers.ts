@@ -7,6 +7,7 @@ import {
   updateCustomerSchema,
 } from '@laas/core';
 import { z } from 'zod';
+import { audited } from '../audit.js';
 import { customerExportSchema, customerSchema, pageSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
@@ -15,6 +16,7 @@ const id = (p: Readonly<Record<string, string>>) => p.id as string;
 export const customerRoutes: RouteSpec[] = [
   route({
     operationId: 'createCustomer',
+    audit: audited('customer.create', 'customer', 'answer'),
     method: 'post',
     path: `${T}/customers`,
     tag: 'customers',
@@ -61,6 +63,7 @@ export const customerRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateCustomer',
+    audit: audited('customer.update', 'customer'),
     method: 'patch',
     path: `${T}/customers/:id`,
     tag: 'customers',
@@ -74,6 +77,7 @@ export const customerRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'setCustomerStatus',
+    audit: audited('customer.set_status', 'customer'),
     method: 'post',
     path: `${T}/customers/:id/status`,
     tag: 'customers',
@@ -87,6 +91,7 @@ export const customerRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'eraseCustomer',
+    audit: audited('customer.erase', 'customer'),
     method: 'post',
     path: `${T}/customers/:id/erase`,
     tag: 'customers',
@@ -98,6 +103,7 @@ export const customerRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'exportCustomer',
+    audit: audited('customer.export', 'customer'),
     method: 'get',
     path: `${T}/customers/:id/export`,
     tag: 'customers',

@@ -2,6 +2,7 @@ import type { Engine, Store, StoredResponse } from '@laas/core';
 import type { Context } from 'hono';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { RouteAudit } from '../audit.js';
 import type { Authenticator, Principal } from '../auth.js';
 import type { WhatsAppChannel } from '../channels/whatsapp/service.js';
 import type { ResolvedConfig } from '../config.js';
@@ -64,6 +65,12 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
    * with the engine's secret codec, never kept in clear, and opened again on a replay.
    */
   secretInAnswer?: true;
+  /**
+   * Records each successful call in the audit trail, in the transaction of the change, with the
+   * entity before and after (secrets redacted): `audit: audited('rule.update', 'rule')`. See
+   * `audit.ts` and docs/audit.md.
+   */
+  audit?: RouteAudit;
   response: {
     status: number;
     description: string;

@@ -1,5 +1,6 @@
 import { analyticsRoutes } from './analytics.js';
 import { apiKeyRoutes } from './api-keys.js';
+import { auditRoutes } from './audit.js';
 import { budgetRoutes } from './budgets.js';
 import { campaignRoutes } from './campaigns.js';
 import { customerRoutes } from './customers.js';
@@ -34,4 +35,5 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...whatsappRoutes,
   ...refundRoutes,
   ...enrollmentRoutes,
+  ...auditRoutes,
 ]);

@@ -1,5 +1,6 @@
 import { cancelIssuanceSchema, idSchema, pageRequestSchema, redeemByCodeSchema } from '@laas/core';
 import { z } from 'zod';
+import { audited, issuanceByCode } from '../audit.js';
 import { issuanceSchema, pageSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
@@ -35,6 +36,7 @@ export const issuanceRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'redeemIssuanceByCode',
+    audit: audited('issuance.redeem', 'issuance', issuanceByCode),
     method: 'post',
     path: `${T}/issuances/redeem`,
     tag: 'issuances',
@@ -47,6 +49,7 @@ export const issuanceRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'issueIssuance',
+    audit: audited('issuance.issue', 'issuance'),
     method: 'post',
     path: `${T}/issuances/:id/issue`,
     tag: 'issuances',
@@ -58,6 +61,7 @@ export const issuanceRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'redeemIssuance',
+    audit: audited('issuance.redeem', 'issuance'),
     method: 'post',
     path: `${T}/issuances/:id/redeem`,
     tag: 'issuances',
@@ -70,6 +74,7 @@ export const issuanceRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'cancelIssuance',
+    audit: audited('issuance.cancel', 'issuance'),
     method: 'post',
     path: `${T}/issuances/:id/cancel`,
     tag: 'issuances',

@@ -1,4 +1,5 @@
 import { pageRequestSchema, redeemPointsSchema } from '@laas/core';
+import { audited } from '../audit.js';
 import {
   issuanceSchema,
   pageSchema,
@@ -38,6 +39,7 @@ export const pointsRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'redeemPoints',
+    audit: audited('points.redeem', 'issuance', 'answer'),
     method: 'post',
     path: `${T}/customers/:id/points/redeem`,
     tag: 'points',

@@ -1,4 +1,5 @@
 import { adjustPointsSchema, idSchema, pageRequestSchema } from '@laas/core';
+import { audited } from '../audit.js';
 import type { Principal } from '../auth.js';
 import { pointsAdjustmentSchema, refundRecordSchema } from '../openapi/refund-schemas.js';
 import { pageSchema } from '../openapi/schemas.js';
@@ -26,6 +27,7 @@ export const refundRoutes: RouteSpec[] = [
     permission: 'issuances:manage',
     body: adjustPointsSchema,
     idempotency: 'stored',
+    audit: audited('points.adjust', 'points_balance'),
     errors: [409],
     response: {
       status: 201,

@@ -1,4 +1,5 @@
 import { createRewardSchema, pageRequestSchema, updateRewardSchema, uploadCodesSchema } from '@laas/core';
+import { audited } from '../audit.js';
 import { codeCountsSchema, codeUploadResultSchema, pageSchema, rewardSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
@@ -7,6 +8,7 @@ const id = (p: Readonly<Record<string, string>>) => p.id as string;
 export const rewardRoutes: RouteSpec[] = [
   route({
     operationId: 'createReward',
+    audit: audited('reward.create', 'reward', 'answer'),
     method: 'post',
     path: `${T}/rewards`,
     tag: 'rewards',
@@ -40,6 +42,7 @@ export const rewardRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateReward',
+    audit: audited('reward.update', 'reward'),
     method: 'patch',
     path: `${T}/rewards/:id`,
     tag: 'rewards',
@@ -52,6 +55,7 @@ export const rewardRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'uploadRewardCodes',
+    audit: audited('reward.upload_codes', 'reward_codes'),
     method: 'post',
     path: `${T}/rewards/:id/codes`,
     tag: 'rewards',

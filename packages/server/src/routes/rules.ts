@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '@laas/core';
 import { z } from 'zod';
+import { audited } from '../audit.js';
 import {
   pageSchema,
   ruleSchema,
@@ -65,6 +66,7 @@ const WARNINGS_TEXT =
 export const ruleRoutes: RouteSpec[] = [
   route({
     operationId: 'createRule',
+    audit: audited('rule.create', 'rule', 'answer'),
     method: 'post',
     path: `${T}/rules`,
     tag: 'rules',
@@ -102,6 +104,7 @@ export const ruleRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateRule',
+    audit: audited('rule.update', 'rule'),
     method: 'patch',
     path: `${T}/rules/:id`,
     tag: 'rules',
@@ -117,6 +120,7 @@ export const ruleRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'deleteRule',
+    audit: audited('rule.delete', 'rule'),
     method: 'delete',
     path: `${T}/rules/:id`,
     tag: 'rules',

@@ -1,4 +1,5 @@
 import { createTenantSchema, pageRequestSchema, updateTenantSchema } from '@laas/core';
+import { audited } from '../audit.js';
 import { pageSchema, tenantSchema, whoamiSchema } from '../openapi/schemas.js';
 import { ok, type RouteSpec, route, T } from './define.js';
 
@@ -64,6 +65,7 @@ export const tenantRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateTenant',
+    audit: audited('tenant.update', 'tenant', 'tenant'),
     method: 'patch',
     path: T,
     tag: 'tenants',

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { NotFoundError, type UssdSettings, ussdServiceCodeSchema } from '@laas/core';
 import { z } from 'zod';
+import { audited } from '../audit.js';
 import { handleUssdCallback } from '../channels/ussd/callback.js';
 import { USSD_GATEWAYS } from '../channels/ussd/gateways.js';
 import { USSD_STRING_KEYS } from '../channels/ussd/strings.js';
@@ -93,6 +94,7 @@ function present(settings: UssdSettings, secret?: string) {
 export const ussdRoutes: RouteSpec[] = [
   route({
     operationId: 'putUssdSettings',
+    audit: audited('ussd_settings.put', 'ussd_settings', 'tenant'),
     method: 'put',
     path: `${T}/ussd`,
     tag,
@@ -141,6 +143,7 @@ export const ussdRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'rotateUssdCallbackSecret',
+    audit: audited('ussd_settings.rotate_secret', 'ussd_settings', 'tenant'),
     method: 'post',
     path: `${T}/ussd/rotate-secret`,
     tag,
@@ -161,6 +164,7 @@ export const ussdRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'deleteUssdSettings',
+    audit: audited('ussd_settings.delete', 'ussd_settings', 'tenant'),
     method: 'delete',
     path: `${T}/ussd`,
     tag,

@@ -5,6 +5,7 @@ import {
   updateWebhookSchema,
   type WebhookSubscription,
 } from '@laas/core';
+import { audited } from '../audit.js';
 import {
   createdWebhookSchema,
   pageSchema,
@@ -33,6 +34,7 @@ function withSecret({ previous_secret: _previous, ...rest }: WebhookSubscription
 export const webhookRoutes: RouteSpec[] = [
   route({
     operationId: 'createWebhook',
+    audit: audited('webhook.create', 'webhook', 'answer'),
     method: 'post',
     path: `${T}/webhooks`,
     tag: 'webhooks',
@@ -75,6 +77,7 @@ export const webhookRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'updateWebhook',
+    audit: audited('webhook.update', 'webhook'),
     method: 'patch',
     path: `${T}/webhooks/:id`,
     tag: 'webhooks',
@@ -90,6 +93,7 @@ export const webhookRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'deleteWebhook',
+    audit: audited('webhook.delete', 'webhook'),
     method: 'delete',
     path: `${T}/webhooks/:id`,
     tag: 'webhooks',
@@ -131,6 +135,7 @@ export const webhookRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'rotateWebhookSecret',
+    audit: audited('webhook.rotate_secret', 'webhook'),
     method: 'post',
     path: `${T}/webhooks/:id/rotate-secret`,
     tag: 'webhooks',

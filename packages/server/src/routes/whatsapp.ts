@@ -1,5 +1,6 @@
 import { NotFoundError, pageRequestSchema, type WhatsAppSettings } from '@laas/core';
 import { z } from 'zod';
+import { audited } from '../audit.js';
 import { joinLink, joinQrPng, joinQrSvg } from '../channels/whatsapp/join-link.js';
 import {
   putWhatsAppSettingsSchema,
@@ -55,6 +56,7 @@ const handshakeQuerySchema = z.object({
 export const whatsappRoutes: RouteSpec[] = [
   route({
     operationId: 'putWhatsAppSettings',
+    audit: audited('whatsapp_settings.put', 'whatsapp_settings', 'tenant'),
     method: 'put',
     path: `${T}/whatsapp`,
     tag,
@@ -98,6 +100,7 @@ export const whatsappRoutes: RouteSpec[] = [
   }),
   route({
     operationId: 'deleteWhatsAppSettings',
+    audit: audited('whatsapp_settings.delete', 'whatsapp_settings', 'tenant'),
     method: 'delete',
     path: `${T}/whatsapp`,
     tag,
