@@ -59,6 +59,7 @@ import {
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
+import { referralRepository } from './referral-repository.js';
 import type { PgDatabase } from './schema.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
@@ -96,6 +97,7 @@ export function createTx(ctx: TxContext): Tx {
     idempotency: idempotencyRepository(ctx),
     ussd: ussdRepository(ctx),
     whatsapp: whatsappRepository(ctx),
+    referrals: referralRepository(ctx),
     analytics: analyticsRepository(ctx),
   };
 }

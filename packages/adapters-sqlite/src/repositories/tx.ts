@@ -11,6 +11,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReferralRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -29,6 +30,7 @@ import { SqliteCustomerRepository } from './customers.js';
 import { SqliteEventRepository } from './events.js';
 import { SqliteIssuanceRepository } from './issuances.js';
 import { SqlitePointsRepository } from './points.js';
+import { SqliteReferralRepository } from './referrals.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
@@ -58,6 +60,7 @@ export class SqliteTx implements Tx {
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
   private _analytics?: AnalyticsRepository;
+  private _referrals?: ReferralRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -131,6 +134,10 @@ export class SqliteTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this._whatsapp ??= new SqliteWhatsAppRepository(this.scope);
     return this._whatsapp;
+  }
+  get referrals(): ReferralRepository {
+    this._referrals ??= new SqliteReferralRepository(this.scope);
+    return this._referrals;
   }
   get ussd(): UssdRepository {
     this._ussd ??= new SqliteUssdRepository(this.scope);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
-import { durationSchema, idSchema, timeZoneSchema } from './common.js';
+import { durationSchema, idSchema, nonNegativeInt, timeZoneSchema } from './common.js';
 import { eventTypeSchema } from './event.js';
 
 export interface TenantSettings {
@@ -30,6 +30,15 @@ export interface TenantSettings {
    * before the setting existed read as false ({@link enrollmentPageOf}).
    */
   enrollment_page: boolean;
+  /**
+   * Referrals (docs/referrals.md): how many customers one referrer may have attributed (pending or
+   * qualified); null: no cap. Default 50.
+   */
+  referral_max_per_referrer: number | null;
+  /** The event types whose first occurrence qualifies a referee (default `["purchase"]`). */
+  referral_qualifying_event_types: string[];
+  /** The least `data.amount` (minor units) a qualifying event must carry; null: any (the default). */
+  referral_min_amount: number | null;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -49,6 +58,9 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   backdate_limit: '30d',
   event_types: null,
   enrollment_page: false,
+  referral_max_per_referrer: 50,
+  referral_qualifying_event_types: ['purchase'],
+  referral_min_amount: null,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -59,6 +71,9 @@ export const tenantSettingsSchema = z.object({
   backdate_limit: durationSchema.nullable(),
   event_types: z.array(eventTypeSchema).min(1).max(200).nullable(),
   enrollment_page: z.boolean(),
+  referral_max_per_referrer: z.number().int().min(0).max(1_000_000).nullable(),
+  referral_qualifying_event_types: z.array(eventTypeSchema).min(1).max(50),
+  referral_min_amount: nonNegativeInt.nullable(),
 });
 
 /** Whether the public enrollment page is on (tenants stored before the setting existed: off). */

@@ -61,6 +61,7 @@ import { emit } from './operation.js';
 import { parseInput } from './parse-input.js';
 import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
+import { attributeReferral, referralSummary } from './referrals.js';
 import { enforceRuleLogic } from './rule-check.js';
 import type {
   CustomerExport,
@@ -538,7 +539,12 @@ export function createEngine(options: EngineOptions): Engine {
           tenantId,
           async (op) => ({
             ...op.tenant,
-            settings: { ...op.tenant.settings, enrollment_page: enrollmentPageOf(op.tenant.settings) },
+            settings: {
+              // Settings added since the tenant was stored read as their defaults.
+              ...DEFAULT_TENANT_SETTINGS,
+              ...op.tenant.settings,
+              enrollment_page: enrollmentPageOf(op.tenant.settings),
+            },
           }),
           true,
         ),
@@ -550,6 +556,7 @@ export function createEngine(options: EngineOptions): Engine {
             ...(input.name === undefined ? {} : { name: input.name }),
             ...(input.timezone === undefined ? {} : { timezone: input.timezone }),
             settings: {
+              ...DEFAULT_TENANT_SETTINGS,
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
               ...input.settings,
@@ -580,6 +587,8 @@ export function createEngine(options: EngineOptions): Engine {
           };
           await op.tx.customers.insert(customer);
           await emit(op, 'customer.enrolled', { customer });
+          if (input.referral_code !== undefined)
+            await attributeReferral(op, customer, input.referral_code, 'referral_code', true);
           return customer;
         }),
       get: (tenantId, id) =>
@@ -1079,6 +1088,11 @@ export function createEngine(options: EngineOptions): Engine {
 
     outbox: {
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.outbox.list(pageOf(page)), true),
+    },
+
+    referrals: {
+      get: (tenantId, customerId) =>
+        inTenant(tenantId, (op) => referralSummary(op, requireId(customerId, 'customer'))),
     },
   };
   return checkArguments(engine);

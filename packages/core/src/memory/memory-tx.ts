@@ -31,6 +31,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReferralRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -45,6 +46,7 @@ import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
+import { referralRepository } from './referral-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
   CodePool,
@@ -89,6 +91,7 @@ export class MemoryTx implements Tx {
   #idempotency: IdempotencyRepository | undefined;
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
+  #referrals: ReferralRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
   #active = true;
 
@@ -185,6 +188,10 @@ export class MemoryTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this.#whatsapp ??= whatsappRepository(this.#ctx);
     return this.#whatsapp;
+  }
+  get referrals(): ReferralRepository {
+    this.#referrals ??= referralRepository(this.#ctx);
+    return this.#referrals;
   }
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);

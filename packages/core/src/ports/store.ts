@@ -18,6 +18,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReferralRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -51,6 +52,8 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  /** Referral codes and attributions (docs/referrals.md). */
+  readonly referrals: ReferralRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
 }
