@@ -33,6 +33,7 @@ const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
   getPointsBalance: ['till:read', 'admin manager pos viewer'],
   listPointsHistory: ['till:read', 'admin manager pos viewer'],
   redeemPoints: ['rewards:redeem', 'admin pos'],
+  getCustomerReferral: ['till:read', 'admin manager pos viewer'],
   ingestEvent: ['events:ingest', 'admin pos'],
   dryRunEvent: ['simulate', 'admin manager'],
   listEvents: ['till:read', 'admin manager pos viewer'],

@@ -8,6 +8,7 @@ import { enrollmentRoutes } from './enrollment.js';
 import { eventRoutes } from './events.js';
 import { issuanceRoutes } from './issuances.js';
 import { pointsRoutes } from './points.js';
+import { referralRoutes } from './referrals.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
 import { tenantRoutes } from './tenants.js';
@@ -21,6 +22,7 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...customerRoutes,
   ...analyticsRoutes,
   ...pointsRoutes,
+  ...referralRoutes,
   ...eventRoutes,
   ...ruleRoutes,
   ...rewardRoutes,
