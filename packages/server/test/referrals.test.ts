@@ -217,14 +217,52 @@ describe.each(STORE_KINDS)('referrals through the API (%s)', (kind) => {
         .balance,
     ).toBe(500);
 
-    // Kofi again with a code: already attributed (one attribution per customer).
+    // Kofi again with the same code (a till that sends it on every event): accepted, a no-op.
+    const again = await server.request('POST', `/v1/tenants/${tid}/events`, {
+      token: pos,
+      body: {
+        idempotency_key: 'k-2',
+        type: 'visit',
+        customer: { external_ref: 'kofi', referral_code: code },
+      },
+    });
+    expect(again.status, again.text).toBe(201);
+    const kofiCode = (
+      await server.request('GET', `/v1/tenants/${tid}/customers/${kofi.body.customer_id}/referral`, {
+        token: pos,
+      })
+    ).body;
+    expect(kofiCode.referred_by).toMatchObject({ referrer_id: a.body.id, status: 'qualified' });
+
+    // With another customer's code: already attributed (one attribution per customer).
+    const kwame = await server.request('POST', `/v1/tenants/${tid}/customers`, {
+      token: key,
+      body: { external_ref: 'kwame' },
+    });
+    const kwameCode = (
+      await server.request('GET', `/v1/tenants/${tid}/customers/${kwame.body.id}/referral`, { token: pos })
+    ).body.code as string;
     refused(
       await server.request('POST', `/v1/tenants/${tid}/events`, {
         token: pos,
         body: {
-          idempotency_key: 'k-2',
+          idempotency_key: 'k-3',
           type: 'visit',
-          customer: { external_ref: 'kofi', referral_code: code },
+          customer: { external_ref: 'kofi', referral_code: kwameCode },
+        },
+      }),
+      409,
+      'STATE_CONFLICT',
+      'customer.referral_code',
+    );
+    // And a customer enrolled without a code cannot be attributed later.
+    refused(
+      await server.request('POST', `/v1/tenants/${tid}/events`, {
+        token: pos,
+        body: {
+          idempotency_key: 'kw-1',
+          type: 'visit',
+          customer: { external_ref: 'kwame', referral_code: code },
         },
       }),
       409,

@@ -79,7 +79,8 @@ function conflict(field: string, message: string, details: Record<string, unknow
  * Attributes `referee` to the owner of `rawCode`, at its enrolment (`enrolled`), in the
  * operation's transaction; `field` names the input field in errors (`referral_code`,
  * `customer.referral_code`). The referee is new or already locked by the caller; the referrer is
- * locked here (newer before older, see the top of this file). Refusals, each naming the field:
+ * locked here (newer before older, see the top of this file). The code that already attributed
+ * this customer, given again after enrolment, is a no-op. Refusals, each naming the field:
  * an unknown code (`VALIDATION_ERROR`), a self-referral (`VALIDATION_ERROR`), a customer already
  * attributed or past enrolment, a referrer blocked or erased, a referrer at its cap
  * (`STATE_CONFLICT`). Writes the attribution and a `referral.attributed` outbox row.
@@ -105,6 +106,10 @@ export async function attributeReferral(
     );
   }
   const already = await referrals.get(referee.id);
+  // The same code again on a later event of a customer it already attributed (a till that sends
+  // it on every event, or a concurrent enrolment that lost the race and was retried) changes
+  // nothing: it is not a second attribution.
+  if (already !== null && !enrolled && already.referrer_id === owner.customer_id) return already;
   if (already !== null) {
     throw conflict(field, 'this customer was already referred: a customer is attributed once', {
       referrer_id: already.referrer_id,

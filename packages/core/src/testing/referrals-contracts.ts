@@ -404,6 +404,31 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
       expect((await engine.referrals.get(t, alice.id)).referred).toMatchObject({ qualified: 4, pending: 0 });
     });
 
+    test('referrals: concurrent events enrolling one new customer with a code attribute it once, and both succeed', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const t = tenant.id;
+      const alice = await engine.customers.create(t, { phone: uniquePhone() });
+      const { code } = await engine.referrals.get(t, alice.id);
+      const phone = uniquePhone();
+      const results = await Promise.all(
+        [1, 2, 3].map(() =>
+          engine.ingest(t, {
+            idempotency_key: uniqueKey('enrol'),
+            type: 'purchase',
+            customer: { phone, referral_code: code },
+            data: { amount: 100 },
+          }),
+        ),
+      );
+      expect(new Set(results.map((r) => r.customer_id)).size).toBe(1);
+      expect(results.filter((r) => r.enrolled)).toHaveLength(1);
+      expect((await engine.referrals.get(t, alice.id)).referred).toMatchObject({ qualified: 1, pending: 0 });
+      const attributed = (await engine.outbox.list(t, { limit: 50 })).items.filter(
+        (o) => o.type === 'referral.attributed',
+      );
+      expect(attributed).toHaveLength(1);
+    });
+
     test('referrals: property: random enrolments with codes never exceed the cap nor attribute twice', async () => {
       const store = getStore();
       const op = fc.record({
@@ -412,8 +437,10 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
         owner: fc.integer({ min: -1, max: 7 }),
         /** A customer so far (re-using or self-referring), or -1 for a new one. */
         who: fc.integer({ min: -1, max: 7 }),
+        /** For a referred customer: their own referrer's code again. */
+        again: fc.boolean(),
       });
-      const hits = { attributed: 0, cap: 0, self: 0, unknown: 0, twice: 0 };
+      const hits = { attributed: 0, cap: 0, self: 0, unknown: 0, twice: 0, repeat: 0 };
       await fc.assert(
         fc.asyncProperty(
           fc.integer({ min: 0, max: 3 }),
@@ -433,9 +460,15 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
             const model = new Map<string, string>();
             const perReferrer = new Map<string, number>();
             for (const o of ops) {
-              const owner = o.owner >= 0 ? customers[o.owner % customers.length] : undefined;
-              const code = owner?.code ?? 'ZZZZ9999';
               const existing = o.who >= 0 ? customers[o.who % customers.length] : undefined;
+              const referredBy = existing === undefined ? undefined : model.get(existing.id);
+              const owner =
+                o.again && referredBy !== undefined
+                  ? customers.find((c) => c.id === referredBy)
+                  : o.owner >= 0
+                    ? customers[o.owner % customers.length]
+                    : undefined;
+              const code = owner?.code ?? 'ZZZZ9999';
               const phone = existing?.phone ?? uniquePhone();
               const expected =
                 owner === undefined
@@ -443,7 +476,9 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
                   : existing !== undefined && existing.id === owner.id
                     ? 'VALIDATION_ERROR'
                     : existing !== undefined
-                      ? 'STATE_CONFLICT'
+                      ? o.via === 'ingest' && model.get(existing.id) === owner.id
+                        ? 'ok'
+                        : 'STATE_CONFLICT'
                       : (perReferrer.get(owner.id) ?? 0) >= cap
                         ? 'STATE_CONFLICT'
                         : 'ok';
@@ -470,11 +505,17 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
                   ? ['STATE_CONFLICT', 'VALIDATION_ERROR']
                   : [expected];
               expect(want).toContain(outcome);
-              if (outcome === 'ok') hits.attributed += owner === undefined ? 0 : 1;
+              if (outcome === 'ok') hits.attributed += existing === undefined ? 1 : 0;
               else if (owner === undefined) hits.unknown += 1;
               else if (existing?.id === owner.id) hits.self += 1;
               else if (existing !== undefined) hits.twice += 1;
               else hits.cap += 1;
+              // The same code again on an event of the customer it attributed: accepted, a no-op.
+              if (outcome === 'ok' && existing !== undefined) {
+                expect(createdId).toBe(existing.id);
+                hits.repeat += 1;
+                continue;
+              }
               if (outcome === 'ok' && owner !== undefined && createdId !== undefined) {
                 expect(model.has(createdId)).toBe(false);
                 model.set(createdId, owner.id);
@@ -494,7 +535,7 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
             }
           },
         ),
-        { numRuns: 25 },
+        { numRuns: 40 },
       );
       // The generated cases reached every guard, not only the happy path.
       for (const [kind, n] of Object.entries(hits)) expect(n, kind).toBeGreaterThan(0);
