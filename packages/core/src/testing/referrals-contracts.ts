@@ -404,6 +404,42 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
       expect((await engine.referrals.get(t, alice.id)).referred).toMatchObject({ qualified: 4, pending: 0 });
     });
 
+    test('referrals: a chain of referrals qualifying all at once rewards each referrer once, without a deadlock', async () => {
+      const { engine, tenant } = await setup(getStore());
+      const t = tenant.id;
+      const retries: string[] = [];
+      engine.observe({ transactionRetried: (reason) => retries.push(reason) });
+      const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1, cost: 0 });
+      await engine.rules.create(t, {
+        name: 'Referrer thanks',
+        event_types: ['referral'],
+        condition: { '==': [{ var: 'referral.role' }, 'referrer'] },
+        reward_id: points.id,
+        quantity: 10,
+      });
+      // c0 <- c1 <- c2 <- ... <- c6: each referred by the one before.
+      const chain = [await engine.customers.create(t, { phone: uniquePhone() })];
+      for (let i = 1; i <= 6; i++) {
+        const { code } = await engine.referrals.get(t, (chain[i - 1] as Customer).id);
+        chain.push(await engine.customers.create(t, { phone: uniquePhone(), referral_code: code }));
+      }
+      // Every customer buys at once: c(i)'s transaction locks c(i), then c(i-1), while c(i-1)'s does the same one step down.
+      await Promise.all(
+        chain.map((c) =>
+          engine.ingest(t, {
+            idempotency_key: uniqueKey('chain'),
+            type: 'purchase',
+            customer: { id: c.id },
+            data: { amount: 300 },
+          }),
+        ),
+      );
+      const balances = await Promise.all(chain.map((c) => engine.points.balance(t, c.id)));
+      expect(balances.map((b) => b.balance)).toEqual([10, 10, 10, 10, 10, 10, 0]);
+      // A deadlock would have been aborted by the database and retried by the engine.
+      expect(retries).toEqual([]);
+    });
+
     test('referrals: concurrent events enrolling one new customer with a code attribute it once, and both succeed', async () => {
       const { engine, tenant } = await setup(getStore());
       const t = tenant.id;
