@@ -404,6 +404,47 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
       expect((await engine.referrals.get(t, alice.id)).referred).toMatchObject({ qualified: 4, pending: 0 });
     });
 
+    test('referrals: a referrer blocked before the referee qualifies: nobody is rewarded, the attribution is rejected', async () => {
+      const { engine, tenant } = await setup(getStore(), { settings: { referral_min_amount: 500 } });
+      const t = tenant.id;
+      const points = await engine.rewards.create(t, { name: 'Points', type: 'points', value: 1, cost: 0 });
+      await engine.rules.create(t, {
+        name: 'Referee welcome',
+        event_types: ['purchase'],
+        condition: { var: 'referral.qualifying' },
+        reward_id: points.id,
+        quantity: 100,
+      });
+      const alice = await engine.customers.create(t, { phone: uniquePhone() });
+      const { code } = await engine.referrals.get(t, alice.id);
+      const bob = await engine.customers.create(t, { phone: uniquePhone(), referral_code: code });
+      const buy = (amount: number) =>
+        engine.ingest(t, {
+          idempotency_key: uniqueKey('blk'),
+          type: 'purchase',
+          customer: { id: bob.id },
+          data: { amount },
+        });
+      // Below referral_min_amount: not qualifying, still pending.
+      expect((await buy(499)).issuances).toEqual([]);
+      expect((await engine.referrals.get(t, bob.id)).referred_by?.status).toBe('pending');
+      await engine.customers.setStatus(t, alice.id, 'blocked');
+      expect((await buy(500)).issuances).toEqual([]);
+      expect((await engine.referrals.get(t, bob.id)).referred_by).toMatchObject({
+        status: 'rejected',
+        rejected_reason: 'the referrer is blocked',
+      });
+      await engine.customers.setStatus(t, alice.id, 'active');
+      expect((await engine.referrals.get(t, alice.id)).referred).toEqual({
+        pending: 0,
+        qualified: 0,
+        rejected: 1,
+        remaining: 50,
+      });
+      expect((await buy(900)).issuances).toEqual([]);
+      expect((await engine.points.balance(t, alice.id)).balance).toBe(0);
+    });
+
     test('referrals: a chain of referrals qualifying all at once rewards each referrer once, without a deadlock', async () => {
       const { engine, tenant } = await setup(getStore());
       const t = tenant.id;
