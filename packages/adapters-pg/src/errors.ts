@@ -24,6 +24,9 @@ const UNIQUE_CONSTRAINTS: Readonly<Record<string, readonly [entity: string, fiel
   api_keys_pkey: ['api key', 'id'],
   api_keys_key_hash_key: ['api key', 'key_hash'],
   idempotency_keys_pkey: ['idempotency record', 'key'],
+  referral_codes_pkey: ['referral code', 'customer_id'],
+  referral_codes_code_key: ['referral code', 'code'],
+  referrals_pkey: ['referral', 'referee_id'],
 };
 
 interface PgError {

@@ -60,6 +60,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { auditRepository } from './audit-repository.js';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
+import { referralRepository } from './referral-repository.js';
 import { refundRepository } from './refund-repository.js';
 import type { PgDatabase } from './schema.js';
 import { ussdRepository } from './ussd-repository.js';
@@ -98,6 +99,7 @@ export function createTx(ctx: TxContext): Tx {
     idempotency: idempotencyRepository(ctx),
     ussd: ussdRepository(ctx),
     whatsapp: whatsappRepository(ctx),
+    referrals: referralRepository(ctx),
     analytics: analyticsRepository(ctx),
     refunds: refundRepository(ctx),
     audit: auditRepository(ctx),

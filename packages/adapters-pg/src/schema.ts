@@ -373,6 +373,28 @@ export interface WhatsAppConversationsTable {
   updated_at: Timestamptz;
 }
 
+export interface ReferralCodesTable {
+  tenant_id: string;
+  customer_id: string;
+  code: string;
+  /** Attributions of this customer in status pending or qualified (the cap counter). */
+  referred: ColumnType<number, number | undefined, number>;
+  created_at: Timestamptz;
+}
+
+export interface ReferralsTable {
+  tenant_id: string;
+  referee_id: string;
+  referrer_id: string;
+  code: string;
+  status: string;
+  attributed_at: Timestamptz;
+  qualified_at: NullableTimestamptz;
+  qualifying_event_id: string | null;
+  rejected_at: NullableTimestamptz;
+  rejected_reason: string | null;
+}
+
 export interface PgDatabase {
   tenants: TenantsTable;
   customers: CustomersTable;
@@ -400,6 +422,8 @@ export interface PgDatabase {
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
   audit_log: AuditLogTable;
+  referral_codes: ReferralCodesTable;
+  referrals: ReferralsTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
@@ -430,4 +454,6 @@ export const TABLES = [
   'whatsapp_messages',
   'whatsapp_conversations',
   'audit_log',
+  'referral_codes',
+  'referrals',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

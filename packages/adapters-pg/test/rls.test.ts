@@ -36,6 +36,7 @@ function valueFor(table: string, column: Column, tenantId: string): unknown {
   if (table === 'webhook_deliveries' && column.column_name === 'status') return 'pending';
   if (table === 'whatsapp_messages' && column.column_name === 'direction') return 'out';
   if (table === 'whatsapp_messages' && column.column_name === 'status') return 'queued';
+  if (table === 'referrals' && column.column_name === 'status') return 'pending';
   switch (column.data_type) {
     case 'uuid':
       return randomUUID();

@@ -367,6 +367,29 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+/** Migration 0009: referral codes and attributions. */
+export interface ReferralCodesTable {
+  tenant_id: string;
+  customer_id: string;
+  code: string;
+  /** Attributions of this customer in status pending or qualified (the cap counter). */
+  referred: number;
+  created_at: Ts;
+}
+
+export interface ReferralsTable {
+  tenant_id: string;
+  referee_id: string;
+  referrer_id: string;
+  code: string;
+  status: string;
+  attributed_at: Ts;
+  qualified_at: Ts | null;
+  qualifying_event_id: string | null;
+  rejected_at: Ts | null;
+  rejected_reason: string | null;
+}
+
 /** The database as Kysely sees it (`SqliteStore.db`). */
 export interface SqliteDatabase {
   tenants: TenantsTable;
@@ -395,6 +418,8 @@ export interface SqliteDatabase {
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
   audit_log: AuditLogTable;
+  referral_codes: ReferralCodesTable;
+  referrals: ReferralsTable;
 }
 
 export type TableName = keyof SqliteDatabase;

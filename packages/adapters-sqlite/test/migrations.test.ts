@@ -70,6 +70,8 @@ describe('migrations', () => {
         'whatsapp_messages',
         'whatsapp_conversations',
         'refunds',
+        'referral_codes',
+        'referrals',
       ].sort(),
     );
     for (const { name } of tables) {
@@ -107,6 +109,9 @@ describe('migrations', () => {
     const pending = Object.keys(MIGRATIONS).join(', ');
     await expect(store.ping()).rejects.toThrow(/pending migrations \(.*\).*migrate\(\)/);
     await expect(store.ping()).rejects.toThrow(pending);
+    await expect(store.ping()).rejects.toThrow(
+      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret, 0006-cap-window-keys, 0007-analytics-indexes, 0009-referrals\).*migrate\(\)/,
+    );
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();
   });

@@ -40,6 +40,6 @@ describe('docs/rule-context.md', () => {
       expect.objectContaining({ suggestion: 'customer.stats.total_spend' }),
     ]);
     expect(warnings('now.weekday')[0]?.code).toBe('unknown_path');
-    expect(Object.keys(RULE_CONTEXT_SCHEMA)).toEqual(['event', 'customer', 'tenant', 'now']);
+    expect(Object.keys(RULE_CONTEXT_SCHEMA)).toEqual(['event', 'customer', 'tenant', 'now', 'referral']);
   });
 });

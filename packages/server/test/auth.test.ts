@@ -35,6 +35,7 @@ const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
   redeemPoints: ['rewards:redeem', 'admin pos'],
   adjustPoints: ['issuances:manage', 'admin manager'],
   listRefunds: ['till:read', 'admin manager pos viewer'],
+  getCustomerReferral: ['till:read', 'admin manager pos viewer'],
   ingestEvent: ['events:ingest', 'admin pos'],
   dryRunEvent: ['simulate', 'admin manager'],
   listEvents: ['till:read', 'admin manager pos viewer'],

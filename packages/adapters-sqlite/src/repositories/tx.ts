@@ -12,6 +12,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReferralRepository,
   RefundRepository,
   RewardRepository,
   RuleRepository,
@@ -32,6 +33,7 @@ import { SqliteCustomerRepository } from './customers.js';
 import { SqliteEventRepository } from './events.js';
 import { SqliteIssuanceRepository } from './issuances.js';
 import { SqlitePointsRepository } from './points.js';
+import { SqliteReferralRepository } from './referrals.js';
 import { SqliteRefundRepository } from './refunds.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
@@ -64,6 +66,7 @@ export class SqliteTx implements Tx {
   private _audit?: AuditRepository;
   private _analytics?: AnalyticsRepository;
   private _refunds?: RefundRepository;
+  private _referrals?: ReferralRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -137,6 +140,10 @@ export class SqliteTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this._whatsapp ??= new SqliteWhatsAppRepository(this.scope);
     return this._whatsapp;
+  }
+  get referrals(): ReferralRepository {
+    this._referrals ??= new SqliteReferralRepository(this.scope);
+    return this._referrals;
   }
   get ussd(): UssdRepository {
     this._ussd ??= new SqliteUssdRepository(this.scope);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
 import { dateSchema, idSchema, jsonObject } from './common.js';
+import { referralCodeSchema } from './referral-code.js';
 
 export type CustomerStatus = 'active' | 'blocked' | 'erased';
 
@@ -49,6 +50,8 @@ export const createCustomerSchema = z
     birthday: dateSchema.optional(),
     attributes: jsonObject.default({}),
     tags: tagsSchema.default([]),
+    /** Another customer's referral code: attributes this new customer to them (docs/referrals.md). */
+    referral_code: referralCodeSchema.optional(),
   })
   .refine((c) => c.phone !== undefined || c.external_ref !== undefined, {
     message: 'a customer needs a phone or an external_ref',
@@ -76,6 +79,8 @@ export const customerRefSchema = z
     phone: phoneSchema.optional(),
     name: z.string().trim().min(1).max(200).optional(),
     birthday: dateSchema.optional(),
+    /** Read only when the event enrolls the customer: attributes them to the code's owner. */
+    referral_code: referralCodeSchema.optional(),
   })
   .refine((c) => c.id !== undefined || c.external_ref !== undefined || c.phone !== undefined, {
     message: 'name the customer by id, external_ref or phone',

@@ -10,6 +10,8 @@ export * from './issuance.js';
 export * from './issuance-state.js';
 export * from './outbox.js';
 export * from './points.js';
+export * from './referral.js';
+export * from './referral-code.js';
 export * from './refund.js';
 export * from './reward.js';
 export * from './rule.js';

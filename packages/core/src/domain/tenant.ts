@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Timestamp } from '../time.js';
 import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, DEFAULT_AUDIT_RETENTION_DAYS } from './audit.js';
-import { durationSchema, idSchema, timeZoneSchema } from './common.js';
+import { durationSchema, idSchema, nonNegativeInt, timeZoneSchema } from './common.js';
 import { eventTypeSchema } from './event.js';
 
 export interface TenantSettings {
@@ -36,6 +36,15 @@ export interface TenantSettings {
    * Tenants stored before the setting existed read the default ({@link auditRetentionDaysOf}).
    */
   audit_retention_days: number;
+  /**
+   * Referrals (docs/referrals.md): how many customers one referrer may have attributed (pending or
+   * qualified); null: no cap. Default 50.
+   */
+  referral_max_per_referrer: number | null;
+  /** The event types whose first occurrence qualifies a referee (default `["purchase"]`). */
+  referral_qualifying_event_types: string[];
+  /** The least `data.amount` (minor units) a qualifying event must carry; null: any (the default). */
+  referral_min_amount: number | null;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -56,6 +65,9 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   event_types: null,
   enrollment_page: false,
   audit_retention_days: DEFAULT_AUDIT_RETENTION_DAYS,
+  referral_max_per_referrer: 50,
+  referral_qualifying_event_types: ['purchase'],
+  referral_min_amount: null,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -67,6 +79,9 @@ export const tenantSettingsSchema = z.object({
   event_types: z.array(eventTypeSchema).min(1).max(200).nullable(),
   enrollment_page: z.boolean(),
   audit_retention_days: z.number().int().min(AUDIT_RETENTION_MIN_DAYS).max(AUDIT_RETENTION_MAX_DAYS),
+  referral_max_per_referrer: z.number().int().min(0).max(1_000_000).nullable(),
+  referral_qualifying_event_types: z.array(eventTypeSchema).min(1).max(50),
+  referral_min_amount: nonNegativeInt.nullable(),
 });
 
 /** The audit retention in force, in days (tenants stored before the setting existed: the default). */

@@ -270,6 +270,8 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
   'analytics.summary': [tenantId, argInput('range', analyticsRangeSchema, true)],
 
   'outbox.list': [tenantId, page],
+
+  'referrals.get': [tenantId, argId('customerId', 'customer')],
 };
 
 /** `the string "abc"`, `the number 42`, `an array`: what the caller passed, for the message. */

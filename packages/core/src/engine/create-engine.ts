@@ -62,6 +62,7 @@ import { emit } from './operation.js';
 import { parseInput } from './parse-input.js';
 import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
+import { attributeReferral, referralSummary } from './referrals.js';
 import { adjustPoints } from './refunds.js';
 import { enforceRuleLogic } from './rule-check.js';
 import type {
@@ -543,6 +544,8 @@ export function createEngine(options: EngineOptions): Engine {
           async (op) => ({
             ...op.tenant,
             settings: {
+              // Settings added since the tenant was stored read as their defaults.
+              ...DEFAULT_TENANT_SETTINGS,
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
               audit_retention_days: auditRetentionDaysOf(op.tenant.settings),
@@ -558,6 +561,7 @@ export function createEngine(options: EngineOptions): Engine {
             ...(input.name === undefined ? {} : { name: input.name }),
             ...(input.timezone === undefined ? {} : { timezone: input.timezone }),
             settings: {
+              ...DEFAULT_TENANT_SETTINGS,
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
               audit_retention_days: auditRetentionDaysOf(op.tenant.settings),
@@ -589,6 +593,8 @@ export function createEngine(options: EngineOptions): Engine {
           };
           await op.tx.customers.insert(customer);
           await emit(op, 'customer.enrolled', { customer });
+          if (input.referral_code !== undefined)
+            await attributeReferral(op, customer, input.referral_code, 'referral_code', true);
           return customer;
         }),
       get: (tenantId, id) =>
@@ -1095,6 +1101,11 @@ export function createEngine(options: EngineOptions): Engine {
 
     outbox: {
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.outbox.list(pageOf(page)), true),
+    },
+
+    referrals: {
+      get: (tenantId, customerId) =>
+        inTenant(tenantId, (op) => referralSummary(op, requireId(customerId, 'customer'))),
     },
   };
   return checkArguments(engine);

@@ -23,6 +23,7 @@ import { eventTypeWarnings, refuseUndeclaredType } from './event-types.js';
 import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
 import { creditPoints } from './points-ops.js';
+import { type ReferralContext, referralStep } from './referrals.js';
 import { applyRefund } from './refunds.js';
 import { buildRuleContext, type RuleContext } from './rule-context.js';
 import type { IngestResult, RuleExplanation } from './types.js';
@@ -33,6 +34,8 @@ export interface IngestRun {
   dryRun: boolean;
   compiled: CompiledRuleCache;
   activeRules: ActiveRuleCache;
+  /** Set on the referrer's `referral` event that a referee's qualifying event causes (engine/referrals.ts). */
+  referral?: ReferralContext;
 }
 
 /** How far ahead of the server clock an `occurred_at` may be (clock skew of a till). */
@@ -68,7 +71,8 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
 
   const seen = await tx.events.findByIdempotencyKey(input.idempotency_key);
   if (seen !== null) return replay(op, seen, run);
-  refuseUndeclaredType(op.tenant, input.type);
+  // The referrer's `referral` event is the engine's own, whatever types the tenant's tills send.
+  if (run.referral === undefined) refuseUndeclaredType(op.tenant, input.type);
   // A dry run's clock is its event's time (backtests replay the past): only live events are bounded.
   if (!run.dryRun) checkOccurredAt(op, input.occurred_at);
 
@@ -112,7 +116,8 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
   const customer = await tx.customers.recordEvent(locked.id, input.type, spend, occurredAt);
   const refund = isRefundType(input.type) ? await applyRefund(op, event) : null;
 
-  const context = buildRuleContext(op.tenant, customer, event);
+  const referral = await referralStep(op, input, event, customer, enrolled, run.referral);
+  const context = buildRuleContext(op.tenant, customer, event, referral.context);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
   const rules = await run.activeRules.activeFor(tx, input.type);
   const warnings = await eventTypeWarnings(tx, op.tenant, run.activeRules, input.type, rules);
@@ -123,6 +128,9 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
     evaluation.decisions.push(decision);
     if (rule.stop_processing && (decision.outcome === 'issued' || decision.outcome === 'reserved')) break;
   }
+  await referral.afterRules((nested, hash, given) =>
+    ingestInTransaction(op, { ...run, input: nested, payloadHash: hash, referral: given }),
+  );
 
   const outcome: EventOutcome = {
     event_id: event.id,

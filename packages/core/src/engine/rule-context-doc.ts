@@ -14,6 +14,10 @@ const ROOTS: Array<[string, string]> = [
     'now',
     "The event's `occurred_at` seen in the tenant's time zone: a backtest over old events sees the time each event happened, not the time of the run.",
   ],
+  [
+    'referral',
+    'The referral the customer is part of (docs/referrals.md): as the referee on their own events, as the referrer on the `referral` event the engine ingests for them when a referee qualifies. A customer nobody referred reads `role` null and `qualifying` false.',
+  ],
 ];
 
 const cell = (text: string) => text.replaceAll('|', '\\|');

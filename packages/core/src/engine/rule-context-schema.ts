@@ -205,6 +205,44 @@ export const RULE_CONTEXT_VARIABLES: readonly RuleContextVariable[] = [
     meaning: "The day of the week in the tenant's time zone, 0 is Sunday",
     example: '{"in": [{"var": "now.dow"}, [0, 6]]}',
   },
+  {
+    path: 'referral.role',
+    type: 'string or null',
+    meaning:
+      '`referee` on the events of a customer who was referred, `referrer` on the `referral` event the engine ingests for the referrer when the referee qualifies, null otherwise (docs/referrals.md)',
+    example: '{"==": [{"var": "referral.role"}, "referrer"]}',
+  },
+  {
+    path: 'referral.qualifying',
+    type: 'boolean',
+    meaning:
+      "True on the referee's first qualifying event (tenant settings `referral_qualifying_event_types`, `referral_min_amount`) and on the referrer's `referral` event it causes; false otherwise",
+    example: '{"and": [{"==": [{"var": "referral.role"}, "referee"]}, {"var": "referral.qualifying"}]}',
+  },
+  {
+    path: 'referral.status',
+    type: 'string or null',
+    meaning: 'The attribution: `pending`, `qualified` or `rejected`; null when nobody referred the customer',
+    example: '{"==": [{"var": "referral.status"}, "pending"]}',
+  },
+  {
+    path: 'referral.referrer_id',
+    type: 'string (UUID) or null',
+    meaning: 'Who referred the referee',
+    example: '{"var": "referral.referrer_id"}',
+  },
+  {
+    path: 'referral.referee_id',
+    type: 'string (UUID) or null',
+    meaning: "The referred customer (on the referrer's `referral` event: whose purchase earned it)",
+    example: '{"var": "referral.referee_id"}',
+  },
+  {
+    path: 'referral.code',
+    type: 'string or null',
+    meaning: 'The referral code the referee enrolled with',
+    example: '{"var": "referral.code"}',
+  },
 ];
 
 function schemaOf(variables: readonly RuleContextVariable[]): ContextSchema {

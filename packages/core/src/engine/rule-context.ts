@@ -2,6 +2,7 @@ import type { Customer } from '../domain/customer.js';
 import type { LoyaltyEvent } from '../domain/event.js';
 import type { Tenant } from '../domain/tenant.js';
 import { localNow } from '../time.js';
+import { NO_REFERRAL, type ReferralContext } from './referrals.js';
 
 /**
  * What a rule's condition and quantity read: `{ event, customer, tenant, now }`.
@@ -14,9 +15,16 @@ export interface RuleContext {
   customer: Record<string, unknown>;
   tenant: Record<string, unknown>;
   now: ReturnType<typeof localNow>;
+  /** The customer's referral (docs/referrals.md); {@link NO_REFERRAL} for a customer nobody referred. */
+  referral: ReferralContext;
 }
 
-export function buildRuleContext(tenant: Tenant, customer: Customer, event: LoyaltyEvent): RuleContext {
+export function buildRuleContext(
+  tenant: Tenant,
+  customer: Customer,
+  event: LoyaltyEvent,
+  referral: ReferralContext = NO_REFERRAL,
+): RuleContext {
   return {
     event: { ...event.data, id: event.id, type: event.type, occurred_at: event.occurred_at },
     customer: {
@@ -34,5 +42,6 @@ export function buildRuleContext(tenant: Tenant, customer: Customer, event: Loya
     },
     tenant: { id: tenant.id, name: tenant.name, timezone: tenant.timezone, settings: tenant.settings },
     now: localNow(event.occurred_at, tenant.timezone),
+    referral,
   };
 }

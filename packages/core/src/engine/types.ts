@@ -16,6 +16,7 @@ import type { DryRunEventInput, EventOutcome, IngestEventInput, LoyaltyEvent } f
 import type { Issuance } from '../domain/issuance.js';
 import type { OutboxEvent } from '../domain/outbox.js';
 import type { AdjustPointsInput, PointsAdjustment, PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { ReferralSummary } from '../domain/referral.js';
 import type { RefundListFilter, RefundRecord } from '../domain/refund.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
 import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
@@ -347,5 +348,13 @@ export interface Engine {
   };
   readonly outbox: {
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<OutboxEvent>>;
+  };
+  readonly referrals: {
+    /**
+     * The customer's referral code (made on the first request, so one transaction that may
+     * write), who referred the customer and how far that got, and how many the customer referred
+     * (docs/referrals.md).
+     */
+    get(tenantId: string, customerId: string): Promise<ReferralSummary>;
   };
 }

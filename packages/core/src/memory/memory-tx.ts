@@ -32,6 +32,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReferralRepository,
   RefundRepository,
   RewardRepository,
   RuleRepository,
@@ -48,6 +49,7 @@ import { analyticsRepository } from './analytics-repository.js';
 import { auditRepository } from './audit-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
+import { referralRepository } from './referral-repository.js';
 import { refundRepository } from './refund-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
@@ -93,6 +95,7 @@ export class MemoryTx implements Tx {
   #idempotency: IdempotencyRepository | undefined;
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
+  #referrals: ReferralRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
   #refunds: RefundRepository | undefined;
   #audit: AuditRepository | undefined;
@@ -191,6 +194,10 @@ export class MemoryTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this.#whatsapp ??= whatsappRepository(this.#ctx);
     return this.#whatsapp;
+  }
+  get referrals(): ReferralRepository {
+    this.#referrals ??= referralRepository(this.#ctx);
+    return this.#referrals;
   }
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);

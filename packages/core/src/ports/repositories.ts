@@ -18,6 +18,7 @@ import type { Issuance } from '../domain/issuance.js';
 import type { BudgetCounter, IssuanceState } from '../domain/issuance-state.js';
 import type { OutboxEvent } from '../domain/outbox.js';
 import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
+import type { Referral, ReferralCode, ReferralCounts } from '../domain/referral.js';
 import type { RefundListFilter, RefundRecord } from '../domain/refund.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
@@ -549,4 +550,51 @@ export interface AuditRepository {
   list(filter: AuditListFilter, page: PageRequest): Promise<Page<AuditEntry>>;
   /** Deletes this tenant's rows with `at < before`; returns how many went. */
   purge(before: Timestamp): Promise<number>;
+}
+
+/** Why {@link ReferralRepository.attribute} wrote nothing, or that it wrote. */
+export type AttributionOutcome = 'attributed' | 'already_attributed' | 'cap_reached' | 'no_code';
+
+/**
+ * Referral codes (one per customer, unique in the tenant) and attributions (one per referee, ever).
+ * Each referrer's code row carries the count of its attributions in status pending or qualified,
+ * which is the referrer's cap counter.
+ */
+export interface ReferralRepository {
+  /** The customer's own code, or null when none was made yet. */
+  codeOf(customerId: string): Promise<ReferralCode | null>;
+  /** The code row of `code` (as stored: upper case), or null. */
+  findCode(code: string): Promise<ReferralCode | null>;
+  /**
+   * Stores a customer's code. Returns false, writing nothing, when the customer already has a code
+   * or another customer of the tenant holds this code, including a concurrent transaction that
+   * commits first (`INSERT ... ON CONFLICT DO NOTHING`): the caller reads `codeOf` again, or tries
+   * another code. MUST NOT throw for either conflict (the transaction stays usable).
+   */
+  insertCode(row: ReferralCode): Promise<boolean>;
+  /** The attribution of `refereeId` (as the referred customer), or null. */
+  get(refereeId: string): Promise<Referral | null>;
+  /**
+   * Attributes `referral.referee_id` to `referral.referrer_id` (status `pending`). MUST write only
+   * when (a) the referee has no attribution yet, in any status: one per customer, ever, also under
+   * concurrent attempts (the `(tenant_id, referee_id)` primary key), else `already_attributed`;
+   * (b) the referrer has a code row, else `no_code`; and (c) `max` is null or the referrer has
+   * fewer than `max` attributions in status pending or qualified, else `cap_reached`, exact under
+   * any interleaving (a guarded `UPDATE ... SET referred = referred + 1 WHERE referred < max
+   * RETURNING` on the referrer's code row, never a count then an insert). A refusal changes nothing.
+   */
+  attribute(referral: Referral, max: number | null): Promise<AttributionOutcome>;
+  /**
+   * `pending` → `qualified` with `qualified_at = at` and `qualifying_event_id`, only while pending
+   * (a guarded `UPDATE ... WHERE status = 'pending' RETURNING`). Returns the row after, or null when
+   * it was not pending (so at most one event ever qualifies a referee).
+   */
+  qualify(refereeId: string, eventId: string, at: Timestamp): Promise<Referral | null>;
+  /**
+   * `pending` → `rejected` with the reason, only while pending, and gives the referrer's cap slot
+   * back (`referred - 1`), atomically. Returns the row after, or null when it was not pending.
+   */
+  reject(refereeId: string, reason: string, at: Timestamp): Promise<Referral | null>;
+  /** How many customers `referrerId` referred, by status. */
+  countsFor(referrerId: string): Promise<ReferralCounts>;
 }

@@ -19,6 +19,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReferralRepository,
   RefundRepository,
   RewardRepository,
   RuleRepository,
@@ -55,6 +56,8 @@ export interface Tx {
   readonly whatsapp: WhatsAppRepository;
   /** What refund events reversed. */
   readonly refunds: RefundRepository;
+  /** Referral codes and attributions (docs/referrals.md). */
+  readonly referrals: ReferralRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
   /** The audit trail of changes made through the server. */

@@ -38,6 +38,7 @@ import {
   unique,
   uniqueDigits,
 } from './contract-kit.js';
+import { describeReferralContracts } from './referrals-contracts.js';
 import { describeRefundContracts } from './refunds-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
@@ -2630,4 +2631,5 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeRefundContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
   describeAuditContracts(getStore, test);
+  describeReferralContracts(getStore, test);
 }

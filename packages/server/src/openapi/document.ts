@@ -29,6 +29,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze(
   enrollment:
     'The public enrollment page’s data (no credentials; a tenant turns it on with settings.enrollment_page).',
   points: 'A customer’s points: balance, history, and spending points on a catalog reward.',
+  referrals: 'Referral codes, who referred whom, and the referral rewards’ progress (docs/referrals.md).',
   events: 'Ingest purchases, visits and any other event (idempotent), dry-run them, list them.',
   rules: '',
   rewards: 'The reward catalog, and the voucher code pools of voucher rewards.',

@@ -77,6 +77,18 @@ export const tenantSchema = z
         description:
           'Days the audit trail keeps its rows (1 to 3650, default 365); older rows are purged by the worker.',
       }),
+      referral_max_per_referrer: z.number().int().nullable().meta({
+        description:
+          'How many customers one referrer may have attributed (pending or qualified); null: no cap. Default 50. See docs/referrals.md.',
+      }),
+      referral_qualifying_event_types: z.array(z.string()).meta({
+        description:
+          'The event types whose first occurrence qualifies a referred customer. Default ["purchase"].',
+      }),
+      referral_min_amount: z.number().int().nullable().meta({
+        description:
+          'The least data.amount (minor units) a qualifying event must carry; null (the default): any.',
+      }),
     }),
     created_at: ts,
   })

@@ -9,6 +9,7 @@ import { enrollmentRoutes } from './enrollment.js';
 import { eventRoutes } from './events.js';
 import { issuanceRoutes } from './issuances.js';
 import { pointsRoutes } from './points.js';
+import { referralRoutes } from './referrals.js';
 import { refundRoutes } from './refunds.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
@@ -23,6 +24,7 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...customerRoutes,
   ...analyticsRoutes,
   ...pointsRoutes,
+  ...referralRoutes,
   ...eventRoutes,
   ...ruleRoutes,
   ...rewardRoutes,
