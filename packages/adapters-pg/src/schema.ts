@@ -296,6 +296,13 @@ export interface UssdSettingsTable {
   allowed_ips: Jsonb<unknown>;
 }
 
+export interface RemindersTable {
+  tenant_id: string;
+  kind: string;
+  subject_id: string;
+  reminded_at: Timestamptz;
+}
+
 export interface WhatsAppSettingsTable {
   tenant_id: string;
   phone_number_id: string;
@@ -362,6 +369,7 @@ export interface PgDatabase {
   whatsapp_settings: WhatsAppSettingsTable;
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
+  reminders: RemindersTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
@@ -390,4 +398,5 @@ export const TABLES = [
   'whatsapp_settings',
   'whatsapp_messages',
   'whatsapp_conversations',
+  'reminders',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

@@ -11,6 +11,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReminderRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -29,6 +30,7 @@ import { SqliteCustomerRepository } from './customers.js';
 import { SqliteEventRepository } from './events.js';
 import { SqliteIssuanceRepository } from './issuances.js';
 import { SqlitePointsRepository } from './points.js';
+import { SqliteReminderRepository } from './reminders.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
@@ -58,6 +60,7 @@ export class SqliteTx implements Tx {
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
   private _analytics?: AnalyticsRepository;
+  private _reminders?: ReminderRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -87,6 +90,10 @@ export class SqliteTx implements Tx {
   get codes(): CodePoolRepository {
     this._codes ??= new SqliteCodePoolRepository(this.scope);
     return this._codes;
+  }
+  get reminders(): ReminderRepository {
+    this._reminders ??= new SqliteReminderRepository(this.scope);
+    return this._reminders;
   }
   get issuances(): IssuanceRepository {
     this._issuances ??= new SqliteIssuanceRepository(this.scope);

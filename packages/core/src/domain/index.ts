@@ -15,3 +15,4 @@ export * from './tenant.js';
 export * from './ussd.js';
 export * from './webhook.js';
 export * from './whatsapp.js';
+export * from './voucher-code.js';

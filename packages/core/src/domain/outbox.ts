@@ -11,6 +11,8 @@ export const OUTBOX_EVENT_TYPES = [
   'budget.threshold',
   'budget.exhausted',
   'points.expired',
+  'points.expiring',
+  'reward.expiring',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 

@@ -30,6 +30,12 @@ export interface TenantSettings {
    * before the setting existed read as false ({@link enrollmentPageOf}).
    */
   enrollment_page: boolean;
+  /**
+   * Days before expiry at which the worker writes `points.expiring` and `reward.expiring`
+   * (1..90); null (the default): no reminders. Tenants stored before the setting existed read
+   * null ({@link reminderDaysOf}).
+   */
+  reminder_days: number | null;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -49,6 +55,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   backdate_limit: '30d',
   event_types: null,
   enrollment_page: false,
+  reminder_days: null,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -59,7 +66,14 @@ export const tenantSettingsSchema = z.object({
   backdate_limit: durationSchema.nullable(),
   event_types: z.array(eventTypeSchema).min(1).max(200).nullable(),
   enrollment_page: z.boolean(),
+  reminder_days: z.number().int().min(1).max(90).nullable(),
 });
+
+/** The reminder lead time in days, or null when off (tenants stored before the setting: off). */
+export function reminderDaysOf(settings: TenantSettings): number | null {
+  const days = (settings as Partial<TenantSettings>).reminder_days;
+  return typeof days === 'number' ? days : null;
+}
 
 /** Whether the public enrollment page is on (tenants stored before the setting existed: off). */
 export function enrollmentPageOf(settings: TenantSettings): boolean {

@@ -26,6 +26,7 @@ import {
   createTenantSchema,
   DEFAULT_TENANT_SETTINGS,
   enrollmentPageOf,
+  reminderDaysOf,
   type Tenant,
   updateTenantSchema,
 } from '../domain/tenant.js';
@@ -50,6 +51,7 @@ import { CLEAR_SECRETS } from '../secret-codec.js';
 import { periodKey } from '../time.js';
 import { analyticsSummary } from './analytics.js';
 import { checkArguments } from './arguments.js';
+import { generateCodes, validateCode } from './codes.js';
 import { topUpBudget } from './budget-ops.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
 import { CustomerQueue, customerKey } from './customer-queue.js';
@@ -538,7 +540,11 @@ export function createEngine(options: EngineOptions): Engine {
           tenantId,
           async (op) => ({
             ...op.tenant,
-            settings: { ...op.tenant.settings, enrollment_page: enrollmentPageOf(op.tenant.settings) },
+            settings: {
+              ...op.tenant.settings,
+              enrollment_page: enrollmentPageOf(op.tenant.settings),
+              reminder_days: reminderDaysOf(op.tenant.settings),
+            },
           }),
           true,
         ),
@@ -552,6 +558,7 @@ export function createEngine(options: EngineOptions): Engine {
             settings: {
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
+              reminder_days: reminderDaysOf(op.tenant.settings),
               ...input.settings,
             },
           };
@@ -799,12 +806,15 @@ export function createEngine(options: EngineOptions): Engine {
           async (op) => op.tx.codes.counts((await loadReward(op, requireId(rewardId, 'reward'))).id),
           true,
         ),
+      generateCodes: (tenantId, rewardId, raw) =>
+        inTenant(tenantId, (op) => generateCodes(op, requireId(rewardId, 'reward'), raw)),
     },
 
     issuances: {
       get: (tenantId, id) => inTenant(tenantId, async (op) => loadIssuance(op, id), true),
       list: (tenantId, filter, page) =>
         inTenant(tenantId, async (op) => op.tx.issuances.list(filter ?? {}, pageOf(page)), true),
+      validateCode: (tenantId, code) => inTenant(tenantId, (op) => validateCode(op, { code }), true),
     },
 
     budgets: {

@@ -14,6 +14,7 @@ import type { Page, PageRequest } from '../domain/common.js';
 import type { CreateCustomerInput, Customer, UpdateCustomerInput } from '../domain/customer.js';
 import type { DryRunEventInput, EventOutcome, IngestEventInput, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
+import type { CodeValidation, GeneratedCodes, GenerateCodesInput } from '../domain/voucher-code.js';
 import type { OutboxEvent } from '../domain/outbox.js';
 import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
@@ -256,10 +257,17 @@ export interface Engine {
       input: { codes: string[] },
     ): Promise<{ added: number; duplicates: string[] }>;
     codeCounts(tenantId: string, rewardId: string): Promise<{ available: number; used: number }>;
+    /**
+     * Generates `count` new random codes (`crypto`) into a voucher reward's pool, unique in the
+     * pool, in one transaction; see docs/vouchers.md.
+     */
+    generateCodes(tenantId: string, rewardId: string, input: GenerateCodesInput): Promise<GeneratedCodes>;
   };
   readonly issuances: {
     get(tenantId: string, id: string): Promise<Issuance>;
     list(tenantId: string, filter?: IssuanceListFilter, page?: Partial<PageRequest>): Promise<Page<Issuance>>;
+    /** Whether a code would redeem now, for whom, and if not why; changes nothing. */
+    validateCode(tenantId: string, code: string): Promise<CodeValidation>;
   };
   readonly budgets: {
     create(tenantId: string, input: CreateBudgetInput): Promise<Budget>;

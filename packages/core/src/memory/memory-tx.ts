@@ -31,6 +31,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReminderRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -57,6 +58,7 @@ import {
   type TenantData,
 } from './state.js';
 import type { UndoLog } from './undo-log.js';
+import { reminderRepository } from './reminder-repository.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
 
@@ -90,6 +92,7 @@ export class MemoryTx implements Tx {
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
+  #reminders: ReminderRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -137,6 +140,10 @@ export class MemoryTx implements Tx {
   get codes(): CodePoolRepository {
     this.#codes ??= codePoolRepository(this.#ctx);
     return this.#codes;
+  }
+  get reminders(): ReminderRepository {
+    this.#reminders ??= reminderRepository(this.#ctx);
+    return this.#reminders;
   }
   get issuances(): IssuanceRepository {
     this.#issuances ??= issuanceRepository(this.#ctx);
@@ -558,6 +565,15 @@ function codePoolRepository(ctx: Ctx): CodePoolRepository {
       if (pool === undefined || row === undefined || row.issuance_id === null) return;
       log.set(pool.all, code, { ...row, issuance_id: null });
       pool.push(log, code);
+    },
+    async find(code) {
+      ctx.live();
+      const found: Array<{ reward_id: string; issuance_id: string | null }> = [];
+      for (const [rewardId, pool] of data.codePools) {
+        const row = pool.all.get(code);
+        if (row !== undefined) found.push({ reward_id: rewardId, issuance_id: row.issuance_id });
+      }
+      return found;
     },
   };
 }

@@ -18,6 +18,7 @@ import type {
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
+  ReminderRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -51,6 +52,8 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  /** Reminder markers before expiry (points lots, issued rewards). */
+  readonly reminders: ReminderRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
 }

@@ -72,6 +72,10 @@ export const tenantSchema = z
         description:
           'Publish the public enrollment page data at GET /public/tenants/{tid}/enrollment (name, WhatsApp join link, what the active rules earn). Default false.',
       }),
+      reminder_days: z.number().int().min(1).max(90).nullable().meta({
+        description:
+          'Days before expiry at which points.expiring and reward.expiring are written (webhooks, WhatsApp); null (the default): no reminders. See docs/reminders.md.',
+      }),
     }),
     created_at: ts,
   })
