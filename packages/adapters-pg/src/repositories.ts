@@ -59,8 +59,8 @@ import {
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
-import type { PgDatabase } from './schema.js';
 import { reminderRepository } from './reminder-repository.js';
+import type { PgDatabase } from './schema.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
 

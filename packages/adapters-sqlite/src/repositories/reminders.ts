@@ -39,7 +39,12 @@ export class SqliteReminderRepository implements ReminderRepository {
 
   async listLotsToRemind(now: Timestamp, until: Timestamp, limit: number): Promise<PointsLot[]> {
     return this.s.r
-      .all<PointsLotsTable>(lotsToRemind, { tenant_id: this.s.tenantId, now: toTs(now), until: toTs(until), limit })
+      .all<PointsLotsTable>(lotsToRemind, {
+        tenant_id: this.s.tenantId,
+        now: toTs(now),
+        until: toTs(until),
+        limit,
+      })
       .map(pointsLotFromRow);
   }
 
@@ -55,9 +60,7 @@ export class SqliteReminderRepository implements ReminderRepository {
   }
 
   async markReminded(kind: ReminderKind, subjectId: string, at: Timestamp): Promise<boolean> {
-    return (
-      this.s.r.run(mark, { tenant_id: this.s.tenantId, kind, subject_id: subjectId, at: toTs(at) }) > 0
-    );
+    return this.s.r.run(mark, { tenant_id: this.s.tenantId, kind, subject_id: subjectId, at: toTs(at) }) > 0;
   }
 
   async remindedAt(kind: ReminderKind, subjectId: string): Promise<Timestamp | null> {

@@ -13,6 +13,6 @@ export * from './reward.js';
 export * from './rule.js';
 export * from './tenant.js';
 export * from './ussd.js';
+export * from './voucher-code.js';
 export * from './webhook.js';
 export * from './whatsapp.js';
-export * from './voucher-code.js';

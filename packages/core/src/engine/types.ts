@@ -14,12 +14,12 @@ import type { Page, PageRequest } from '../domain/common.js';
 import type { CreateCustomerInput, Customer, UpdateCustomerInput } from '../domain/customer.js';
 import type { DryRunEventInput, EventOutcome, IngestEventInput, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
-import type { CodeValidation, GeneratedCodes, GenerateCodesInput } from '../domain/voucher-code.js';
 import type { OutboxEvent } from '../domain/outbox.js';
 import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
 import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
 import type { CreateTenantInput, Tenant, UpdateTenantInput } from '../domain/tenant.js';
+import type { CodeValidation, GenerateCodesInput, GeneratedCodes } from '../domain/voucher-code.js';
 import type {
   CreateWebhookInput,
   UpdateWebhookInput,

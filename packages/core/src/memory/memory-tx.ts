@@ -46,6 +46,7 @@ import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
+import { reminderRepository } from './reminder-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
   CodePool,
@@ -58,7 +59,6 @@ import {
   type TenantData,
 } from './state.js';
 import type { UndoLog } from './undo-log.js';
-import { reminderRepository } from './reminder-repository.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
 

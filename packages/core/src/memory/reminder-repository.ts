@@ -46,7 +46,10 @@ export function reminderRepository(ctx: ReminderCtx): ReminderRepository {
         if (at <= from || at > to || marked.has(key('lot', lot.id))) continue;
         lots.push(lot);
       }
-      lots.sort((a, b) => Date.parse(a.expires_at as string) - Date.parse(b.expires_at as string) || (a.id < b.id ? -1 : 1));
+      lots.sort(
+        (a, b) =>
+          Date.parse(a.expires_at as string) - Date.parse(b.expires_at as string) || (a.id < b.id ? -1 : 1),
+      );
       return lots.slice(0, limit).map((lot) => ctx.copy(lot));
     },
     async listIssuancesToRemind(now, until, limit) {
@@ -60,7 +63,10 @@ export function reminderRepository(ctx: ReminderCtx): ReminderRepository {
         if (issuance === undefined || issuance.state !== 'issued') continue;
         found.push(issuance);
       }
-      found.sort((a, b) => Date.parse(a.expires_at as string) - Date.parse(b.expires_at as string) || (a.id < b.id ? -1 : 1));
+      found.sort(
+        (a, b) =>
+          Date.parse(a.expires_at as string) - Date.parse(b.expires_at as string) || (a.id < b.id ? -1 : 1),
+      );
       return found.slice(0, limit).map((issuance) => ctx.copy(issuance));
     },
     async markReminded(kind, subjectId, at) {

@@ -24,6 +24,7 @@ import { newId } from '../ids.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
 import { describeAnalyticsContracts } from './analytics-contracts.js';
+import { describeCodesContracts } from './codes-contracts.js';
 import {
   allPages,
   ascendingIds,
@@ -37,6 +38,7 @@ import {
   unique,
   uniqueDigits,
 } from './contract-kit.js';
+import { describeRemindersContracts } from './reminders-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -2624,4 +2626,6 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeUssdContracts(getStore, test);
   describeAnalyticsContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
+  describeCodesContracts(getStore, test);
+  describeRemindersContracts(getStore, test);
 }
