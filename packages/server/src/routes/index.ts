@@ -2,6 +2,7 @@ import { analyticsRoutes } from './analytics.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { budgetRoutes } from './budgets.js';
 import { campaignRoutes } from './campaigns.js';
+import { codeRoutes } from './codes.js';
 import { customerRoutes } from './customers.js';
 import type { RouteSpec } from './define.js';
 import { enrollmentRoutes } from './enrollment.js';
@@ -25,6 +26,7 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...ruleRoutes,
   ...rewardRoutes,
   ...issuanceRoutes,
+  ...codeRoutes,
   ...budgetRoutes,
   ...campaignRoutes,
   ...webhookRoutes,
