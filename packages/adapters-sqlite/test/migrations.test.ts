@@ -146,7 +146,9 @@ describe('migrations', () => {
     );
     counter.run(tenantId, ruleId, '0:week:3', '2026-W44', 2);
     counter.run(tenantId, ruleId, '1:lifetime:5', 'lifetime', 4);
-    expect(await store.migrate()).toEqual({ applied: ['0006-cap-window-keys', '0007-analytics-indexes', '0011-reminders'] });
+    expect(await store.migrate()).toEqual({
+      applied: ['0006-cap-window-keys', '0007-analytics-indexes', '0011-reminders'],
+    });
     const keys = store.connection
       .prepare('SELECT window_key FROM cap_counters WHERE tenant_id = ? ORDER BY window_key')
       .all(tenantId);
