@@ -13,7 +13,7 @@ export function statements({ schema: s }: MigrationContext): string[] {
   return [
     `CREATE TABLE ${s}.reminders (
       tenant_id uuid NOT NULL,
-      kind text NOT NULL CHECK (kind IN ('lot', 'issuance')),
+      kind text NOT NULL,
       subject_id uuid NOT NULL,
       reminded_at timestamptz NOT NULL,
       CONSTRAINT reminders_pkey PRIMARY KEY (tenant_id, kind, subject_id)
