@@ -62,6 +62,7 @@ import { translated } from './errors.js';
 import * as m from './mapping.js';
 import { referralRepository } from './referral-repository.js';
 import { refundRepository } from './refund-repository.js';
+import { reminderRepository } from './reminder-repository.js';
 import type { PgDatabase } from './schema.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
@@ -103,6 +104,7 @@ export function createTx(ctx: TxContext): Tx {
     analytics: analyticsRepository(ctx),
     refunds: refundRepository(ctx),
     audit: auditRepository(ctx),
+    reminders: reminderRepository(ctx),
   };
 }
 
@@ -558,6 +560,14 @@ function rewardRepository(ctx: TxContext): RewardRepository {
 
 function codePoolRepository(ctx: TxContext): CodePoolRepository {
   return {
+    async find(code) {
+      const { rows } = await sql<{ reward_id: string; issuance_id: string | null }>`
+        SELECT reward_id::text AS reward_id, issuance_id::text AS issuance_id
+        FROM ${table(ctx, 'reward_codes')}
+        WHERE tenant_id = ${ctx.tenantId}::uuid AND code = ${code}
+        ORDER BY reward_id`.execute(ctx.db);
+      return rows;
+    },
     async add(rewardId, codes, at) {
       if (codes.length === 0) return { added: 0, duplicates: [] };
       const { rows } = await sql<{ code: string }>`

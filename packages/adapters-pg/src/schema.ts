@@ -332,6 +332,13 @@ export interface UssdSettingsTable {
   allowed_ips: Jsonb<unknown>;
 }
 
+export interface RemindersTable {
+  tenant_id: string;
+  kind: string;
+  subject_id: string;
+  reminded_at: Timestamptz;
+}
+
 export interface WhatsAppSettingsTable {
   tenant_id: string;
   phone_number_id: string;
@@ -424,6 +431,7 @@ export interface PgDatabase {
   audit_log: AuditLogTable;
   referral_codes: ReferralCodesTable;
   referrals: ReferralsTable;
+  reminders: RemindersTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
@@ -456,4 +464,5 @@ export const TABLES = [
   'audit_log',
   'referral_codes',
   'referrals',
+  'reminders',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

@@ -99,6 +99,17 @@ describe.each(STORE_KINDS)('audit trail (%s)', (kind) => {
       after: { available: 2, used: 0 },
     });
     secrets.push('SECRET-CODE-1', 'SECRET-CODE-2');
+    const generated = await once(
+      'reward.generate_codes',
+      () => call('POST', `/rewards/${voucher.id}/codes/generate`, { count: 3, length: 8 }),
+      201,
+    );
+    expect(generated.row).toMatchObject({
+      entity_type: 'reward_codes',
+      before: { available: 2, used: 0 },
+      after: { available: 5, used: 0 },
+    });
+    secrets.push(...(generated.answer.body.codes as string[]));
     const budget = await once(
       'budget.create',
       () => call('POST', '/budgets', { name: 'Monthly', limit: 1000, period: 'month' }),

@@ -53,6 +53,8 @@ const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
   updateReward: ['setup:write', 'admin manager'],
   uploadRewardCodes: ['setup:write', 'admin manager'],
   countRewardCodes: ['till:read', 'admin manager pos viewer'],
+  generateRewardCodes: ['setup:write', 'admin manager'],
+  validateCode: ['till:read', 'admin manager pos viewer'],
   listIssuances: ['till:read', 'admin manager pos viewer'],
   getIssuance: ['till:read', 'admin manager pos viewer'],
   redeemIssuanceByCode: ['rewards:redeem', 'admin pos'],

@@ -8,6 +8,7 @@ import * as m0006 from './0006_work_backlog.js';
 import * as m0007 from './0007_analytics_indexes.js';
 import * as m0009 from './0009_referrals.js';
 import * as m0010 from './0010_refunds.js';
+import * as m0011 from './0011_reminders.js';
 import * as m0012 from './0012_audit.js';
 import type { MigrationContext } from './context.js';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0007_analytics_indexes', m0007],
   ['0009_referrals', m0009],
   ['0010_refunds', m0010],
+  ['0011_reminders', m0011],
   ['0012_audit', m0012],
 ];
 

@@ -8,6 +8,7 @@ import * as m0006 from './0006-cap-window-keys.js';
 import * as m0007 from './0007-analytics-indexes.js';
 import * as m0009 from './0009-referrals.js';
 import * as m0010 from './0010-refunds.js';
+import * as m0011 from './0011-reminders.js';
 import * as m0012 from './0012-audit.js';
 
 /**
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-analytics-indexes': m0007,
   '0009-referrals': m0009,
   '0010-refunds': m0010,
+  '0011-reminders': m0011,
   '0012-audit': m0012,
 };
 

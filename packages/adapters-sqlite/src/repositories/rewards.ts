@@ -2,7 +2,7 @@ import type { CodePoolRepository, Page, PageRequest, Reward, RewardRepository, T
 import { sql } from 'kysely';
 import { toTs } from '../mapping/helpers.js';
 import { rewardFromRow, rewardToRow } from '../mapping/reward.js';
-import { defineQuery, p } from '../query.js';
+import { defineQuery, defineSql, p } from '../query.js';
 import { getRow, insertDef, listPage, type Scope, updateDef } from './scope.js';
 
 export class SqliteRewardRepository implements RewardRepository {
@@ -120,4 +120,15 @@ export class SqliteCodePoolRepository implements CodePoolRepository {
     const row = this.s.r.get<{ added_at: string }>(takeBack, key);
     if (row !== undefined) this.s.r.run(addCode, { ...key, added_at: row.added_at });
   }
+
+  async find(code: string): Promise<Array<{ reward_id: string; issuance_id: string | null }>> {
+    return this.s.r.all<{ reward_id: string; issuance_id: string | null }>(findCode, {
+      tenant_id: this.s.tenantId,
+      code,
+    });
+  }
 }
+
+const findCode = defineSql(
+  'SELECT reward_id, issuance_id FROM reward_codes WHERE tenant_id = @tenant_id AND code = @code ORDER BY reward_id',
+);

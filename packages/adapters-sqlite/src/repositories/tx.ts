@@ -14,6 +14,7 @@ import type {
   PointsRepository,
   ReferralRepository,
   RefundRepository,
+  ReminderRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -35,6 +36,7 @@ import { SqliteIssuanceRepository } from './issuances.js';
 import { SqlitePointsRepository } from './points.js';
 import { SqliteReferralRepository } from './referrals.js';
 import { SqliteRefundRepository } from './refunds.js';
+import { SqliteReminderRepository } from './reminders.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
@@ -67,6 +69,7 @@ export class SqliteTx implements Tx {
   private _analytics?: AnalyticsRepository;
   private _refunds?: RefundRepository;
   private _referrals?: ReferralRepository;
+  private _reminders?: ReminderRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -96,6 +99,10 @@ export class SqliteTx implements Tx {
   get codes(): CodePoolRepository {
     this._codes ??= new SqliteCodePoolRepository(this.scope);
     return this._codes;
+  }
+  get reminders(): ReminderRepository {
+    this._reminders ??= new SqliteReminderRepository(this.scope);
+    return this._reminders;
   }
   get issuances(): IssuanceRepository {
     this._issuances ??= new SqliteIssuanceRepository(this.scope);

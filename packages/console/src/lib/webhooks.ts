@@ -14,6 +14,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'points.expired',
   'referral.attributed',
   'referral.qualified',
+  'points.expiring',
+  'reward.expiring',
 ] as const;
 
 /** "delivered (HTTP 200) after 1 attempt", "failed: connection refused after 8 attempts". */

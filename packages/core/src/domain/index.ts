@@ -17,5 +17,6 @@ export * from './reward.js';
 export * from './rule.js';
 export * from './tenant.js';
 export * from './ussd.js';
+export * from './voucher-code.js';
 export * from './webhook.js';
 export * from './whatsapp.js';

@@ -13,6 +13,8 @@ export const OUTBOX_EVENT_TYPES = [
   'points.expired',
   'referral.attributed',
   'referral.qualified',
+  'points.expiring',
+  'reward.expiring',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 

@@ -45,6 +45,12 @@ export interface TenantSettings {
   referral_qualifying_event_types: string[];
   /** The least `data.amount` (minor units) a qualifying event must carry; null: any (the default). */
   referral_min_amount: number | null;
+  /**
+   * Days before expiry at which the worker writes `points.expiring` and `reward.expiring`
+   * (1..90); null (the default): no reminders. Tenants stored before the setting existed read
+   * null ({@link reminderDaysOf}).
+   */
+  reminder_days: number | null;
 }
 
 /** A merchant. Calendar windows (days, weeks, months) are computed in `timezone`. */
@@ -68,6 +74,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   referral_max_per_referrer: 50,
   referral_qualifying_event_types: ['purchase'],
   referral_min_amount: null,
+  reminder_days: null,
 };
 
 export const tenantSettingsSchema = z.object({
@@ -82,12 +89,19 @@ export const tenantSettingsSchema = z.object({
   referral_max_per_referrer: z.number().int().min(0).max(1_000_000).nullable(),
   referral_qualifying_event_types: z.array(eventTypeSchema).min(1).max(50),
   referral_min_amount: nonNegativeInt.nullable(),
+  reminder_days: z.number().int().min(1).max(90).nullable(),
 });
 
 /** The audit retention in force, in days (tenants stored before the setting existed: the default). */
 export function auditRetentionDaysOf(settings: TenantSettings): number {
   const days = (settings as Partial<TenantSettings>).audit_retention_days;
   return typeof days === 'number' ? days : DEFAULT_AUDIT_RETENTION_DAYS;
+}
+
+/** The reminder lead time in days, or null when off (tenants stored before the setting: off). */
+export function reminderDaysOf(settings: TenantSettings): number | null {
+  const days = (settings as Partial<TenantSettings>).reminder_days;
+  return typeof days === 'number' ? days : null;
 }
 
 /** Whether the public enrollment page is on (tenants stored before the setting existed: off). */

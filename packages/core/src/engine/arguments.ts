@@ -11,6 +11,7 @@ import { adjustPointsSchema, redeemPointsSchema } from '../domain/points.js';
 import { createRewardSchema, updateRewardSchema, uploadCodesSchema } from '../domain/reward.js';
 import { createRuleSchema, updateRuleSchema } from '../domain/rule.js';
 import { createTenantSchema, updateTenantSchema } from '../domain/tenant.js';
+import { generateCodesSchema } from '../domain/voucher-code.js';
 import { createWebhookSchema, updateWebhookSchema } from '../domain/webhook.js';
 import { type FieldIssue, ValidationError } from '../errors.js';
 import type { Engine } from './types.js';
@@ -197,8 +198,10 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
   'rewards.list': [tenantId, page],
   'rewards.uploadCodes': [tenantId, argId('rewardId', 'reward'), argInput('input', uploadCodesSchema)],
   'rewards.codeCounts': [tenantId, argId('rewardId', 'reward')],
+  'rewards.generateCodes': [tenantId, argId('rewardId', 'reward'), argInput('input', generateCodesSchema)],
 
   'issuances.get': [tenantId, argId('id', 'issuance')],
+  'issuances.validateCode': [tenantId, argSchema('code', 'a code (a string)', z.string())],
   'issuances.list': [
     tenantId,
     argSchema(

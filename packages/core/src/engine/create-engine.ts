@@ -27,6 +27,7 @@ import {
   createTenantSchema,
   DEFAULT_TENANT_SETTINGS,
   enrollmentPageOf,
+  reminderDaysOf,
   type Tenant,
   updateTenantSchema,
 } from '../domain/tenant.js';
@@ -52,6 +53,7 @@ import { periodKey } from '../time.js';
 import { analyticsSummary } from './analytics.js';
 import { checkArguments } from './arguments.js';
 import { topUpBudget } from './budget-ops.js';
+import { generateCodes, validateCode } from './codes.js';
 import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
 import { CustomerQueue, customerKey } from './customer-queue.js';
 import { parseEventInput } from './event-input.js';
@@ -549,6 +551,7 @@ export function createEngine(options: EngineOptions): Engine {
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
               audit_retention_days: auditRetentionDaysOf(op.tenant.settings),
+              reminder_days: reminderDaysOf(op.tenant.settings),
             },
           }),
           true,
@@ -565,6 +568,7 @@ export function createEngine(options: EngineOptions): Engine {
               ...op.tenant.settings,
               enrollment_page: enrollmentPageOf(op.tenant.settings),
               audit_retention_days: auditRetentionDaysOf(op.tenant.settings),
+              reminder_days: reminderDaysOf(op.tenant.settings),
               ...input.settings,
             },
           };
@@ -814,12 +818,15 @@ export function createEngine(options: EngineOptions): Engine {
           async (op) => op.tx.codes.counts((await loadReward(op, requireId(rewardId, 'reward'))).id),
           true,
         ),
+      generateCodes: (tenantId, rewardId, raw) =>
+        inTenant(tenantId, (op) => generateCodes(op, requireId(rewardId, 'reward'), raw)),
     },
 
     issuances: {
       get: (tenantId, id) => inTenant(tenantId, async (op) => loadIssuance(op, id), true),
       list: (tenantId, filter, page) =>
         inTenant(tenantId, async (op) => op.tx.issuances.list(filter ?? {}, pageOf(page)), true),
+      validateCode: (tenantId, code) => inTenant(tenantId, (op) => validateCode(op, { code }), true),
     },
 
     budgets: {

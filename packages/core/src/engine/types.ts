@@ -21,6 +21,7 @@ import type { RefundListFilter, RefundRecord } from '../domain/refund.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
 import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
 import type { CreateTenantInput, Tenant, UpdateTenantInput } from '../domain/tenant.js';
+import type { CodeValidation, GenerateCodesInput, GeneratedCodes } from '../domain/voucher-code.js';
 import type {
   CreateWebhookInput,
   UpdateWebhookInput,
@@ -258,10 +259,17 @@ export interface Engine {
       input: { codes: string[] },
     ): Promise<{ added: number; duplicates: string[] }>;
     codeCounts(tenantId: string, rewardId: string): Promise<{ available: number; used: number }>;
+    /**
+     * Generates `count` new random codes (`crypto`) into a voucher reward's pool, unique in the
+     * pool, in one transaction; see docs/vouchers.md.
+     */
+    generateCodes(tenantId: string, rewardId: string, input: GenerateCodesInput): Promise<GeneratedCodes>;
   };
   readonly issuances: {
     get(tenantId: string, id: string): Promise<Issuance>;
     list(tenantId: string, filter?: IssuanceListFilter, page?: Partial<PageRequest>): Promise<Page<Issuance>>;
+    /** Whether a code would redeem now, for whom, and if not why; changes nothing. */
+    validateCode(tenantId: string, code: string): Promise<CodeValidation>;
   };
   readonly budgets: {
     create(tenantId: string, input: CreateBudgetInput): Promise<Budget>;

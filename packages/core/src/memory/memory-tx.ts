@@ -34,6 +34,7 @@ import type {
   PointsRepository,
   ReferralRepository,
   RefundRepository,
+  ReminderRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -51,6 +52,7 @@ import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
 import { referralRepository } from './referral-repository.js';
 import { refundRepository } from './refund-repository.js';
+import { reminderRepository } from './reminder-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
   CodePool,
@@ -99,6 +101,7 @@ export class MemoryTx implements Tx {
   #analytics: AnalyticsRepository | undefined;
   #refunds: RefundRepository | undefined;
   #audit: AuditRepository | undefined;
+  #reminders: ReminderRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -146,6 +149,10 @@ export class MemoryTx implements Tx {
   get codes(): CodePoolRepository {
     this.#codes ??= codePoolRepository(this.#ctx);
     return this.#codes;
+  }
+  get reminders(): ReminderRepository {
+    this.#reminders ??= reminderRepository(this.#ctx);
+    return this.#reminders;
   }
   get issuances(): IssuanceRepository {
     this.#issuances ??= issuanceRepository(this.#ctx);
@@ -580,6 +587,15 @@ function codePoolRepository(ctx: Ctx): CodePoolRepository {
       if (pool === undefined || row === undefined || row.issuance_id === null) return;
       log.set(pool.all, code, { ...row, issuance_id: null });
       pool.push(log, code);
+    },
+    async find(code) {
+      ctx.live();
+      const found: Array<{ reward_id: string; issuance_id: string | null }> = [];
+      for (const [rewardId, pool] of data.codePools) {
+        const row = pool.all.get(code);
+        if (row !== undefined) found.push({ reward_id: rewardId, issuance_id: row.issuance_id });
+      }
+      return found;
     },
   };
 }

@@ -148,6 +148,11 @@ export interface CodePoolRepository {
   counts(rewardId: string): Promise<{ available: number; used: number }>;
   /** Returns a drawn code to the pool (the issuance it was drawn for is not being created after all). */
   release(rewardId: string, code: string): Promise<void>;
+  /**
+   * Every pool entry holding exactly `code` (one per reward whose pool has it), with the
+   * issuance it was handed to (null while free). Read-only.
+   */
+  find(code: string): Promise<Array<{ reward_id: string; issuance_id: string | null }>>;
 }
 
 export interface IssuanceListFilter {
@@ -597,4 +602,33 @@ export interface ReferralRepository {
   reject(refereeId: string, reason: string, at: Timestamp): Promise<Referral | null>;
   /** How many customers `referrerId` referred, by status. */
   countsFor(referrerId: string): Promise<ReferralCounts>;
+}
+
+/** What a reminder is about: a points lot, or an issued reward. */
+export type ReminderKind = 'lot' | 'issuance';
+
+/**
+ * Reminders before expiry (`points.expiring`, `reward.expiring`): which lots and rewards expire
+ * soon and have not been reminded of, and the marker that makes each reminder happen once.
+ */
+export interface ReminderRepository {
+  /**
+   * Up to `limit` points lots with points left whose `expires_at` lies in `(now, until]` and that
+   * carry no reminder marker, soonest expiry first.
+   */
+  listLotsToRemind(now: Timestamp, until: Timestamp, limit: number): Promise<PointsLot[]>;
+  /**
+   * Up to `limit` issuances in state `issued` whose `expires_at` lies in `(now, until]` and that
+   * carry no reminder marker, soonest expiry first.
+   */
+  listIssuancesToRemind(now: Timestamp, until: Timestamp, limit: number): Promise<Issuance[]>;
+  /**
+   * Sets the reminder marker of `(kind, subjectId)`. Returns true for the one transaction that
+   * set it, false when it was already set. MUST be exact under concurrent callers (several
+   * workers on one PostgreSQL): of two transactions marking the same subject, exactly one
+   * commits `true` (an `INSERT ... ON CONFLICT DO NOTHING RETURNING` waits for the other).
+   */
+  markReminded(kind: ReminderKind, subjectId: string, at: Timestamp): Promise<boolean>;
+  /** When the subject was reminded of, or null. */
+  remindedAt(kind: ReminderKind, subjectId: string): Promise<Timestamp | null>;
 }

@@ -21,6 +21,7 @@ import type {
   PointsRepository,
   ReferralRepository,
   RefundRepository,
+  ReminderRepository,
   RewardRepository,
   RuleRepository,
   TenantRepository,
@@ -58,6 +59,8 @@ export interface Tx {
   readonly refunds: RefundRepository;
   /** Referral codes and attributions (docs/referrals.md). */
   readonly referrals: ReferralRepository;
+  /** Reminder markers before expiry (points lots, issued rewards). */
+  readonly reminders: ReminderRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
   /** The audit trail of changes made through the server. */

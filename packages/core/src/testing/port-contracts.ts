@@ -25,6 +25,7 @@ import type { GlobalCapClaim } from '../ports/repositories.js';
 import type { Store, Tx } from '../ports/store.js';
 import { describeAnalyticsContracts } from './analytics-contracts.js';
 import { describeAuditContracts } from './audit-contracts.js';
+import { describeCodesContracts } from './codes-contracts.js';
 import {
   allPages,
   ascendingIds,
@@ -40,6 +41,7 @@ import {
 } from './contract-kit.js';
 import { describeReferralContracts } from './referrals-contracts.js';
 import { describeRefundContracts } from './refunds-contracts.js';
+import { describeRemindersContracts } from './reminders-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -2632,4 +2634,6 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeWhatsAppContracts(getStore, test);
   describeAuditContracts(getStore, test);
   describeReferralContracts(getStore, test);
+  describeCodesContracts(getStore, test);
+  describeRemindersContracts(getStore, test);
 }

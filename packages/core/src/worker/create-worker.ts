@@ -9,6 +9,7 @@ import type { Store, Tx } from '../ports/store.js';
 import { localNow } from '../time.js';
 import { type DeliveryPolicy, type DeliveryResult, recordAttempt, sendDelivery } from './deliver.js';
 import { fanOutOutbox } from './fan-out.js';
+import { runReminders } from './reminders.js';
 import { DEFAULT_RETRY_SCHEDULE } from './retry-schedule.js';
 import { runScheduledEvents } from './scheduled-events.js';
 import { createWebhookFetch } from './webhook-address.js';
@@ -40,7 +41,7 @@ export interface WorkerChannel {
  */
 export interface WorkerObserver {
   /**
-   * One job of one tenant's pass ended: `outbox fan-out`, `webhook deliveries`, `expiry`,
+   * One job of one tenant's pass ended: `outbox fan-out`, `webhook deliveries`, `expiry`, `reminders`,
    * `scheduled events`, `idempotency purge` or `channel <name>`.
    */
   job?(job: string, outcome: 'ok' | 'error'): void;
@@ -119,6 +120,8 @@ export interface TickResult {
   failed: number;
   disabled: number;
   expired: number;
+  /** `points.expiring` and `reward.expiring` events written. */
+  reminders: number;
   birthdays: number;
   inactive: number;
   purged: number;
@@ -323,6 +326,10 @@ export function createWorker(options: WorkerOptions): Worker {
       const expired = await engine.expireDue(id, clock());
       result.expired += expired.expired + expired.cancelled + expired.points_expired;
     });
+    await job(result, id, 'reminders', async () => {
+      const r = await runReminders(engine, tenant, clock(), newId);
+      result.reminders += r.points + r.rewards;
+    });
     if (options.scheduledEvents ?? true) {
       const now = clock();
       const day = localNow(now.toISOString(), tenant.timezone).date;
@@ -363,6 +370,7 @@ export function createWorker(options: WorkerOptions): Worker {
       failed: 0,
       disabled: 0,
       expired: 0,
+      reminders: 0,
       birthdays: 0,
       inactive: 0,
       purged: 0,

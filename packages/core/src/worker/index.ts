@@ -7,6 +7,7 @@ export {
   type WorkerOptions,
 } from './create-worker.js';
 export { RESPONSE_EXCERPT_BYTES } from './deliver.js';
+export { type RemindersResult, runReminders } from './reminders.js';
 export {
   DEFAULT_RETRY_SCHEDULE,
   MAX_RETRY_AFTER_MS,

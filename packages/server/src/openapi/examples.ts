@@ -65,6 +65,7 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze
   },
   updateReward: { active: false },
   uploadRewardCodes: { codes: ['SPRING-7Q2K', 'SPRING-9XJ4', 'SPRING-M3PA'] },
+  generateRewardCodes: { count: 500, length: 8, prefix: 'SPRING-', charset: 'safe' },
   redeemIssuanceByCode: { code: 'SPRING-7Q2K' },
   cancelIssuance: { reason: 'refunded at the till' },
   createBudget: {

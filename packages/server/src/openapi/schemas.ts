@@ -89,6 +89,10 @@ export const tenantSchema = z
         description:
           'The least data.amount (minor units) a qualifying event must carry; null (the default): any.',
       }),
+      reminder_days: z.number().int().min(1).max(90).nullable().meta({
+        description:
+          'Days before expiry at which points.expiring and reward.expiring are written (webhooks, WhatsApp); null (the default): no reminders. See docs/reminders.md.',
+      }),
     }),
     created_at: ts,
   })

@@ -3,6 +3,7 @@ import { apiKeyRoutes } from './api-keys.js';
 import { auditRoutes } from './audit.js';
 import { budgetRoutes } from './budgets.js';
 import { campaignRoutes } from './campaigns.js';
+import { codeRoutes } from './codes.js';
 import { customerRoutes } from './customers.js';
 import type { RouteSpec } from './define.js';
 import { enrollmentRoutes } from './enrollment.js';
@@ -29,6 +30,7 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...ruleRoutes,
   ...rewardRoutes,
   ...issuanceRoutes,
+  ...codeRoutes,
   ...budgetRoutes,
   ...campaignRoutes,
   ...webhookRoutes,

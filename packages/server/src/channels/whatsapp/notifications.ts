@@ -11,13 +11,14 @@
 import { type Issuance, newId, type OutboxEvent, type Tx } from '@laas/core';
 import { issuanceParts, queuedMessage } from './conversation.js';
 import { type OutboundPayload, templatePayload, textPayload } from './outbound.js';
+import { notifyReminderOrReceipt } from './reminder-notifications.js';
 import { textsOf } from './strings.js';
 
 export const WINDOW_MS = 24 * 3_600_000;
 
 /** Queues (or records as skipped) the notification of one outbox event; ignores other events. */
 export async function notifyOutboxEvent(tx: Tx, event: OutboxEvent, now: Date): Promise<void> {
-  if (event.type !== 'reward.issued') return;
+  if (event.type !== 'reward.issued') return notifyReminderOrReceipt(tx, event, now);
   const issuance = (event.data as { issuance?: Issuance }).issuance;
   if (issuance === undefined || typeof issuance.customer_id !== 'string') return;
   const settings = await tx.whatsapp.getSettings();

@@ -35,6 +35,10 @@ export const DEFAULT_STRINGS = Object.freeze({
     'You earned {reward}{code_part} at {shop}!{expiry_sentence} Send REWARDS to see your rewards.',
   expiry_sentence: ' Valid until {date}.',
   notify_points: 'You earned {points} points at {shop}! Send BALANCE to see your balance.',
+  notify_points_expiring: '{points} of your points at {shop} expire on {date}. Use them before then!',
+  notify_reward_expiring:
+    'Reminder: {reward}{code_part} at {shop} expires soon.{expiry_sentence} Send REWARDS to see your rewards.',
+  receipt: 'Receipt: {reward}{code_part} was used at {shop} on {date}. Thank you!',
   button_yes: 'Yes, use it',
   button_no: 'No',
   button_balance: 'Balance',
