@@ -362,9 +362,36 @@ export interface PgDatabase {
   whatsapp_settings: WhatsAppSettingsTable;
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
+  shared_merchants: SharedMerchantsTable;
+  platform_channels: PlatformChannelsTable;
+  shared_selections: SharedSelectionsTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
+/** A tenant's merchant code and opt-ins on the shared channels (migration 0013). */
+export interface SharedMerchantsTable {
+  tenant_id: string;
+  code: string;
+  whatsapp: boolean;
+  ussd: boolean;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+/** The platform's shared channels (no tenant). */
+export interface PlatformChannelsTable {
+  channel: string;
+  config: unknown;
+  updated_at: Date | string;
+}
+
+/** The merchant each phone chose on the shared WhatsApp number (no tenant key). */
+export interface SharedSelectionsTable {
+  phone: string;
+  tenant_id: string;
+  updated_at: Date | string;
+}
+
 export const TABLES = [
   'tenants',
   'customers',
@@ -390,4 +417,7 @@ export const TABLES = [
   'whatsapp_settings',
   'whatsapp_messages',
   'whatsapp_conversations',
+  'shared_merchants',
+  'platform_channels',
+  'shared_selections',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

@@ -13,6 +13,7 @@ import type {
   PointsRepository,
   RewardRepository,
   RuleRepository,
+  SharedMerchantRepository,
   TenantRepository,
   Tx,
   UssdRepository,
@@ -32,6 +33,7 @@ import { SqlitePointsRepository } from './points.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
+import { SqliteSharedMerchantRepository } from './shared-channels.js';
 import { SqliteTenantRepository } from './tenants.js';
 import { SqliteUssdRepository } from './ussd.js';
 import { SqliteDeliveryRepository, SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
@@ -58,11 +60,16 @@ export class SqliteTx implements Tx {
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
   private _analytics?: AnalyticsRepository;
+  private _sharedChannels?: SharedMerchantRepository;
 
   constructor(private readonly scope: Scope) {}
 
   get tenantId(): string {
     return this.scope.tenantId;
+  }
+  get sharedChannels(): SharedMerchantRepository {
+    this._sharedChannels ??= new SqliteSharedMerchantRepository(this.scope);
+    return this._sharedChannels;
   }
   get tenants(): TenantRepository {
     this._tenants ??= new SqliteTenantRepository(this.scope);

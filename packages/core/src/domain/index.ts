@@ -11,6 +11,7 @@ export * from './outbox.js';
 export * from './points.js';
 export * from './reward.js';
 export * from './rule.js';
+export * from './shared-channel.js';
 export * from './tenant.js';
 export * from './ussd.js';
 export * from './webhook.js';

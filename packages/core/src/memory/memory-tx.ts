@@ -40,11 +40,13 @@ import type {
   WhatsAppRepository,
 } from '../ports/repositories.js';
 import { capWindowKey } from '../ports/repositories.js';
+import type { SharedMerchantRepository } from '../ports/shared-channels.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { isSettled } from './compaction.js';
 import { copy } from './copy.js';
+import { sharedMerchantRepository } from './shared-channel-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
   CodePool,
@@ -90,6 +92,7 @@ export class MemoryTx implements Tx {
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
+  #sharedChannels: SharedMerchantRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -185,6 +188,10 @@ export class MemoryTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this.#whatsapp ??= whatsappRepository(this.#ctx);
     return this.#whatsapp;
+  }
+  get sharedChannels(): SharedMerchantRepository {
+    this.#sharedChannels ??= sharedMerchantRepository(this.#ctx);
+    return this.#sharedChannels;
   }
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);

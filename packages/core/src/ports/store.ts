@@ -26,6 +26,7 @@ import type {
   WebhookRepository,
   WhatsAppRepository,
 } from './repositories.js';
+import type { SharedChannelPlatformRepository, SharedMerchantRepository } from './shared-channels.js';
 
 /**
  * The repositories of one transaction, all scoped to `tenantId`: no method of a `Tx` may read or
@@ -51,6 +52,8 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  /** The tenant's merchant code and opt-ins on the shared channels. */
+  readonly sharedChannels: SharedMerchantRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
 }
@@ -61,7 +64,7 @@ export interface TransactionOptions {
 }
 
 /** Reads that are not scoped to one tenant: authentication and the background worker need them. */
-export interface PlatformRepository {
+export interface PlatformRepository extends SharedChannelPlatformRepository {
   /** The (unrevoked or revoked) key whose hash is `keyHash`, of whichever tenant. */
   findApiKeyByHash(keyHash: string): Promise<ApiKey | null>;
   getTenant(tenantId: string): Promise<Tenant | null>;
