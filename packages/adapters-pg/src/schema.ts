@@ -380,6 +380,7 @@ export interface SharedMerchantsTable {
 
 /** The platform's shared channels (no tenant). */
 export interface PlatformChannelsTable {
+  tenant_id: string;
   channel: string;
   config: unknown;
   updated_at: Date | string;
@@ -387,8 +388,9 @@ export interface PlatformChannelsTable {
 
 /** The merchant each phone chose on the shared WhatsApp number (no tenant key). */
 export interface SharedSelectionsTable {
-  phone: string;
   tenant_id: string;
+  phone: string;
+  selected_tenant_id: string;
   updated_at: Date | string;
 }
 

@@ -1,4 +1,5 @@
 import {
+  PLATFORM_TENANT_ID,
   type SharedChannelConfig,
   type SharedChannelKind,
   type SharedChannelPlatformRepository,
@@ -86,26 +87,34 @@ export function pgSharedChannelPlatform(
   schema: string,
 ): SharedChannelPlatformRepository {
   const fn = (name: string) => sql.raw(`"${schema}".${name}`);
-  const db = root.withSchema(schema);
+  /** A transaction scoped to the platform's own rows (row-level security, like a tenant's). */
+  const asPlatform = <T>(body: (db: Kysely<PgDatabase>) => Promise<T>): Promise<T> =>
+    root.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('laas.tenant_id', ${PLATFORM_TENANT_ID}, true)`.execute(trx);
+      return body(trx.withSchema(schema));
+    });
   return {
-    async getSharedChannel(channel: SharedChannelKind) {
-      const row = await db
-        .selectFrom('platform_channels')
-        .selectAll()
-        .where('channel', '=', channel)
-        .executeTakeFirst();
-      return row
-        ? { channel, config: row.config as Record<string, unknown>, updated_at: m.ts(row.updated_at) }
-        : null;
-    },
-    async putSharedChannel(config: SharedChannelConfig) {
-      const values = { config: JSON.stringify(config.config), updated_at: config.updated_at };
-      await db
-        .insertInto('platform_channels')
-        .values({ channel: config.channel, ...values })
-        .onConflict((oc) => oc.column('channel').doUpdateSet(values))
-        .execute();
-    },
+    getSharedChannel: (channel: SharedChannelKind) =>
+      asPlatform(async (db) => {
+        const row = await db
+          .selectFrom('platform_channels')
+          .selectAll()
+          .where('tenant_id', '=', PLATFORM_TENANT_ID)
+          .where('channel', '=', channel)
+          .executeTakeFirst();
+        return row
+          ? { channel, config: row.config as Record<string, unknown>, updated_at: m.ts(row.updated_at) }
+          : null;
+      }),
+    putSharedChannel: (config: SharedChannelConfig) =>
+      asPlatform(async (db) => {
+        const values = { config: JSON.stringify(config.config), updated_at: config.updated_at };
+        await db
+          .insertInto('platform_channels')
+          .values({ tenant_id: PLATFORM_TENANT_ID, channel: config.channel, ...values })
+          .onConflict((oc) => oc.columns(['tenant_id', 'channel']).doUpdateSet(values))
+          .execute();
+      }),
     async findSharedMerchant(code: string) {
       const { rows } = await sql<SharedMerchantsTable>`
         SELECT * FROM ${fn('laas_find_shared_merchant')}(${code})`.execute(root);
@@ -116,14 +125,16 @@ export function pgSharedChannelPlatform(
         SELECT * FROM ${fn('laas_shared_merchants_of_phone')}(${phone}, ${channel})`.execute(root);
       return rows.map(fromRow);
     },
-    async getSharedSelection(phone: string) {
-      const row = await db
-        .selectFrom('shared_selections')
-        .select('tenant_id')
-        .where('phone', '=', phone)
-        .executeTakeFirst();
-      return row?.tenant_id ?? null;
-    },
+    getSharedSelection: (phone: string) =>
+      asPlatform(async (db) => {
+        const row = await db
+          .selectFrom('shared_selections')
+          .select('selected_tenant_id')
+          .where('tenant_id', '=', PLATFORM_TENANT_ID)
+          .where('phone', '=', phone)
+          .executeTakeFirst();
+        return row?.selected_tenant_id ?? null;
+      }),
     async selectSharedMerchant(phone: string, tenantId: string, now: string) {
       const { rows } = await sql<{ ok: boolean }>`
         SELECT ${fn('laas_select_shared_merchant')}(${phone}, ${tenantId}::uuid, ${now}::timestamptz) AS ok`.execute(

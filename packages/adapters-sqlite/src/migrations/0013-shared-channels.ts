@@ -5,9 +5,10 @@ import { type Kysely, sql } from 'kysely';
  *
  * - `shared_merchants`: a tenant's merchant code and opt-ins. The code has its own unique index
  *   across tenants (a code names exactly one merchant), like the USSD service code.
- * - `platform_channels` and `shared_selections` belong to the platform, not to a tenant, so they
- *   have no `tenant_id` key: the shared channels' configuration, and the merchant each phone
- *   last chose on the shared WhatsApp number.
+ * - `platform_channels` and `shared_selections` belong to the platform, not to a tenant: the
+ *   shared channels' configuration, and the merchant each phone last chose on the shared
+ *   WhatsApp number. Their `tenant_id` is always the nil UUID (`PLATFORM_TENANT_ID`), so that
+ *   every key still leads with a tenant id like everywhere else.
  */
 const statements = [
   `CREATE TABLE shared_merchants (
@@ -21,14 +22,18 @@ const statements = [
   ) STRICT`,
   'CREATE UNIQUE INDEX shared_merchants_code ON shared_merchants (code)',
   `CREATE TABLE platform_channels (
-    channel TEXT NOT NULL PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    channel TEXT NOT NULL,
     config TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, channel)
   ) STRICT`,
   `CREATE TABLE shared_selections (
-    phone TEXT NOT NULL PRIMARY KEY,
     tenant_id TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    phone TEXT NOT NULL,
+    selected_tenant_id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, phone)
   ) STRICT`,
 ];
 

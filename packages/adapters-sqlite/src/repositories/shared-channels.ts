@@ -1,9 +1,10 @@
-import type {
-  SharedChannelConfig,
-  SharedChannelKind,
-  SharedChannelPlatformRepository,
-  SharedMerchant,
-  SharedMerchantRepository,
+import {
+  PLATFORM_TENANT_ID,
+  type SharedChannelConfig,
+  type SharedChannelKind,
+  type SharedChannelPlatformRepository,
+  type SharedMerchant,
+  type SharedMerchantRepository,
 } from '@laas/core';
 import { defineSql, type Runner } from '../query.js';
 import type { Scope } from './scope.js';
@@ -42,19 +43,25 @@ const merchantsOfPhone = defineSql(
    WHERE (@channel = 'whatsapp' AND m.whatsapp = 1) OR (@channel = 'ussd' AND m.ussd = 1)
    ORDER BY m.code`,
 );
-const getChannel = defineSql('SELECT * FROM platform_channels WHERE channel = @channel');
-const putChannel = defineSql(
-  `INSERT INTO platform_channels (channel, config, updated_at) VALUES (@channel, @config, @updated_at)
-   ON CONFLICT (channel) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+const getChannel = defineSql(
+  'SELECT * FROM platform_channels WHERE tenant_id = @platform AND channel = @channel',
 );
-const getSelection = defineSql('SELECT tenant_id FROM shared_selections WHERE phone = @phone');
+const putChannel = defineSql(
+  `INSERT INTO platform_channels (tenant_id, channel, config, updated_at)
+   VALUES (@platform, @channel, @config, @updated_at)
+   ON CONFLICT (tenant_id, channel) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+);
+const getSelection = defineSql(
+  'SELECT selected_tenant_id FROM shared_selections WHERE tenant_id = @platform AND phone = @phone',
+);
 /** The guard is in the statement: nothing is written unless the phone belongs to the merchant. */
 const select = defineSql(
-  `INSERT INTO shared_selections (phone, tenant_id, updated_at)
-   SELECT @phone, m.tenant_id, @now FROM shared_merchants m
+  `INSERT INTO shared_selections (tenant_id, phone, selected_tenant_id, updated_at)
+   SELECT @platform, @phone, m.tenant_id, @now FROM shared_merchants m
    JOIN customers c ON c.tenant_id = m.tenant_id AND c.phone = @phone AND c.status <> 'erased'
    WHERE m.tenant_id = @tenant_id AND m.whatsapp = 1
-   ON CONFLICT (phone) DO UPDATE SET tenant_id = excluded.tenant_id, updated_at = excluded.updated_at`,
+   ON CONFLICT (tenant_id, phone) DO UPDATE SET selected_tenant_id = excluded.selected_tenant_id,
+     updated_at = excluded.updated_at`,
 );
 
 /** The SQLite {@link SharedMerchantRepository}. */
@@ -92,9 +99,7 @@ export function sqliteSharedChannelPlatform(
       exclusive(() => {
         const row = runner.get<{ channel: SharedChannelKind; config: string; updated_at: string }>(
           getChannel,
-          {
-            channel,
-          },
+          { platform: PLATFORM_TENANT_ID, channel },
         );
         return row === undefined
           ? null
@@ -103,6 +108,7 @@ export function sqliteSharedChannelPlatform(
     putSharedChannel: (config: SharedChannelConfig) =>
       exclusive(() => {
         runner.run(putChannel, {
+          platform: PLATFORM_TENANT_ID,
           channel: config.channel,
           config: JSON.stringify(config.config),
           updated_at: config.updated_at,
@@ -116,8 +122,14 @@ export function sqliteSharedChannelPlatform(
     listSharedMerchantsOfPhone: (phone: string, channel: SharedChannelKind) =>
       exclusive(() => runner.all<MerchantRow>(merchantsOfPhone, { phone, channel }).map(fromRow)),
     getSharedSelection: (phone: string) =>
-      exclusive(() => runner.get<{ tenant_id: string }>(getSelection, { phone })?.tenant_id ?? null),
+      exclusive(
+        () =>
+          runner.get<{ selected_tenant_id: string }>(getSelection, { platform: PLATFORM_TENANT_ID, phone })
+            ?.selected_tenant_id ?? null,
+      ),
     selectSharedMerchant: (phone: string, tenantId: string, now: string) =>
-      exclusive(() => runner.run(select, { phone, tenant_id: tenantId, now }) > 0),
+      exclusive(
+        () => runner.run(select, { platform: PLATFORM_TENANT_ID, phone, tenant_id: tenantId, now }) > 0,
+      ),
   };
 }

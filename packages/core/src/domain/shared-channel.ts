@@ -29,3 +29,10 @@ export interface SharedMerchant {
 
 /** A merchant code as stored and compared: 3 to 12 of A-Z and 0-9. */
 export const MERCHANT_CODE_PATTERN = /^[A-Z0-9]{3,12}$/;
+
+/**
+ * The `tenant_id` of the platform's own rows (shared channel configuration, phone selections) in
+ * the SQL stores: every key still leads with a tenant id (the schema distributes by it), and no
+ * tenant has this one (tenant ids are UUIDv7).
+ */
+export const PLATFORM_TENANT_ID = '00000000-0000-0000-0000-000000000000';
