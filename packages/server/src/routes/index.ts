@@ -10,6 +10,7 @@ import { issuanceRoutes } from './issuances.js';
 import { pointsRoutes } from './points.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
+import { sharedChannelRoutes } from './shared-channels.js';
 import { tenantRoutes } from './tenants.js';
 import { ussdRoutes } from './ussd.js';
 import { webhookRoutes } from './webhooks.js';
@@ -32,4 +33,5 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...ussdRoutes,
   ...whatsappRoutes,
   ...enrollmentRoutes,
+  ...sharedChannelRoutes,
 ]);
