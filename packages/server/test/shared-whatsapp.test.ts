@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signWhatsAppPayload } from '../src/index.js';
-import { errorOf, type Json, STORE_KINDS, type TestServer, useServer } from './harness.js';
+import { errorOf, type Json, STORE_KINDS, useServer } from './harness.js';
 import { notification } from './whatsapp-payloads.js';
 
 interface Sent {
