@@ -165,9 +165,7 @@ export const sharedChannelRoutes: RouteSpec[] = [
     permission: 'setup:read',
     response: { status: 200, description: 'The merchant code and opt-ins', schema: sharedMerchantSchema },
     handler: async ({ engine, tenantId }) => {
-      const row = await engine.transaction(tenantId, (tx) => tx.sharedChannels.getMerchant(), {
-        readOnly: true,
-      });
+      const row = await engine.transaction(tenantId, (tx) => tx.sharedChannels.getMerchant());
       if (row === null) throw new NotFoundError('shared merchant', tenantId);
       return ok(row);
     },
