@@ -181,7 +181,9 @@ async function ensureAppRole(
         `GRANT EXECUTE ON FUNCTION ${s}.laas_find_api_key(text), ${s}.laas_get_tenant(uuid),
           ${s}.laas_list_tenants(uuid, integer), ${s}.laas_find_ussd_settings(text),
           ${s}.laas_find_whatsapp_by_phone_number_id(text), ${s}.laas_find_whatsapp_by_verify_token(text),
-          ${s}.laas_work_backlog() TO ${r}`,
+          ${s}.laas_work_backlog(), ${s}.laas_find_shared_merchant(text),
+          ${s}.laas_shared_merchants_of_phone(text, text),
+          ${s}.laas_select_shared_merchant(text, uuid, timestamptz) TO ${r}`,
       )
       .execute(trx);
   });

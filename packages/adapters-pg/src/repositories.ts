@@ -64,6 +64,7 @@ import { referralRepository } from './referral-repository.js';
 import { refundRepository } from './refund-repository.js';
 import { reminderRepository } from './reminder-repository.js';
 import type { PgDatabase } from './schema.js';
+import { sharedMerchantRepository } from './shared-channel-repository.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
 
@@ -105,6 +106,7 @@ export function createTx(ctx: TxContext): Tx {
     refunds: refundRepository(ctx),
     audit: auditRepository(ctx),
     reminders: reminderRepository(ctx),
+    sharedChannels: sharedMerchantRepository(ctx),
   };
 }
 

@@ -432,9 +432,38 @@ export interface PgDatabase {
   referral_codes: ReferralCodesTable;
   referrals: ReferralsTable;
   reminders: RemindersTable;
+  shared_merchants: SharedMerchantsTable;
+  platform_channels: PlatformChannelsTable;
+  shared_selections: SharedSelectionsTable;
 }
 
 /** Every table; all but `tenants` carry a `tenant_id` column. All have row-level security. */
+/** A tenant's merchant code and opt-ins on the shared channels (migration 0013). */
+export interface SharedMerchantsTable {
+  tenant_id: string;
+  code: string;
+  whatsapp: boolean;
+  ussd: boolean;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+/** The platform's shared channels (no tenant). */
+export interface PlatformChannelsTable {
+  tenant_id: string;
+  channel: string;
+  config: unknown;
+  updated_at: Date | string;
+}
+
+/** The merchant each phone chose on the shared WhatsApp number (no tenant key). */
+export interface SharedSelectionsTable {
+  tenant_id: string;
+  phone: string;
+  selected_tenant_id: string;
+  updated_at: Date | string;
+}
+
 export const TABLES = [
   'tenants',
   'customers',
@@ -465,4 +494,7 @@ export const TABLES = [
   'referral_codes',
   'referrals',
   'reminders',
+  'shared_merchants',
+  'platform_channels',
+  'shared_selections',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

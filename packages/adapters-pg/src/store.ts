@@ -27,6 +27,7 @@ import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
 import { guardPool, ignore } from './pool-guard.js';
 import { createTx } from './repositories.js';
 import type { PgDatabase } from './schema.js';
+import { pgSharedChannelPlatform } from './shared-channel-repository.js';
 import { TenantGate } from './tenant-gate.js';
 
 export interface PgStoreOptions {
@@ -153,6 +154,7 @@ export function pgStore(
   }
 
   const unguarded: PlatformRepository = {
+    ...pgSharedChannelPlatform(root, schema),
     // Cross-tenant reads go through SECURITY DEFINER functions (see the migration): the app
     // role has no other way past row-level security.
     async findApiKeyByHash(keyHash: string): Promise<ApiKey | null> {

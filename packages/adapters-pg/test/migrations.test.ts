@@ -9,6 +9,7 @@ const GLOBAL_UNIQUE_INDEXES = [
   'ussd_settings_service_code_key',
   'whatsapp_settings_phone_number_id_key',
   'whatsapp_settings_verify_token_key',
+  'shared_merchants_code_key',
 ];
 
 describe.skipIf(!db.available)('migrations', () => {

@@ -1,5 +1,6 @@
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { SharedChannelPlatformRepository } from '@laas/core';
 import {
   type ApiKey,
   type Page,
@@ -26,6 +27,7 @@ import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, MIGRATIONS, migrationProvider } 
 import { Mutex } from './mutex.js';
 import { defineQuery, defineSql, p, Runner } from './query.js';
 import { type LooseSelect, loose, runPage, Scope } from './repositories/scope.js';
+import { sqliteSharedChannelPlatform } from './repositories/shared-channels.js';
 import { SqliteTx } from './repositories/tx.js';
 import type {
   ApiKeysTable,
@@ -230,7 +232,11 @@ class SqliteStoreImpl implements SqliteStore {
     this.runner = new Runner(connection);
     // Kysely's driver runs on the same connection. Never `destroy()` it: that closes the connection.
     this.db = new Kysely<SqliteDatabase>({ dialect: new SqliteDialect({ database: connection }) });
-    this.platform = new SqlitePlatformRepository(this.runner, this.mutex, () => this.assertOpen());
+    const base = new SqlitePlatformRepository(this.runner, this.mutex, () => this.assertOpen());
+    this.platform = Object.assign(
+      base,
+      sqliteSharedChannelPlatform(this.runner, (fn) => base.exclusive(fn)),
+    );
   }
 
   private assertOpen(): void {
@@ -506,12 +512,17 @@ function newerDatabaseError(unknown: string[]): Error {
   );
 }
 
-class SqlitePlatformRepository implements PlatformRepository {
+class SqlitePlatformRepository implements Omit<PlatformRepository, keyof SharedChannelPlatformRepository> {
   constructor(
     private readonly runner: Runner,
     private readonly mutex: Mutex,
     private readonly assertOpen: () => void,
   ) {}
+
+  /** Runs `fn` between transactions (the shared channels' platform methods use it too). */
+  exclusive<T>(fn: () => T): Promise<T> {
+    return this.read(fn);
+  }
 
   /** Reads wait for the running transaction, so that they never see its uncommitted rows. */
   private read<T>(fn: () => T): Promise<T> {

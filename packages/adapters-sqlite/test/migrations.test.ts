@@ -16,6 +16,7 @@ const GLOBAL_UNIQUE_INDEXES = [
   'ussd_settings_service_code',
   'whatsapp_settings_phone_number_id',
   'whatsapp_settings_verify_token',
+  'shared_merchants_code',
 ];
 
 function fileStore(options: Parameters<typeof sqliteStore>[1] = {}) {
@@ -73,6 +74,9 @@ describe('migrations', () => {
         'referral_codes',
         'referrals',
         'reminders',
+        'shared_merchants',
+        'platform_channels',
+        'shared_selections',
       ].sort(),
     );
     for (const { name } of tables) {
@@ -110,6 +114,9 @@ describe('migrations', () => {
     const pending = Object.keys(MIGRATIONS).join(', ');
     await expect(store.ping()).rejects.toThrow(/pending migrations \(.*\).*migrate\(\)/);
     await expect(store.ping()).rejects.toThrow(pending);
+    await expect(store.ping()).rejects.toThrow(
+      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret, 0006-cap-window-keys, 0007-analytics-indexes.*\).*migrate\(\)/,
+    );
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();
   });

@@ -34,6 +34,7 @@ export {
 export { formatAmount, formatMoney, formatPoints, isCurrency, minorUnitDigits } from './money.js';
 export type * from './ports/repositories.js';
 export { capWindowKey } from './ports/repositories.js';
+export type * from './ports/shared-channels.js';
 export type {
   PlatformRepository,
   PoolStats,

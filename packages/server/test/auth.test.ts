@@ -99,6 +99,13 @@ const MATRIX: Record<string, readonly [permission: string, roles: string]> = {
   getWhatsAppJoinQrPng: ['till:read', 'admin manager pos viewer'],
   getWhatsAppJoinQrSvg: ['till:read', 'admin manager pos viewer'],
   listWhatsAppMessages: ['setup:read', 'admin manager viewer'],
+  putSharedWhatsApp: ['platform', ''],
+  getSharedWhatsApp: ['platform', ''],
+  putSharedUssd: ['platform', ''],
+  getSharedUssd: ['platform', ''],
+  putSharedMerchant: ['tenant:write', 'admin'],
+  getSharedMerchant: ['setup:read', 'admin manager viewer'],
+  deleteSharedMerchant: ['tenant:write', 'admin'],
 };
 
 function rolesOf(list: string): Set<Role> {

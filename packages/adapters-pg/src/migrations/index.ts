@@ -10,6 +10,7 @@ import * as m0009 from './0009_referrals.js';
 import * as m0010 from './0010_refunds.js';
 import * as m0011 from './0011_reminders.js';
 import * as m0012 from './0012_audit.js';
+import * as m0013 from './0013_shared_channels.js';
 import type { MigrationContext } from './context.js';
 
 interface VersionedMigration {
@@ -33,6 +34,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0010_refunds', m0010],
   ['0011_reminders', m0011],
   ['0012_audit', m0012],
+  ['0013_shared_channels', m0013],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

@@ -10,6 +10,7 @@ import * as m0009 from './0009-referrals.js';
 import * as m0010 from './0010-refunds.js';
 import * as m0011 from './0011-reminders.js';
 import * as m0012 from './0012-audit.js';
+import * as m0013 from './0013-shared-channels.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -27,6 +28,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-refunds': m0010,
   '0011-reminders': m0011,
   '0012-audit': m0012,
+  '0013-shared-channels': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {

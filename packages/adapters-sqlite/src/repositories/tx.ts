@@ -17,6 +17,7 @@ import type {
   ReminderRepository,
   RewardRepository,
   RuleRepository,
+  SharedMerchantRepository,
   TenantRepository,
   Tx,
   UssdRepository,
@@ -40,6 +41,7 @@ import { SqliteReminderRepository } from './reminders.js';
 import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
+import { SqliteSharedMerchantRepository } from './shared-channels.js';
 import { SqliteTenantRepository } from './tenants.js';
 import { SqliteUssdRepository } from './ussd.js';
 import { SqliteDeliveryRepository, SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
@@ -70,11 +72,16 @@ export class SqliteTx implements Tx {
   private _refunds?: RefundRepository;
   private _referrals?: ReferralRepository;
   private _reminders?: ReminderRepository;
+  private _sharedChannels?: SharedMerchantRepository;
 
   constructor(private readonly scope: Scope) {}
 
   get tenantId(): string {
     return this.scope.tenantId;
+  }
+  get sharedChannels(): SharedMerchantRepository {
+    this._sharedChannels ??= new SqliteSharedMerchantRepository(this.scope);
+    return this._sharedChannels;
   }
   get tenants(): TenantRepository {
     this._tenants ??= new SqliteTenantRepository(this.scope);

@@ -15,6 +15,7 @@ export * from './referral-code.js';
 export * from './refund.js';
 export * from './reward.js';
 export * from './rule.js';
+export * from './shared-channel.js';
 export * from './tenant.js';
 export * from './ussd.js';
 export * from './voucher-code.js';

@@ -16,6 +16,7 @@ import type {
 import { type CompactionReport, compactTenant } from './compaction.js';
 import { copy } from './copy.js';
 import { MemoryTx } from './memory-tx.js';
+import { sharedChannelPlatform } from './shared-channel-repository.js';
 import { pageOf, StoreState } from './state.js';
 import { UndoLog } from './undo-log.js';
 import { findUssdSettings } from './ussd-repository.js';
@@ -114,6 +115,7 @@ class MemoryStore implements Store {
     const read = <T>(fn: () => T): Promise<T> => this.#read(fn);
     const state = this.#state;
     this.platform = {
+      ...sharedChannelPlatform(state, read),
       findApiKeyByHash: (keyHash: string): Promise<ApiKey | null> =>
         read(() => {
           const ref = state.apiKeyByHash.get(keyHash);

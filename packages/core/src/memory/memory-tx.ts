@@ -44,6 +44,7 @@ import type {
   WhatsAppRepository,
 } from '../ports/repositories.js';
 import { capWindowKey } from '../ports/repositories.js';
+import type { SharedMerchantRepository } from '../ports/shared-channels.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
@@ -53,6 +54,7 @@ import { copy } from './copy.js';
 import { referralRepository } from './referral-repository.js';
 import { refundRepository } from './refund-repository.js';
 import { reminderRepository } from './reminder-repository.js';
+import { sharedMerchantRepository } from './shared-channel-repository.js';
 import { SortedKeys } from './sorted-keys.js';
 import {
   CodePool,
@@ -102,6 +104,7 @@ export class MemoryTx implements Tx {
   #refunds: RefundRepository | undefined;
   #audit: AuditRepository | undefined;
   #reminders: ReminderRepository | undefined;
+  #sharedChannels: SharedMerchantRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -205,6 +208,10 @@ export class MemoryTx implements Tx {
   get referrals(): ReferralRepository {
     this.#referrals ??= referralRepository(this.#ctx);
     return this.#referrals;
+  }
+  get sharedChannels(): SharedMerchantRepository {
+    this.#sharedChannels ??= sharedMerchantRepository(this.#ctx);
+    return this.#sharedChannels;
   }
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);

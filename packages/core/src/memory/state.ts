@@ -10,6 +10,7 @@ import type { OutboxEvent } from '../domain/outbox.js';
 import type { PointsLedgerEntry, PointsLot } from '../domain/points.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
+import type { SharedChannelConfig, SharedMerchant } from '../domain/shared-channel.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { UssdSettings } from '../domain/ussd.js';
 import type { WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain/webhook.js';
@@ -234,6 +235,14 @@ export class StoreState {
   readonly whatsappByPhoneNumberId = new Map<string, string>();
   /** verify_token → tenant id (Meta's verification handshake). */
   readonly whatsappByVerifyToken = new Map<string, string>();
+  /** tenant id → its merchant code and opt-ins on the shared channels. */
+  readonly sharedMerchants = new Map<string, SharedMerchant>();
+  /** merchant code → tenant id (unique across tenants). */
+  readonly sharedMerchantByCode = new Map<string, string>();
+  /** The platform's shared channels (written outside tenant transactions). */
+  readonly sharedChannels = new Map<string, SharedChannelConfig>();
+  /** phone (E.164) → the tenant it chose on the shared WhatsApp number. */
+  readonly sharedSelections = new Map<string, string>();
   readonly data = new Map<string, TenantData>();
 
   /** The tenant's data; an empty bucket is created on first use (invisible, so not undo-logged). */

@@ -30,6 +30,7 @@ import type {
   WebhookRepository,
   WhatsAppRepository,
 } from './repositories.js';
+import type { SharedChannelPlatformRepository, SharedMerchantRepository } from './shared-channels.js';
 
 /**
  * The repositories of one transaction, all scoped to `tenantId`: no method of a `Tx` may read or
@@ -61,6 +62,8 @@ export interface Tx {
   readonly referrals: ReferralRepository;
   /** Reminder markers before expiry (points lots, issued rewards). */
   readonly reminders: ReminderRepository;
+  /** The tenant's merchant code and opt-ins on the shared channels. */
+  readonly sharedChannels: SharedMerchantRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
   /** The audit trail of changes made through the server. */
@@ -73,7 +76,7 @@ export interface TransactionOptions {
 }
 
 /** Reads that are not scoped to one tenant: authentication and the background worker need them. */
-export interface PlatformRepository {
+export interface PlatformRepository extends SharedChannelPlatformRepository {
   /** The (unrevoked or revoked) key whose hash is `keyHash`, of whichever tenant. */
   findApiKeyByHash(keyHash: string): Promise<ApiKey | null>;
   getTenant(tenantId: string): Promise<Tenant | null>;

@@ -42,6 +42,7 @@ import {
 import { describeReferralContracts } from './referrals-contracts.js';
 import { describeRefundContracts } from './refunds-contracts.js';
 import { describeRemindersContracts } from './reminders-contracts.js';
+import { describeSharedChannelContracts } from './shared-channel-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -2636,4 +2637,5 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeReferralContracts(getStore, test);
   describeCodesContracts(getStore, test);
   describeRemindersContracts(getStore, test);
+  describeSharedChannelContracts(getStore, test);
 }

@@ -42,6 +42,8 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze(
     'Who changed what: every change to configuration, customers and keys, and every manual operation (admin only).',
   ussd: 'The USSD channel: settings and the gateway callback.',
   whatsapp: 'The WhatsApp channel: settings, join links and Meta’s webhooks.',
+  'shared channels':
+    'One WhatsApp number and one USSD code for many merchants: the platform’s set-up, a merchant’s code and opt-ins, the shared USSD callback.',
   operations: 'Health, readiness, Prometheus metrics and this document (also rendered at GET /docs).',
 });
 

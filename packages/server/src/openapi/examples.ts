@@ -101,4 +101,14 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze
     enrollment_code: 'CORNER',
     language: 'en',
   },
+  putSharedWhatsApp: {
+    phone_number_id: '109876543210999',
+    display_phone_number: '+263 77 000 0000',
+    access_token: 'EAAGm0PX4ZCpsBAsharedsharedshared',
+    app_secret: 'fedcba9876543210fedcba9876543210',
+    verify_token: 'platform-shared-verify',
+    language: 'en',
+  },
+  putSharedUssd: { service_code: '*384*100#', callback_secret: 'k3Jd9sLq0pXv7TzW2mNa' },
+  putSharedMerchant: { code: 'KOFI', whatsapp: true, ussd: true },
 });

@@ -14,6 +14,7 @@ import { referralRoutes } from './referrals.js';
 import { refundRoutes } from './refunds.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
+import { sharedChannelRoutes } from './shared-channels.js';
 import { tenantRoutes } from './tenants.js';
 import { ussdRoutes } from './ussd.js';
 import { webhookRoutes } from './webhooks.js';
@@ -40,4 +41,5 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...refundRoutes,
   ...enrollmentRoutes,
   ...auditRoutes,
+  ...sharedChannelRoutes,
 ]);

@@ -7,6 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Engine, Store, WorkerChannel } from '@laas/core';
 import type { Logger } from 'pino';
 import { resolveWhatsAppClient, type WhatsAppClientConfig } from '../../config.js';
+import { receiveShared, sharedHandshake } from '../shared/whatsapp.js';
 import { type DeliveryContext, type DrainResult, drainQueued } from './delivery.js';
 import { notifyOutboxEvent } from './notifications.js';
 import { parseSecretKey } from './secret-box.js';
@@ -105,9 +106,18 @@ export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsApp
     p.finally(() => inFlight.delete(p));
   };
 
+  const track = (p: Promise<unknown>): void => {
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+  };
+  const shared = { engine: options.engine, store, secretKey, client, clock, logger: options.logger, track };
+
   return {
-    handshake: (query) => verifyHandshake(store, query),
+    handshake: async (query) => (await sharedHandshake(store, query)) ?? verifyHandshake(store, query),
     async receive(raw, signature) {
+      // The platform's shared number first (docs/shared-channels.md); null when not named.
+      const viaShared = await receiveShared(shared, raw, signature);
+      if (viaShared !== null) return viaShared.verified ? { ...viaShared, tenantsToSend: [] } : viaShared;
       const result = await receiveNotification(webhook, raw, signature);
       if (result.verified) for (const tenantId of result.tenantsToSend) sendSoon(tenantId);
       return result;
