@@ -60,6 +60,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { translated } from './errors.js';
 import * as m from './mapping.js';
 import type { PgDatabase } from './schema.js';
+import { tierRepository } from './tier-repository.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
 
@@ -97,6 +98,7 @@ export function createTx(ctx: TxContext): Tx {
     ussd: ussdRepository(ctx),
     whatsapp: whatsappRepository(ctx),
     analytics: analyticsRepository(ctx),
+    tiers: tierRepository(ctx),
   };
 }
 

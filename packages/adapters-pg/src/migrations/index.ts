@@ -6,6 +6,7 @@ import * as m0004 from './0004_ussd.js';
 import * as m0005 from './0005_ussd_callback_secret.js';
 import * as m0006 from './0006_work_backlog.js';
 import * as m0007 from './0007_analytics_indexes.js';
+import * as m0008 from './0008_tiers.js';
 import type { MigrationContext } from './context.js';
 
 interface VersionedMigration {
@@ -25,6 +26,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0005_ussd_callback_secret', m0005],
   ['0006_work_backlog', m0006],
   ['0007_analytics_indexes', m0007],
+  ['0008_tiers', m0008],
 ];
 
 export const MIGRATION_NAMES: readonly string[] = MIGRATIONS.map(([name]) => name);

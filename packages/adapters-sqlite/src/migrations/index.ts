@@ -6,6 +6,7 @@ import * as m0004 from './0004-ussd.js';
 import * as m0005 from './0005-ussd-callback-secret.js';
 import * as m0006 from './0006-cap-window-keys.js';
 import * as m0007 from './0007-analytics-indexes.js';
+import * as m0008 from './0008-tiers.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -19,6 +20,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-ussd-callback-secret': m0005,
   '0006-cap-window-keys': m0006,
   '0007-analytics-indexes': m0007,
+  '0008-tiers': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -14,6 +14,7 @@ import type {
   RewardRepository,
   RuleRepository,
   TenantRepository,
+  TierRepository,
   Tx,
   UssdRepository,
   WebhookDeliveryRepository,
@@ -33,6 +34,7 @@ import { SqliteCodePoolRepository, SqliteRewardRepository } from './rewards.js';
 import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
 import { SqliteTenantRepository } from './tenants.js';
+import { SqliteTierRepository } from './tiers.js';
 import { SqliteUssdRepository } from './ussd.js';
 import { SqliteDeliveryRepository, SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
 import { SqliteWhatsAppRepository } from './whatsapp.js';
@@ -58,6 +60,7 @@ export class SqliteTx implements Tx {
   private _whatsapp?: WhatsAppRepository;
   private _ussd?: UssdRepository;
   private _analytics?: AnalyticsRepository;
+  private _tiers?: TierRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -131,6 +134,10 @@ export class SqliteTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this._whatsapp ??= new SqliteWhatsAppRepository(this.scope);
     return this._whatsapp;
+  }
+  get tiers(): TierRepository {
+    this._tiers ??= new SqliteTierRepository(this.scope);
+    return this._tiers;
   }
   get ussd(): UssdRepository {
     this._ussd ??= new SqliteUssdRepository(this.scope);

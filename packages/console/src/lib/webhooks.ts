@@ -12,6 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'budget.threshold',
   'budget.exhausted',
   'points.expired',
+  'customer.tier_changed',
 ] as const;
 
 /** "delivered (HTTP 200) after 1 attempt", "failed: connection refused after 8 attempts". */

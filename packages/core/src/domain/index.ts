@@ -12,6 +12,7 @@ export * from './points.js';
 export * from './reward.js';
 export * from './rule.js';
 export * from './tenant.js';
+export * from './tier.js';
 export * from './ussd.js';
 export * from './webhook.js';
 export * from './whatsapp.js';

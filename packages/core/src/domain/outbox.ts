@@ -11,6 +11,7 @@ export const OUTBOX_EVENT_TYPES = [
   'budget.threshold',
   'budget.exhausted',
   'points.expired',
+  'customer.tier_changed',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 

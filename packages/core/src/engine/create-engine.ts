@@ -62,6 +62,7 @@ import { parseInput } from './parse-input.js';
 import { payloadHash, sha256Hex } from './payload-hash.js';
 import { debitPoints } from './points-ops.js';
 import { enforceRuleLogic } from './rule-check.js';
+import { tierOperations } from './tier-operations.js';
 import type {
   CustomerExport,
   Engine,
@@ -1076,6 +1077,8 @@ export function createEngine(options: EngineOptions): Engine {
     analytics: {
       summary: (tenantId, range) => inTenant(tenantId, async (op) => analyticsSummary(op, range), true),
     },
+
+    tiers: tierOperations(inTenant, clock),
 
     outbox: {
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.outbox.list(pageOf(page)), true),

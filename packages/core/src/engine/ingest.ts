@@ -23,6 +23,7 @@ import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
 import { creditPoints } from './points-ops.js';
 import { buildRuleContext, type RuleContext } from './rule-context.js';
+import { tiersAfterRules, tiersAtIngest } from './tiers.js';
 import type { IngestResult, RuleExplanation } from './types.js';
 
 export interface IngestRun {
@@ -110,6 +111,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
   const customer = await tx.customers.recordEvent(locked.id, input.type, spend, occurredAt);
 
   const context = buildRuleContext(op.tenant, customer, event);
+  await tiersAtIngest(op, customer, event, context);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
   const rules = await run.activeRules.activeFor(tx, input.type);
   const warnings = await eventTypeWarnings(tx, op.tenant, run.activeRules, input.type, rules);
@@ -120,6 +122,8 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
     evaluation.decisions.push(decision);
     if (rule.stop_processing && (decision.outcome === 'issued' || decision.outcome === 'reserved')) break;
   }
+
+  await tiersAfterRules(op, customer);
 
   const outcome: EventOutcome = {
     event_id: event.id,

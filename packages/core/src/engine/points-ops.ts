@@ -3,6 +3,7 @@ import type { PointsLot } from '../domain/points.js';
 import { StateConflictError, UnprocessableInputError } from '../errors.js';
 import { addMs } from '../time.js';
 import type { Operation } from './operation.js';
+import { recordPointsEarned } from './tiers.js';
 
 /** Credits points as one lot that expires per the tenant's `points_expiry`, with its ledger row. */
 export async function creditPoints(
@@ -42,6 +43,7 @@ export async function creditPoints(
     issuance_id: issuanceId,
     at: op.now,
   });
+  await recordPointsEarned(op, customerId, amount, earnedAt);
   return lot;
 }
 

@@ -41,6 +41,7 @@ import type {
 } from '../ports/repositories.js';
 import { capWindowKey } from '../ports/repositories.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
+import type { TierRepository } from '../ports/tier-repository.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { isSettled } from './compaction.js';
@@ -56,6 +57,7 @@ import {
   type StoreState,
   type TenantData,
 } from './state.js';
+import { tierRepository } from './tier-repository.js';
 import type { UndoLog } from './undo-log.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
@@ -90,6 +92,7 @@ export class MemoryTx implements Tx {
   #ussd: UssdRepository | undefined;
   #whatsapp: WhatsAppRepository | undefined;
   #analytics: AnalyticsRepository | undefined;
+  #tiers: TierRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -185,6 +188,10 @@ export class MemoryTx implements Tx {
   get whatsapp(): WhatsAppRepository {
     this.#whatsapp ??= whatsappRepository(this.#ctx);
     return this.#whatsapp;
+  }
+  get tiers(): TierRepository {
+    this.#tiers ??= tierRepository(this.#ctx);
+    return this.#tiers;
   }
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);

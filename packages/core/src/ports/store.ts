@@ -26,6 +26,7 @@ import type {
   WebhookRepository,
   WhatsAppRepository,
 } from './repositories.js';
+import type { TierRepository } from './tier-repository.js';
 
 /**
  * The repositories of one transaction, all scoped to `tenantId`: no method of a `Tx` may read or
@@ -51,6 +52,7 @@ export interface Tx {
   readonly idempotency: IdempotencyRepository;
   readonly ussd: UssdRepository;
   readonly whatsapp: WhatsAppRepository;
+  readonly tiers: TierRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
 }
