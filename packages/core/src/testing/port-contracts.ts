@@ -37,6 +37,7 @@ import {
   unique,
   uniqueDigits,
 } from './contract-kit.js';
+import { describeTierContracts } from './tiers-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -2624,4 +2625,5 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeUssdContracts(getStore, test);
   describeAnalyticsContracts(getStore, test);
   describeWhatsAppContracts(getStore, test);
+  describeTierContracts(getStore, test);
 }
