@@ -38,6 +38,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze(
   webhooks: 'Outbound webhook subscriptions, their deliveries and attempts, test messages, secret rotation.',
   'api-keys': 'API keys of a tenant, each with one role (admin, manager, pos, viewer).',
   ussd: 'The USSD channel: settings and the gateway callback.',
+  tiers: 'Tier levels (Bronze/Silver/Gold) by a qualifying measure over a window, and each customer’s tier.',
   whatsapp: 'The WhatsApp channel: settings, join links and Meta’s webhooks.',
   operations: 'Health, readiness, Prometheus metrics and this document (also rendered at GET /docs).',
 });

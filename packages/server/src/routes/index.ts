@@ -11,6 +11,7 @@ import { pointsRoutes } from './points.js';
 import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
 import { tenantRoutes } from './tenants.js';
+import { tierRoutes } from './tiers.js';
 import { ussdRoutes } from './ussd.js';
 import { webhookRoutes } from './webhooks.js';
 import { whatsappRoutes } from './whatsapp.js';
@@ -32,4 +33,5 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...ussdRoutes,
   ...whatsappRoutes,
   ...enrollmentRoutes,
+  ...tierRoutes,
 ]);
