@@ -68,6 +68,9 @@ describe('migrations', () => {
         'whatsapp_settings',
         'whatsapp_messages',
         'whatsapp_conversations',
+        'tier_programmes',
+        'customer_tiers',
+        'tier_buckets',
       ].sort(),
     );
     for (const { name } of tables) {
@@ -102,7 +105,7 @@ describe('migrations', () => {
   it('ping rejects while migrations are pending', async () => {
     const { store } = fileStore();
     await expect(store.ping()).rejects.toThrow(
-      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret, 0006-cap-window-keys, 0007-analytics-indexes\).*migrate\(\)/,
+      /pending migrations \(0001-initial, 0002-webhook-deliveries, 0003-whatsapp, .*0004-ussd, 0005-ussd-callback-secret, 0006-cap-window-keys, 0007-analytics-indexes, 0008-tiers\).*migrate\(\)/,
     );
     await store.migrate();
     await expect(store.ping()).resolves.toBeUndefined();
@@ -145,7 +148,9 @@ describe('migrations', () => {
     );
     counter.run(tenantId, ruleId, '0:week:3', '2026-W44', 2);
     counter.run(tenantId, ruleId, '1:lifetime:5', 'lifetime', 4);
-    expect(await store.migrate()).toEqual({ applied: ['0006-cap-window-keys', '0007-analytics-indexes'] });
+    expect(await store.migrate()).toEqual({
+      applied: ['0006-cap-window-keys', '0007-analytics-indexes', '0008-tiers'],
+    });
     const keys = store.connection
       .prepare('SELECT window_key FROM cap_counters WHERE tenant_id = ? ORDER BY window_key')
       .all(tenantId);
