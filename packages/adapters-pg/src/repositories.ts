@@ -65,6 +65,7 @@ import { refundRepository } from './refund-repository.js';
 import { reminderRepository } from './reminder-repository.js';
 import type { PgDatabase } from './schema.js';
 import { sharedMerchantRepository } from './shared-channel-repository.js';
+import { tierRepository } from './tier-repository.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
 
@@ -107,6 +108,7 @@ export function createTx(ctx: TxContext): Tx {
     audit: auditRepository(ctx),
     reminders: reminderRepository(ctx),
     sharedChannels: sharedMerchantRepository(ctx),
+    tiers: tierRepository(ctx),
   };
 }
 

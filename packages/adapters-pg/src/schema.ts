@@ -320,6 +320,38 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+/** Tiers (migration 0008_tiers; read and written with raw SQL in tier-repository.ts). */
+export interface TierProgrammesTable {
+  tenant_id: string;
+  measure: string;
+  event_types: Jsonb<unknown>;
+  qualifying_window: Jsonb<unknown>;
+  grace: string;
+  levels: Jsonb<unknown>;
+  version: number;
+  created_at: Timestamptz;
+  updated_at: Timestamptz;
+}
+
+export interface CustomerTiersTable {
+  tenant_id: string;
+  customer_id: string;
+  tier: string | null;
+  since: Timestamptz;
+  qualifying_value: Int8;
+  downgrade_due_at: NullableTimestamptz;
+  programme_version: number;
+  updated_at: Timestamptz;
+}
+
+export interface TierBucketsTable {
+  tenant_id: string;
+  customer_id: string;
+  measure: string;
+  day: string;
+  value: Int8;
+}
+
 export interface UssdSettingsTable {
   tenant_id: string;
   service_code: string;
@@ -425,6 +457,9 @@ export interface PgDatabase {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   ussd_settings: UssdSettingsTable;
+  tier_programmes: TierProgrammesTable;
+  customer_tiers: CustomerTiersTable;
+  tier_buckets: TierBucketsTable;
   whatsapp_settings: WhatsAppSettingsTable;
   whatsapp_messages: WhatsAppMessagesTable;
   whatsapp_conversations: WhatsAppConversationsTable;
@@ -497,4 +532,7 @@ export const TABLES = [
   'shared_merchants',
   'platform_channels',
   'shared_selections',
+  'tier_programmes',
+  'customer_tiers',
+  'tier_buckets',
 ] as const satisfies ReadonlyArray<keyof PgDatabase>;

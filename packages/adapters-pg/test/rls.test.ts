@@ -17,7 +17,13 @@ const ROWS_PER_TENANT = 2;
 /** The tenant column of a table: `id` for tenants, `tenant_id` everywhere else. */
 const tenantColumn = (table: string) => (table === 'tenants' ? 'id' : 'tenant_id');
 /** Tables whose primary key is the tenant alone (one row per tenant: the tenant, its settings). */
-const ONE_ROW_TABLES = new Set(['tenants', 'ussd_settings', 'whatsapp_settings', 'shared_merchants']);
+const ONE_ROW_TABLES = new Set([
+  'tenants',
+  'ussd_settings',
+  'whatsapp_settings',
+  'shared_merchants',
+  'tier_programmes',
+]);
 /** Rows seeded per tenant. */
 const rowsOf = (table: string) => (ONE_ROW_TABLES.has(table) ? 1 : ROWS_PER_TENANT);
 
@@ -52,6 +58,8 @@ function valueFor(table: string, column: Column, tenantId: string): unknown {
       return 1;
     case 'boolean':
       return false;
+    case 'date':
+      return '2026-11-02';
     default:
       throw new Error(`no test value for ${table}.${column.column_name} (${column.data_type})`);
   }

@@ -45,6 +45,7 @@ export type {
   WorkBacklog,
 } from './ports/store.js';
 export { TransientStoreError, UniqueViolationError } from './ports/store.js';
+export type * from './ports/tier-repository.js';
 export { CLEAR_SECRETS, type SecretCodec } from './secret-codec.js';
 export * from './time.js';
 export * from './worker/index.js';

@@ -32,6 +32,8 @@ const LOADERS = {
     return customer === null ? null : { customer_id: id, balance: customer.stats.points_balance };
   },
   whatsapp_settings: (tx) => tx.whatsapp.getSettings(),
+  tier_programme: (tx) => tx.tiers.getProgramme(),
+  shared_merchant: (tx) => tx.sharedChannels.getMerchant(),
   ussd_settings: (tx) => tx.ussd.getSettings(),
 } satisfies Record<string, (tx: Tx, id: string) => Promise<unknown>>;
 

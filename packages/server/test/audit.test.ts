@@ -167,6 +167,25 @@ describe.each(STORE_KINDS)('audit trail (%s)', (kind) => {
     expect(rotated.row.after.previous_secret).toBe('[redacted]');
     await once('webhook.delete', () => call('DELETE', `/webhooks/${hook.answer.body.id}`), 204);
 
+    // The tier programme and the shared-channel opt-in (tenant-wide entities).
+    const tiers = await once('tier_programme.put', () =>
+      call('PUT', '/tiers', {
+        measure: 'spend',
+        window: { rolling: '365d' },
+        grace: '30d',
+        levels: [{ name: 'Gold', threshold: 5000 }],
+      }),
+    );
+    expect(tiers.row).toMatchObject({ entity_type: 'tier_programme', entity_id: tid, before: null });
+    expect(tiers.row.after).toMatchObject({ measure: 'spend' });
+    await once('tier_programme.delete', () => call('DELETE', '/tiers'), 204);
+    const merchantCode = `AU${randomBytes(3).toString('hex').toUpperCase()}`;
+    const optIn = await once('shared_merchant.put', () =>
+      call('PUT', '/shared-channels', { code: merchantCode, whatsapp: true, ussd: false }),
+    );
+    expect(optIn.row).toMatchObject({ entity_type: 'shared_merchant', before: null });
+    expect(optIn.row.after).toMatchObject({ code: merchantCode, whatsapp: true });
+
     // Tenant settings, WhatsApp and USSD settings.
     const settings = await once('tenant.update', () =>
       call('PATCH', '', { settings: { auto_enroll: false } }),

@@ -6,6 +6,7 @@ import * as m0004 from './0004_ussd.js';
 import * as m0005 from './0005_ussd_callback_secret.js';
 import * as m0006 from './0006_work_backlog.js';
 import * as m0007 from './0007_analytics_indexes.js';
+import * as m0008 from './0008_tiers.js';
 import * as m0009 from './0009_referrals.js';
 import * as m0010 from './0010_refunds.js';
 import * as m0011 from './0011_reminders.js';
@@ -30,6 +31,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0005_ussd_callback_secret', m0005],
   ['0006_work_backlog', m0006],
   ['0007_analytics_indexes', m0007],
+  ['0008_tiers', m0008],
   ['0009_referrals', m0009],
   ['0010_refunds', m0010],
   ['0011_reminders', m0011],

@@ -6,6 +6,7 @@ import * as m0004 from './0004-ussd.js';
 import * as m0005 from './0005-ussd-callback-secret.js';
 import * as m0006 from './0006-cap-window-keys.js';
 import * as m0007 from './0007-analytics-indexes.js';
+import * as m0008 from './0008-tiers.js';
 import * as m0009 from './0009-referrals.js';
 import * as m0010 from './0010-refunds.js';
 import * as m0011 from './0011-reminders.js';
@@ -24,6 +25,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-ussd-callback-secret': m0005,
   '0006-cap-window-keys': m0006,
   '0007-analytics-indexes': m0007,
+  '0008-tiers': m0008,
   '0009-referrals': m0009,
   '0010-refunds': m0010,
   '0011-reminders': m0011,

@@ -19,6 +19,7 @@ import type {
   RuleRepository,
   SharedMerchantRepository,
   TenantRepository,
+  TierRepository,
   Tx,
   UssdRepository,
   WebhookDeliveryRepository,
@@ -43,6 +44,7 @@ import { SqliteRuleRepository } from './rules.js';
 import type { Scope } from './scope.js';
 import { SqliteSharedMerchantRepository } from './shared-channels.js';
 import { SqliteTenantRepository } from './tenants.js';
+import { SqliteTierRepository } from './tiers.js';
 import { SqliteUssdRepository } from './ussd.js';
 import { SqliteDeliveryRepository, SqliteOutboxRepository, SqliteWebhookRepository } from './webhooks.js';
 import { SqliteWhatsAppRepository } from './whatsapp.js';
@@ -73,6 +75,7 @@ export class SqliteTx implements Tx {
   private _referrals?: ReferralRepository;
   private _reminders?: ReminderRepository;
   private _sharedChannels?: SharedMerchantRepository;
+  private _tiers?: TierRepository;
 
   constructor(private readonly scope: Scope) {}
 
@@ -158,6 +161,10 @@ export class SqliteTx implements Tx {
   get referrals(): ReferralRepository {
     this._referrals ??= new SqliteReferralRepository(this.scope);
     return this._referrals;
+  }
+  get tiers(): TierRepository {
+    this._tiers ??= new SqliteTierRepository(this.scope);
+    return this._tiers;
   }
   get ussd(): UssdRepository {
     this._ussd ??= new SqliteUssdRepository(this.scope);

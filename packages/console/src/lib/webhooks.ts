@@ -16,6 +16,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'referral.qualified',
   'points.expiring',
   'reward.expiring',
+  'customer.tier_changed',
 ] as const;
 
 /** "delivered (HTTP 200) after 1 attempt", "failed: connection refused after 8 attempts". */

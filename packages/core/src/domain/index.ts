@@ -17,6 +17,7 @@ export * from './reward.js';
 export * from './rule.js';
 export * from './shared-channel.js';
 export * from './tenant.js';
+export * from './tier.js';
 export * from './ussd.js';
 export * from './voucher-code.js';
 export * from './webhook.js';

@@ -15,6 +15,7 @@ export const OUTBOX_EVENT_TYPES = [
   'referral.qualified',
   'points.expiring',
   'reward.expiring',
+  'customer.tier_changed',
 ] as const;
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number];
 

@@ -11,6 +11,7 @@ import { adjustPointsSchema, redeemPointsSchema } from '../domain/points.js';
 import { createRewardSchema, updateRewardSchema, uploadCodesSchema } from '../domain/reward.js';
 import { createRuleSchema, updateRuleSchema } from '../domain/rule.js';
 import { createTenantSchema, updateTenantSchema } from '../domain/tenant.js';
+import { tierProgrammeInputSchema } from '../domain/tier.js';
 import { generateCodesSchema } from '../domain/voucher-code.js';
 import { createWebhookSchema, updateWebhookSchema } from '../domain/webhook.js';
 import { type FieldIssue, ValidationError } from '../errors.js';
@@ -271,6 +272,12 @@ export const ENGINE_ARGUMENTS: Readonly<Record<EngineMethodName, readonly ArgSpe
   'apiKeys.revoke': [tenantId, argId('id', 'API key')],
 
   'analytics.summary': [tenantId, argInput('range', analyticsRangeSchema, true)],
+
+  'tiers.get': [tenantId],
+  'tiers.put': [tenantId, argInput('input', tierProgrammeInputSchema)],
+  'tiers.delete': [tenantId],
+  'tiers.customer': [tenantId, argId('customerId', 'customer')],
+  'tiers.applyDue': [tenantId, date('now', true)],
 
   'outbox.list': [tenantId, page],
 

@@ -67,6 +67,7 @@ import { debitPoints } from './points-ops.js';
 import { attributeReferral, referralSummary } from './referrals.js';
 import { adjustPoints } from './refunds.js';
 import { enforceRuleLogic } from './rule-check.js';
+import { tierOperations } from './tier-operations.js';
 import type {
   CustomerExport,
   Engine,
@@ -1105,6 +1106,8 @@ export function createEngine(options: EngineOptions): Engine {
     analytics: {
       summary: (tenantId, range) => inTenant(tenantId, async (op) => analyticsSummary(op, range), true),
     },
+
+    tiers: tierOperations(inTenant, clock),
 
     outbox: {
       list: (tenantId, page) => inTenant(tenantId, async (op) => op.tx.outbox.list(pageOf(page)), true),

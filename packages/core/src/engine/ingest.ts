@@ -26,6 +26,7 @@ import { creditPoints } from './points-ops.js';
 import { type ReferralContext, referralStep } from './referrals.js';
 import { applyRefund } from './refunds.js';
 import { buildRuleContext, type RuleContext } from './rule-context.js';
+import { tiersAfterRules, tiersAtIngest } from './tiers.js';
 import type { IngestResult, RuleExplanation } from './types.js';
 
 export interface IngestRun {
@@ -118,6 +119,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
 
   const referral = await referralStep(op, input, event, customer, enrolled, run.referral);
   const context = buildRuleContext(op.tenant, customer, event, referral.context);
+  await tiersAtIngest(op, customer, event, context);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
   const rules = await run.activeRules.activeFor(tx, input.type);
   const warnings = await eventTypeWarnings(tx, op.tenant, run.activeRules, input.type, rules);
@@ -131,6 +133,8 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
   await referral.afterRules((nested, hash, given) =>
     ingestInTransaction(op, { ...run, input: nested, payloadHash: hash, referral: given }),
   );
+
+  await tiersAfterRules(op, customer);
 
   const outcome: EventOutcome = {
     event_id: event.id,

@@ -11,6 +11,7 @@ export interface LedgerNote {
 import { StateConflictError, UnprocessableInputError } from '../errors.js';
 import { addMs } from '../time.js';
 import type { Operation } from './operation.js';
+import { recordPointsEarned } from './tiers.js';
 
 /** Credits points as one lot that expires per the tenant's `points_expiry`, with its ledger row. */
 export async function creditPoints(
@@ -53,6 +54,7 @@ export async function creditPoints(
     reason: note.reason ?? null,
     actor: note.actor ?? null,
   });
+  await recordPointsEarned(op, customerId, amount, earnedAt);
   return lot;
 }
 

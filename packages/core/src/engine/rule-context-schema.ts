@@ -161,6 +161,13 @@ export const RULE_CONTEXT_VARIABLES: readonly RuleContextVariable[] = [
     meaning: 'Spendable points',
     example: '{">=": [{"var": "customer.stats.points_balance"}, 500]}',
   },
+  {
+    path: 'customer.tier',
+    type: 'string or null',
+    meaning:
+      "The customer's tier level (docs/tiers.md), this event counted; null without a level or a tier programme",
+    example: '{"==": [{"var": "customer.tier"}, "Gold"]}',
+  },
   { path: 'tenant.id', type: 'string (UUID)', meaning: "The tenant's id", example: '{"var": "tenant.id"}' },
   { path: 'tenant.name', type: 'string', meaning: "The merchant's name", example: '{"var": "tenant.name"}' },
   {

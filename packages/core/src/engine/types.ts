@@ -21,6 +21,7 @@ import type { RefundListFilter, RefundRecord } from '../domain/refund.js';
 import type { CreateRewardInput, Reward, UpdateRewardInput } from '../domain/reward.js';
 import type { CreateRuleInput, Rule, UpdateRuleInput } from '../domain/rule.js';
 import type { CreateTenantInput, Tenant, UpdateTenantInput } from '../domain/tenant.js';
+import type { TierProgramme, TierProgrammeInput } from '../domain/tier.js';
 import type { CodeValidation, GenerateCodesInput, GeneratedCodes } from '../domain/voucher-code.js';
 import type {
   CreateWebhookInput,
@@ -34,6 +35,7 @@ import type { CustomerListFilter, EventListFilter, IssuanceListFilter } from '..
 import type { Store, Tx } from '../ports/store.js';
 import type { SecretCodec } from '../secret-codec.js';
 import type { RuleWithWarnings, RuleWriteOptions } from './rule-check.js';
+import type { CustomerTierView } from './tiers.js';
 
 export interface EngineOptions {
   store: Store;
@@ -353,6 +355,22 @@ export interface Engine {
      * periods and daily charges, and the top rules.
      */
     summary(tenantId: string, range?: AnalyticsRange): Promise<AnalyticsSummary>;
+  };
+  /** The tier programme (docs/tiers.md). */
+  readonly tiers: {
+    /** The tenant's programme; null when it has none. */
+    get(tenantId: string): Promise<TierProgramme | null>;
+    /**
+     * Replaces the programme (a 400 `VALIDATION_ERROR` with field paths for a bad one). Customers'
+     * tiers are recomputed lazily: at their next event, their next tier read, or a due downgrade.
+     */
+    put(tenantId: string, input: TierProgrammeInput): Promise<TierProgramme>;
+    /** Removes the programme (`NOT_FOUND` when there is none): `customer.tier` is null afterwards. */
+    delete(tenantId: string): Promise<void>;
+    /** The customer's tier, recomputed now (an upgrade or a due downgrade it finds is applied). */
+    customer(tenantId: string, customerId: string): Promise<CustomerTierView>;
+    /** Applies the downgrades whose grace ended by `now`; the worker calls it. Returns how many tiers changed. */
+    applyDue(tenantId: string, now?: Date): Promise<number>;
   };
   readonly outbox: {
     list(tenantId: string, page?: Partial<PageRequest>): Promise<Page<OutboxEvent>>;

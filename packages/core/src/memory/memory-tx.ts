@@ -46,6 +46,7 @@ import type {
 import { capWindowKey } from '../ports/repositories.js';
 import type { SharedMerchantRepository } from '../ports/shared-channels.js';
 import { type Tx, UniqueViolationError } from '../ports/store.js';
+import type { TierRepository } from '../ports/tier-repository.js';
 import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { auditRepository } from './audit-repository.js';
@@ -66,6 +67,7 @@ import {
   type StoreState,
   type TenantData,
 } from './state.js';
+import { tierRepository } from './tier-repository.js';
 import type { UndoLog } from './undo-log.js';
 import { ussdRepository } from './ussd-repository.js';
 import { whatsappRepository } from './whatsapp-repository.js';
@@ -105,6 +107,7 @@ export class MemoryTx implements Tx {
   #audit: AuditRepository | undefined;
   #reminders: ReminderRepository | undefined;
   #sharedChannels: SharedMerchantRepository | undefined;
+  #tiers: TierRepository | undefined;
   #active = true;
 
   /** `shareRows`: rows are stored and returned as they are, not copied (see `replayStore`). */
@@ -212,6 +215,10 @@ export class MemoryTx implements Tx {
   get sharedChannels(): SharedMerchantRepository {
     this.#sharedChannels ??= sharedMerchantRepository(this.#ctx);
     return this.#sharedChannels;
+  }
+  get tiers(): TierRepository {
+    this.#tiers ??= tierRepository(this.#ctx);
+    return this.#tiers;
   }
   get analytics(): AnalyticsRepository {
     this.#analytics ??= analyticsRepository(this.#ctx);

@@ -31,6 +31,7 @@ import type {
   WhatsAppRepository,
 } from './repositories.js';
 import type { SharedChannelPlatformRepository, SharedMerchantRepository } from './shared-channels.js';
+import type { TierRepository } from './tier-repository.js';
 
 /**
  * The repositories of one transaction, all scoped to `tenantId`: no method of a `Tx` may read or
@@ -64,6 +65,7 @@ export interface Tx {
   readonly reminders: ReminderRepository;
   /** The tenant's merchant code and opt-ins on the shared channels. */
   readonly sharedChannels: SharedMerchantRepository;
+  readonly tiers: TierRepository;
   /** Aggregates for the merchant console (read-only). */
   readonly analytics: AnalyticsRepository;
   /** The audit trail of changes made through the server. */

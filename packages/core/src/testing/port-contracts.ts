@@ -43,6 +43,7 @@ import { describeReferralContracts } from './referrals-contracts.js';
 import { describeRefundContracts } from './refunds-contracts.js';
 import { describeRemindersContracts } from './reminders-contracts.js';
 import { describeSharedChannelContracts } from './shared-channel-contracts.js';
+import { describeTierContracts } from './tiers-contracts.js';
 import { describeUssdContracts } from './ussd-contracts.js';
 import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 
@@ -2638,4 +2639,5 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
   describeCodesContracts(getStore, test);
   describeRemindersContracts(getStore, test);
   describeSharedChannelContracts(getStore, test);
+  describeTierContracts(getStore, test);
 }

@@ -42,7 +42,7 @@ export interface WorkerChannel {
 export interface WorkerObserver {
   /**
    * One job of one tenant's pass ended: `outbox fan-out`, `webhook deliveries`, `expiry`, `reminders`,
-   * `scheduled events`, `idempotency purge` or `channel <name>`.
+   * `tier downgrades`, `scheduled events`, `idempotency purge` or `channel <name>`.
    */
   job?(job: string, outcome: 'ok' | 'error'): void;
   /** Every error the worker reports to `onError` too, by job (`tick` for a failed pass). */
@@ -330,6 +330,8 @@ export function createWorker(options: WorkerOptions): Worker {
       const r = await runReminders(engine, tenant, clock(), newId);
       result.reminders += r.points + r.rewards;
     });
+    // Tier downgrades whose grace ended (docs/tiers.md); each customer is locked as ingest locks it.
+    await job(result, id, 'tier downgrades', () => engine.tiers.applyDue(id, clock()));
     if (options.scheduledEvents ?? true) {
       const now = clock();
       const day = localNow(now.toISOString(), tenant.timezone).date;

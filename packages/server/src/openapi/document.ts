@@ -41,6 +41,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze(
   audit:
     'Who changed what: every change to configuration, customers and keys, and every manual operation (admin only).',
   ussd: 'The USSD channel: settings and the gateway callback.',
+  tiers: 'Tier levels (Bronze/Silver/Gold) by a qualifying measure over a window, and each customer’s tier.',
   whatsapp: 'The WhatsApp channel: settings, join links and Meta’s webhooks.',
   'shared channels':
     'One WhatsApp number and one USSD code for many merchants: the platform’s set-up, a merchant’s code and opt-ins, the shared USSD callback.',

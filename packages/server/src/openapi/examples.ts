@@ -92,6 +92,16 @@ export const REQUEST_EXAMPLES: Readonly<Record<string, unknown>> = Object.freeze
   updateWebhook: { active: false },
   createApiKey: { name: 'Till 3', role: 'pos' },
   putUssdSettings: { service_code: '*384*12#', language: 'en', allow_join: true },
+  putTierProgramme: {
+    measure: 'spend',
+    window: { rolling: '365d' },
+    grace: '30d',
+    levels: [
+      { name: 'Bronze', threshold: 0 },
+      { name: 'Silver', threshold: 50000 },
+      { name: 'Gold', threshold: 200000 },
+    ],
+  },
   putWhatsAppSettings: {
     phone_number_id: '109876543210987',
     display_phone_number: '+263 77 123 4567',

@@ -16,6 +16,7 @@ import { rewardRoutes } from './rewards.js';
 import { ruleRoutes } from './rules.js';
 import { sharedChannelRoutes } from './shared-channels.js';
 import { tenantRoutes } from './tenants.js';
+import { tierRoutes } from './tiers.js';
 import { ussdRoutes } from './ussd.js';
 import { webhookRoutes } from './webhooks.js';
 import { whatsappRoutes } from './whatsapp.js';
@@ -42,4 +43,5 @@ export const API_ROUTES: readonly RouteSpec[] = Object.freeze([
   ...enrollmentRoutes,
   ...auditRoutes,
   ...sharedChannelRoutes,
+  ...tierRoutes,
 ]);

@@ -4,6 +4,7 @@
  * code's callback.
  */
 import { NotFoundError, type SharedMerchant } from '@laas/core';
+import { audited } from '../audit.js';
 import {
   hashSecret,
   putSharedMerchantSchema,
@@ -135,6 +136,7 @@ export const sharedChannelRoutes: RouteSpec[] = [
       'Set the tenant’s merchant code and opt in to (or out of) the shared WhatsApp number and USSD code',
     description: 'The code is unique across the platform (409 when another tenant holds it).',
     permission: 'tenant:write',
+    audit: audited('shared_merchant.put', 'shared_merchant', 'tenant'),
     body: putSharedMerchantSchema,
     errors: [409],
     response: { status: 200, description: 'The merchant code and opt-ins', schema: sharedMerchantSchema },
@@ -177,6 +179,7 @@ export const sharedChannelRoutes: RouteSpec[] = [
     tag,
     summary: 'Leave the shared channels (the merchant code is freed)',
     permission: 'tenant:write',
+    audit: audited('shared_merchant.delete', 'shared_merchant', 'tenant'),
     response: { status: 204, description: 'Left' },
     handler: async ({ engine, tenantId }) => {
       const deleted = await engine.transaction(tenantId, (tx) => tx.sharedChannels.deleteMerchant());
