@@ -6,12 +6,10 @@
  * tenant's approved template with the message's gist as its `{{1}}` parameter; without a
  * template, recorded as `skipped` with the reason.
  */
-import { type Issuance, newId, type OutboxEvent, type Tx } from '@laas/core';
-import { issuanceParts, localDate, queuedMessage } from './conversation.js';
-import { type OutboundPayload, templatePayload, textPayload } from './outbound.js';
+import type { Issuance, OutboxEvent, Tx } from '@laas/core';
+import { issuanceParts, localDate } from './conversation.js';
+import { queueNotification, recipientOf } from './notify.js';
 import { textsOf } from './strings.js';
-
-const WINDOW_MS = 24 * 3_600_000;
 
 /** The outbox events this module answers. */
 export const REMINDER_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -31,15 +29,9 @@ export async function notifyReminderOrReceipt(tx: Tx, event: OutboxEvent, now: D
   };
   const customerId = data.issuance?.customer_id ?? data.customer_id;
   if (typeof customerId !== 'string') return;
-  const settings = await tx.whatsapp.getSettings();
-  if (settings === null) return;
-  const [tenant, customer] = [await tx.tenants.get(), await tx.customers.get(customerId)];
-  if (tenant === null || customer === null) return;
-  if (customer.phone === null || customer.status !== 'active') return;
-  const phone = customer.phone.replace(/^\+/, '');
-  const conversation = await tx.whatsapp.getConversation(phone);
-  if (conversation === null || conversation.last_inbound_at === null) return;
-
+  const to = await recipientOf(tx, customerId);
+  if (to === null) return;
+  const { settings, tenant } = to;
   const t = textsOf(settings.strings);
   let text: string;
   let gist: string;
@@ -62,28 +54,5 @@ export async function notifyReminderOrReceipt(tx: Tx, event: OutboxEvent, now: D
     }
   }
 
-  const ctx = { tenant, now: now.toISOString(), newId };
-  const inWindow = now.getTime() - Date.parse(conversation.last_inbound_at) < WINDOW_MS;
-  let payload: OutboundPayload;
-  if (inWindow) payload = textPayload(phone, text);
-  else if (settings.template_name !== null) {
-    payload = templatePayload(
-      phone,
-      settings.template_name,
-      settings.template_language ?? settings.language,
-      [gist],
-    );
-  } else {
-    await tx.whatsapp.insertOutbound({
-      ...queuedMessage(ctx, textPayload(phone, text), 'notification'),
-      status: 'skipped',
-      next_attempt_at: null,
-      error:
-        'outside the 24-hour window and no template is configured (set template_name to notify with an approved template)',
-    });
-    return;
-  }
-  await tx.whatsapp.insertOutbound(
-    queuedMessage(ctx, payload, payload.type === 'template' ? 'template' : 'notification'),
-  );
+  await queueNotification(tx, to, text, gist, now);
 }
