@@ -73,13 +73,14 @@ const runs = {
   async 'sqlite-ingest'() {
     const { createEngine } = await import('@laas/core');
     const { sqliteStore } = await import('@laas/adapters-sqlite');
-    const { seedTenant, events } = await import('./workload.mjs');
+    const { seedTenant, events, assertCustomerSpread } = await import('./workload.mjs');
     const file = tmpFile();
     const store = sqliteStore({ filename: file });
     await store.migrate();
     const engine = createEngine({ store });
     const tenant = await seedTenant(engine, { customers: CUSTOMERS });
     const list = [...events(SQLITE_EVENTS, { customers: CUSTOMERS })];
+    assertCustomerSpread(list, CUSTOMERS);
     const result = await timed(list.length, 1, (i) => engine.ingest(tenant, list[i]));
     await store.close();
     removeDb(file);
@@ -116,7 +117,7 @@ const runs = {
   async 'pg-ingest'() {
     const { createEngine } = await import('@laas/core');
     const { migratePg, pgStore } = await import('@laas/adapters-pg');
-    const { seedTenant, events } = await import('./workload.mjs');
+    const { seedTenant, events, assertCustomerSpread } = await import('./workload.mjs');
     const schema = `laas_bench_${process.pid}`;
     await migratePg({ connectionString: PG_URL, schema });
     const app = new URL(PG_URL);
@@ -125,6 +126,7 @@ const runs = {
     const engine = createEngine({ store });
     const tenant = await seedTenant(engine, { customers: CUSTOMERS, concurrency: CONCURRENCY });
     const list = [...events(PG_EVENTS, { customers: CUSTOMERS })];
+    assertCustomerSpread(list, CUSTOMERS);
     const result = await timed(list.length, CONCURRENCY, (i) => engine.ingest(tenant, list[i]));
     await store.close();
     const { default: pg } = await import('pg');

@@ -88,13 +88,40 @@ export async function seedTenant(engine, { customers = 10_000, concurrency = 1 }
   return t;
 }
 
+/**
+ * mulberry32: a 32-bit PRNG in integer arithmetic. (The linear congruential generator this replaced
+ * multiplied in floating point past 2^53, lost its low bits and cycled after ~3,000 draws, so the
+ * "10,000 customers" were 3,210.)
+ */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Throws unless `list` (from {@link events}) reaches at least `share` of `customers` distinct
+ * customers as a uniform draw would (1 - e^(-n/c) of them): a broken generator skews every figure.
+ */
+export function assertCustomerSpread(list, customers, share = 0.9) {
+  const distinct = new Set(list.map((e) => e.customer.external_ref)).size;
+  const expected = customers * (1 - Math.exp(-list.length / customers));
+  if (distinct < expected * share) {
+    throw new Error(
+      `the workload reaches ${distinct} distinct customers of ${customers}; a uniform draw of ${list.length} events reaches about ${Math.round(expected)}`,
+    );
+  }
+  return distinct;
+}
+
 /** A deterministic pseudo-random event stream. */
 export function* events(count, { customers = 10_000, seed = 42, prefix = 'e' } = {}) {
-  let x = seed;
-  const next = () => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x / 2147483648;
-  };
+  const next = prng(seed);
   for (let i = 0; i < count; i++) {
     const purchase = next() < 0.7;
     yield {

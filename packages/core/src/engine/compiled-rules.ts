@@ -10,8 +10,8 @@ export interface CompiledRuleLogic {
 /**
  * Compiled conditions and quantities by rule id and version: compiling once per rule version
  * rather than once per event keeps ingest at the cost of evaluation alone. Bounded so a process
- * serving many tenants cannot grow it without limit (cleared when full: recompiling is cheap
- * next to unbounded memory).
+ * serving many tenants cannot grow it without limit: least recently used first out, never
+ * cleared whole (clearing made 600 tenants x 20 rules recompile 13.7 rules per event).
  */
 export class CompiledRuleCache {
   readonly #logic: RulesEngine;
@@ -25,14 +25,13 @@ export class CompiledRuleCache {
 
   get(rule: Rule): CompiledRuleLogic {
     const key = `${rule.tenant_id}:${rule.id}:${rule.version}`;
-    let entry = this.#entries.get(key);
+    let entry = lruGet(this.#entries, key);
     if (entry === undefined) {
       entry = {
         condition: this.#logic.compile(rule.condition),
         quantity: this.#logic.compile(rule.quantity),
       };
-      if (this.#entries.size >= this.#max) this.#entries.clear();
-      this.#entries.set(key, entry);
+      lruSet(this.#entries, key, entry, this.#max);
     }
     return entry;
   }
@@ -82,11 +81,10 @@ export class ActiveRuleCache {
 
   async #current(tx: Tx): Promise<RulesOfTenant> {
     const version = await tx.rules.version();
-    let entry = this.#tenants.get(tx.tenantId);
+    let entry = lruGet(this.#tenants, tx.tenantId);
     if (entry === undefined || entry.version !== version) {
       entry = { version, byType: new Map() };
-      if (this.#tenants.size >= this.#maxTenants) this.#tenants.clear();
-      this.#tenants.set(tx.tenantId, entry);
+      lruSet(this.#tenants, tx.tenantId, entry, this.#maxTenants);
     }
     return entry;
   }
@@ -97,4 +95,27 @@ interface RulesOfTenant {
   byType: Map<string, Rule[]>;
   /** Every rule's event types, active or not (loaded on demand). */
   known?: Set<string>;
+}
+
+/*
+ * A Map keeps insertion order, so re-inserting on every hit makes its first key the least recently
+ * used: an LRU in a few lines (no dependency needed for two bounded caches).
+ */
+function lruGet<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+function lruSet<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  while (map.size >= max) {
+    const oldest = map.keys().next();
+    if (oldest.done) break;
+    map.delete(oldest.value);
+  }
+  map.set(key, value);
 }
