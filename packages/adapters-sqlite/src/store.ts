@@ -112,6 +112,8 @@ function applyPragmas(conn: Database.Database, pragmas: SqlitePragmas | undefine
   conn.pragma(`journal_mode = ${p.journalMode}`);
   conn.pragma(`synchronous = ${p.synchronous}`);
   conn.pragma('foreign_keys = ON');
+  // Savepoints (every ingest's rule steps) otherwise write their sub-journals to temp files.
+  conn.pragma('temp_store = MEMORY');
 }
 
 function isDatabase(value: unknown): value is Database.Database {
@@ -149,7 +151,7 @@ const whatsappByVerifyToken = defineQuery((db) =>
  *
  * `sqliteStore({ filename: './data/laas.sqlite' })` opens (and on `close()` closes) the file;
  * `sqliteStore(database)` uses a better-sqlite3 connection you opened, and leaves it open on
- * `close()`. Either way the pragmas (WAL, `synchronous`, `busy_timeout`, `foreign_keys`) are set
+ * `close()`. Either way the pragmas (WAL, `synchronous`, `busy_timeout`, `foreign_keys`, `temp_store`) are set
  * on the connection. Call `migrate()` before use.
  *
  * Transactions run one at a time (see the README): `capabilities.parallelTransactions` is false.

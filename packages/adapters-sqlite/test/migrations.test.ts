@@ -192,13 +192,14 @@ describe('migrations', () => {
 });
 
 describe('pragmas', () => {
-  it('defaults to WAL, synchronous=NORMAL, busy_timeout=5000, foreign_keys=ON', () => {
+  it('defaults to WAL, synchronous=NORMAL, busy_timeout=5000, foreign_keys=ON, temp_store=MEMORY', () => {
     const { store } = fileStore();
     const db = store.connection;
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('temp_store', { simple: true })).toBe(2);
   });
 
   it('takes overrides', () => {
