@@ -14,11 +14,15 @@ export interface AuthenticatorOptions {
   adminToken: string | undefined;
   jwtSecret: string | undefined;
   /**
-   * How long a looked-up API key is remembered, in ms (0: every request reads the database).
-   * Revocations through this process take effect at once; through another process, within this.
+   * How long a looked-up API key is remembered, in ms (0: every request reads the database;
+   * default {@link DEFAULT_API_KEY_CACHE_MS}). Revocations through this process take effect at
+   * once; through another process, within this.
    */
   apiKeyCacheMs?: number;
 }
+
+/** Short enough for a revocation made through another process; long enough to spare a read per request. */
+export const DEFAULT_API_KEY_CACHE_MS = 5_000;
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -37,18 +41,25 @@ const unauthenticated = (message: string) => httpError('AUTHENTICATION_ERROR', m
  * constant time; anything with two dots is an HS256 JWT when a secret is configured.
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
-  const cacheMs = options.apiKeyCacheMs ?? 0;
+  const cacheMs = options.apiKeyCacheMs ?? DEFAULT_API_KEY_CACHE_MS;
   const cache = new Map<string, { key: ApiKey | null; until: number }>();
+  /*
+   * Keys being revoked through this process, until when. `invalidate` runs inside the revoking
+   * transaction, before it commits: a request reading the key in that gap still finds it valid,
+   * and caching that answer would let the key work for `cacheMs` after its revocation.
+   */
+  const revoking = new Map<string, number>();
 
   async function findKey(hash: string): Promise<ApiKey | null> {
+    const now = Date.now();
     if (cacheMs > 0) {
       const hit = cache.get(hash);
-      if (hit !== undefined && hit.until > Date.now()) return hit.key;
+      if (hit !== undefined && hit.until > now) return hit.key;
     }
     const key = await options.store.platform.findApiKeyByHash(hash);
-    if (cacheMs > 0) {
+    if (cacheMs > 0 && !(key !== null && (revoking.get(key.id) ?? 0) > now)) {
       if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { key, until: Date.now() + cacheMs });
+      cache.set(hash, { key, until: now + cacheMs });
     }
     return key;
   }
@@ -97,9 +108,16 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
   return {
     authenticate,
-    /** Forgets cached keys (call after a revocation). */
-    invalidate(): void {
+    /**
+     * Forgets cached keys; with `keyId` (a key being revoked), also never caches that key again for
+     * the cache's lifetime, so a read made before the revocation commits is not remembered.
+     */
+    invalidate(keyId?: string): void {
       cache.clear();
+      if (keyId === undefined || cacheMs === 0) return;
+      const now = Date.now();
+      for (const [id, until] of revoking) if (until <= now) revoking.delete(id);
+      revoking.set(keyId, now + cacheMs);
     },
   };
 }

@@ -51,7 +51,7 @@ export const apiKeyRoutes: RouteSpec[] = [
     response: { status: 204, description: 'Revoked' },
     handler: async ({ deps, engine, tenantId, params }) => {
       await engine.apiKeys.revoke(tenantId, params.id as string);
-      deps.auth.invalidate();
+      deps.auth.invalidate(params.id as string);
       return noContent();
     },
   }),
