@@ -252,8 +252,8 @@ class SqliteStoreImpl implements SqliteStore {
    * statements synchronously, so while `fn` awaits, nothing else uses the connection: every other
    * transaction, platform read and ping is queued on the mutex.
    *
-   * Group commit: when the next in the queue is another transaction, the write transaction stays
-   * open and the next one runs in it (in its own savepoint), up to {@link GROUP_MAX} transactions
+   * Group commit: when the next in the queue is another transaction (or one arrives within one
+   * event-loop turn, see {@link endTurn}), the write transaction stays open and the next one runs in it (in its own savepoint), up to {@link GROUP_MAX} transactions
    * or {@link GROUP_MAX_MS}; then one `COMMIT` makes the group durable. A COMMIT writes every page
    * the transaction changed (an ingest changes about 34), and concurrent transactions mostly change
    * the same pages, so under load this commits many events for the price of one. Nobody is told
@@ -348,17 +348,26 @@ class SqliteStoreImpl implements SqliteStore {
   /**
    * Ends a transaction's turn on the mutex: the open group stays open for the next transaction in
    * line while it may grow, else it commits (settling every member); then the mutex moves on.
+   *
+   * When nobody waits, the group lingers one `setImmediate` turn, still holding the mutex, before
+   * it commits: over HTTP each request's body arrives in its own I/O callback, after the previous
+   * transaction ended, so without it no group ever forms and every request pays its own COMMIT.
+   * Callers queued meanwhile join the group (transactions) or run after its COMMIT (anything else).
    */
-  private endTurn(): void {
+  private endTurn(lingered = false): void {
     const group = this.group;
-    if (
-      group !== null &&
-      !(
-        this.mutex.nextUse() === 'transaction' &&
-        group.size < GROUP_MAX &&
-        performance.now() - group.startedAt < GROUP_MAX_MS
-      )
-    ) {
+    if (group !== null && group.size < GROUP_MAX && performance.now() - group.startedAt < GROUP_MAX_MS) {
+      const next = this.mutex.nextUse();
+      if (next === 'transaction') {
+        this.mutex.release();
+        return;
+      }
+      if (next === undefined && !lingered && group.size > 0) {
+        setImmediate(() => this.endTurn(true));
+        return;
+      }
+    }
+    if (group !== null) {
       this.group = null;
       try {
         this.runner.exec('COMMIT');

@@ -95,4 +95,27 @@ describe('SQLite group commit', () => {
     expect(statements.slice(before)).toContain('BEGIN');
     expect(statements.slice(before)).not.toContain('BEGIN IMMEDIATE');
   });
+
+  it('a transaction arriving in a later callback (as an HTTP body does) joins the group of the one before', async () => {
+    const [a, b] = [newId(), newId()];
+    const before = commits();
+    // Scheduled first, so it runs in the same check phase as the first transaction's linger, after
+    // the first transaction's work is done: the way a second request's body arrives.
+    const second = new Promise<void>((resolve, reject) =>
+      setImmediate(() => store.transaction(b, (tx) => tx.tenants.insert(tenant(b))).then(resolve, reject)),
+    );
+    await store.transaction(a, (tx) => tx.tenants.insert(tenant(a)));
+    expect(committed(a)).toBe(true);
+    await second;
+    expect(committed(b)).toBe(true);
+    expect(commits() - before).toBe(1);
+  });
+
+  it('a transaction alone still commits on its own, within one event-loop turn', async () => {
+    const id = newId();
+    const before = commits();
+    await store.transaction(id, (tx) => tx.tenants.insert(tenant(id)));
+    expect(committed(id)).toBe(true);
+    expect(commits() - before).toBe(1);
+  });
 });
