@@ -20,6 +20,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   createReward: { name: 'x', type: 'item' },
   updateReward: { name: 'y' },
   uploadRewardCodes: { codes: ['Z1'] },
+  generateRewardCodes: { count: 2, length: 8, prefix: 'GIFT-' },
+  adjustPoints: { amount: 5, reason: 'goodwill' },
   redeemIssuanceByCode: { code: 'C1' },
   cancelIssuance: { reason: 'r' },
   createBudget: { name: 'b', limit: 10 },
