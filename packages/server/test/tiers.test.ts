@@ -190,4 +190,58 @@ describe.each(STORE_KINDS)('tiers over HTTP (%s)', (kind) => {
       .at(-1);
     expect(last?.data).toMatchObject({ from: 'Gold', to: 'Silver', reason: 'downgrade', value: 5200 });
   });
+
+  it('a refund takes back the spend it qualified with: bought into Gold, returned, the grace period starts', async () => {
+    const { id: tid, key } = await server.tenant('Tier refund shop');
+    const path = `/v1/tenants/${tid}`;
+    const put = await server.request('PUT', `${path}/tiers`, {
+      token: key,
+      body: {
+        measure: 'spend',
+        window: { rolling: '365d' },
+        grace: '30d',
+        levels: [
+          { name: 'Silver', threshold: 5000 },
+          { name: 'Gold', threshold: 20000 },
+        ],
+      },
+    });
+    expect(put.status, put.text).toBe(200);
+    const event = async (idempotencyKey: string, body: Record<string, unknown>) => {
+      const answer = await server.request('POST', `${path}/events`, {
+        token: key,
+        headers: { 'Idempotency-Key': idempotencyKey },
+        body,
+      });
+      expect(answer.status, answer.text).toBe(201);
+      return answer.body;
+    };
+    const bought = await event('buy-1', {
+      type: 'purchase',
+      customer: { phone: phone() },
+      data: { amount: 25000 },
+    });
+    const cid = bought.customer_id as string;
+    const tier = async () =>
+      (await server.request('GET', `${path}/customers/${cid}/tier`, { token: key })).body;
+    expect(await tier()).toMatchObject({ tier: 'Gold', qualifying_value: 25000, downgrade_due_at: null });
+
+    // A partial return leaves 15,000: below Gold, so the grace period starts; Gold is kept for now.
+    await event('return-1', {
+      type: 'return',
+      customer: { id: cid },
+      data: { amount: 10000, original_event_id: bought.event_id },
+    });
+    const partial = await tier();
+    expect(partial).toMatchObject({ tier: 'Gold', qualifying_value: 15000 });
+    expect(partial.downgrade_due_at).not.toBeNull();
+
+    // The rest comes back: nothing qualifies any more.
+    await event('return-2', {
+      type: 'refund',
+      customer: { id: cid },
+      data: { original_event_id: bought.event_id },
+    });
+    expect(await tier()).toMatchObject({ tier: 'Gold', qualifying_value: 0 });
+  });
 });

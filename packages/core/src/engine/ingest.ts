@@ -119,7 +119,7 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
 
   const referral = await referralStep(op, input, event, customer, enrolled, run.referral);
   const context = buildRuleContext(op.tenant, customer, event, referral.context);
-  await tiersAtIngest(op, customer, event, context);
+  await tiersAtIngest(op, customer, event, context, refund);
   const evaluation = new RuleEvaluation(op, run, event, customer, context);
   const rules = await run.activeRules.activeFor(tx, input.type);
   const warnings = await eventTypeWarnings(tx, op.tenant, run.activeRules, input.type, rules);

@@ -1,6 +1,7 @@
 import { durationMs } from '../domain/common.js';
 import type { Customer } from '../domain/customer.js';
 import type { LoyaltyEvent } from '../domain/event.js';
+import type { RefundOutcome } from '../domain/refund.js';
 import {
   type CustomerTier,
   TIER_BUCKET_POINTS,
@@ -156,6 +157,7 @@ export async function tiersAtIngest(
   customer: Customer,
   event: LoyaltyEvent,
   context: RuleContext,
+  refund: RefundOutcome | null = null,
 ): Promise<void> {
   const programme = await op.tx.tiers.getProgramme();
   if (programme === null) {
@@ -167,9 +169,28 @@ export async function tiersAtIngest(
   if (event.type === 'purchase' && typeof amount === 'number' && amount > 0) {
     await op.tx.tiers.addToBucket(customer.id, TIER_BUCKET_SPEND, day, amount);
   }
+  if (refund !== null) await unqualify(op, customer.id, refund);
   await op.tx.tiers.addToBucket(customer.id, tierCountBucket(event.type), day, 1);
   const row = await refreshTier(op, programme, customer.id, op.now);
   context.customer.tier = row.tier;
+}
+
+/**
+ * A refund takes back what the refunded purchase qualified with: its refunded amount from the
+ * spend, and the points it clawed back from the points earned, on the original event's day (the
+ * day they were counted on), so that buying into a tier and returning the goods does not keep it.
+ * The customer's visits still count the original event.
+ */
+async function unqualify(op: Operation, customerId: string, refund: RefundOutcome): Promise<void> {
+  const original = await op.tx.events.get(refund.original_event_id);
+  if (original === null) return;
+  const day = localNow(original.occurred_at, op.tenant.timezone).date;
+  if (original.type === 'purchase' && refund.amount !== null && refund.amount > 0) {
+    await op.tx.tiers.addToBucket(customerId, TIER_BUCKET_SPEND, day, -refund.amount);
+  }
+  if (refund.points_clawed > 0) {
+    await op.tx.tiers.addToBucket(customerId, TIER_BUCKET_POINTS, day, -refund.points_clawed);
+  }
 }
 
 /**
