@@ -5,61 +5,15 @@
  * A fake Cloud API on 127.0.0.1 records what is sent.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signWhatsAppPayload } from '../src/index.js';
 import { errorOf, type Json, STORE_KINDS, useServer } from './harness.js';
+import { digits, eventually, newPhone, type Sent, startFakeCloudApi } from './whatsapp-fake.js';
 import { notification } from './whatsapp-payloads.js';
-
-interface Sent {
-  path: string;
-  token: string | null;
-  body: Json;
-}
-
-async function startFakeCloudApi() {
-  const sent: Sent[] = [];
-  let n = 0;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      const auth = req.headers.authorization;
-      sent.push({ path: req.url ?? '/', token: auth?.startsWith('Bearer ') ? auth.slice(7) : null, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ messaging_product: 'whatsapp', messages: [{ id: `wamid.out.${++n}` }] }));
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    sent,
-    to: (phone: string) => sent.filter((s) => s.body?.to === phone),
-    close: () => new Promise<void>((done) => server.close(() => done())),
-  };
-}
 
 const fake = await startFakeCloudApi();
 afterAll(() => fake.close());
 
-async function eventually<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 10_000,
-) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
-const newPhone = () => `2637${digits(8)}`;
 const said = (s: Sent): string => s.body?.text?.body ?? s.body?.interactive?.body?.text ?? '';
 
 describe.each(STORE_KINDS)('shared WhatsApp number (%s)', (kind) => {

@@ -5,101 +5,19 @@
  * background are awaited by polling the fake (bounded), and the worker is ticked by hand.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createWorker, type Worker } from '@laas/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWhatsAppChannel, signWhatsAppPayload } from '../src/index.js';
 import { errorOf, type Json, STORE_KINDS, type TestServer, useServer } from './harness.js';
+import { digits, eventually, newPhone, type Sent, startFakeCloudApi } from './whatsapp-fake.js';
 import { notification } from './whatsapp-payloads.js';
 
 const KEY = randomBytes(32).toString('hex');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-// ---- the fake Cloud API -------------------------------------------------------------------------
-
-interface Sent {
-  path: string;
-  token: string | null;
-  body: Json;
-}
-interface Scripted {
-  status: number;
-  body: Json;
-}
-
-interface FakeCloudApi {
-  readonly url: string;
-  /** Every request, in order. */
-  readonly sent: Sent[];
-  /** The requests to one customer phone. */
-  to(phone: string): Sent[];
-  /** The next answers to requests for `phone` (then: success). */
-  script(phone: string, answers: Scripted[]): void;
-  close(): Promise<void>;
-}
-
-async function startFakeCloudApi(): Promise<FakeCloudApi> {
-  const sent: Sent[] = [];
-  const scripts = new Map<string, Scripted[]>();
-  let n = 0;
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      let body: Json;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = null;
-      }
-      const auth = req.headers.authorization;
-      sent.push({ path: req.url ?? '/', token: auth?.startsWith('Bearer ') ? auth.slice(7) : null, body });
-      const answer = scripts.get(body?.to)?.shift() ?? {
-        status: 200,
-        body: {
-          messaging_product: 'whatsapp',
-          contacts: [{ input: body?.to, wa_id: body?.to }],
-          messages: [{ id: `wamid.out.${++n}.${randomBytes(4).toString('hex')}` }],
-        },
-      };
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer.body));
-    });
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    sent,
-    to: (phone) => sent.filter((s) => s.body?.to === phone),
-    script: (phone, answers) => scripts.set(phone, [...answers]),
-    close: () => new Promise<void>((done) => server.close(() => done())),
-  };
-}
-
 const fake = await startFakeCloudApi();
 afterAll(() => fake.close());
-
-// ---- helpers ------------------------------------------------------------------------------------
-
-/** Polls until `check` returns a value (not undefined/false), at most `ms`. */
-async function eventually<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 10_000,
-) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
-const newPhone = () => `2637${digits(8)}`;
 
 interface WaTenant {
   id: string;
