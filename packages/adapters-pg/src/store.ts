@@ -25,9 +25,9 @@ import { appliedMigrations, refuseUnknown } from './migrate.js';
 import { MIGRATION_NAMES } from './migrations/index.js';
 import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
 import { guardPool, ignore } from './pool-guard.js';
-import { createTx } from './repositories.js';
+import { pgSharedChannelPlatform } from './repositories/shared-channels.js';
+import { createTx } from './repositories/tx.js';
 import type { PgDatabase } from './schema.js';
-import { pgSharedChannelPlatform } from './shared-channel-repository.js';
 import { TenantGate } from './tenant-gate.js';
 
 export interface PgStoreOptions {

@@ -11,10 +11,10 @@ import {
   type RefundRepository,
 } from '@laas/core';
 import type { Selectable } from 'kysely';
-import { translated } from './errors.js';
-import * as m from './mapping.js';
-import type { TxContext } from './repositories.js';
-import type { RefundsTable } from './schema.js';
+import { translated } from '../errors.js';
+import * as m from '../mapping.js';
+import type { RefundsTable } from '../schema.js';
+import type { TxContext } from './context.js';
 
 function fromRow(r: Selectable<RefundsTable>): RefundRecord {
   return {

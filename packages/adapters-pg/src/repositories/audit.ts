@@ -7,8 +7,8 @@ import {
   pageLimit,
   UniqueViolationError,
 } from '@laas/core';
-import { translated } from './errors.js';
-import type { TxContext } from './repositories.js';
+import { translated } from '../errors.js';
+import type { TxContext } from './context.js';
 
 function fromRow(row: {
   tenant_id: string;

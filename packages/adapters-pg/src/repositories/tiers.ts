@@ -5,8 +5,8 @@ import {
   type TierRepository,
 } from '@laas/core';
 import { type RawBuilder, sql } from 'kysely';
-import { int, ts, tsOrNull } from './mapping.js';
-import type { TxContext } from './repositories.js';
+import { int, ts, tsOrNull } from '../mapping.js';
+import type { TxContext } from './context.js';
 
 interface CustomerTierRow {
   tenant_id: string;

@@ -9,10 +9,10 @@ import {
   UniqueViolationError,
 } from '@laas/core';
 import { type Kysely, sql } from 'kysely';
-import { isUniqueViolation, translateError } from './errors.js';
-import * as m from './mapping.js';
-import type { TxContext } from './repositories.js';
-import type { PgDatabase, SharedMerchantsTable } from './schema.js';
+import { isUniqueViolation, translateError } from '../errors.js';
+import * as m from '../mapping.js';
+import type { PgDatabase, SharedMerchantsTable } from '../schema.js';
+import type { TxContext } from './context.js';
 
 const fromRow = (row: SharedMerchantsTable): SharedMerchant => ({
   tenant_id: row.tenant_id,

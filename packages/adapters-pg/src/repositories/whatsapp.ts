@@ -12,9 +12,9 @@ import {
   type WhatsAppRepository,
 } from '@laas/core';
 import { sql } from 'kysely';
-import { isUniqueViolation, translateError } from './errors.js';
-import * as m from './mapping.js';
-import type { TxContext } from './repositories.js';
+import { isUniqueViolation, translateError } from '../errors.js';
+import * as m from '../mapping.js';
+import type { TxContext } from './context.js';
 
 /** The unique keys of the WhatsApp tables, by constraint (index) name: entity and field. */
 const UNIQUE_KEYS: Readonly<Record<string, readonly [entity: string, field: string]>> = {

@@ -9,9 +9,9 @@ import {
   type ReferralStatus,
 } from '@laas/core';
 import { type Selectable, sql, type Updateable } from 'kysely';
-import { ts, tsOrNull } from './mapping.js';
-import type { TxContext } from './repositories.js';
-import type { ReferralCodesTable, ReferralsTable } from './schema.js';
+import { ts, tsOrNull } from '../mapping.js';
+import type { ReferralCodesTable, ReferralsTable } from '../schema.js';
+import type { TxContext } from './context.js';
 
 function toCode(r: Selectable<ReferralCodesTable>): ReferralCode {
   return { tenant_id: r.tenant_id, customer_id: r.customer_id, code: r.code, created_at: ts(r.created_at) };

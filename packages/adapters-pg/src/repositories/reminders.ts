@@ -1,7 +1,7 @@
 import type { ReminderKind, ReminderRepository } from '@laas/core';
 import { sql } from 'kysely';
-import * as m from './mapping.js';
-import type { TxContext } from './repositories.js';
+import * as m from '../mapping.js';
+import type { TxContext } from './context.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

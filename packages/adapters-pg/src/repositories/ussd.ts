@@ -1,8 +1,8 @@
 import { StateConflictError, UniqueViolationError, type UssdRepository, type UssdSettings } from '@laas/core';
 import { sql } from 'kysely';
-import { isUniqueViolation, translateError } from './errors.js';
-import * as m from './mapping.js';
-import type { TxContext } from './repositories.js';
+import { isUniqueViolation, translateError } from '../errors.js';
+import * as m from '../mapping.js';
+import type { TxContext } from './context.js';
 
 /**
  * The PostgreSQL {@link UssdRepository}. `putSettings` is one upsert on the tenant's row; a service

@@ -1,0 +1,35 @@
+import { type Tenant, type TenantRepository, UniqueViolationError } from '@laas/core';
+import { translated } from '../errors.js';
+import * as m from '../mapping.js';
+import { ownRow, type TxContext } from './context.js';
+
+export function tenantRepository(ctx: TxContext): TenantRepository {
+  return {
+    async insert(tenant: Tenant) {
+      ownRow(ctx, tenant.id, 'tenant');
+      const rows = await translated(() =>
+        ctx.db
+          .insertInto('tenants')
+          .values(m.fromTenant(tenant))
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .execute(),
+      );
+      if (rows.length === 0) throw new UniqueViolationError('tenant', 'id', tenant.id);
+    },
+    async get() {
+      const row = await ctx.db
+        .selectFrom('tenants')
+        .selectAll()
+        .where('id', '=', ctx.tenantId)
+        .executeTakeFirst();
+      return row ? m.toTenant(row) : null;
+    },
+    async update(tenant: Tenant) {
+      // Another tenant's row is simply not found (as with every update below).
+      if (tenant.id !== ctx.tenantId) return;
+      const { id: _id, created_at: _created, ...values } = m.fromTenant(tenant);
+      await ctx.db.updateTable('tenants').set(values).where('id', '=', ctx.tenantId).execute();
+    },
+  };
+}
