@@ -1,184 +1,123 @@
-// `pnpm bench:ingest`: the SDK's ingest rate on a tenant with 20 active rules, a budget, caps and
-// 10,000 customers, next to the floor of what a durable commit costs on the same database:
-//   - SQLite (file, WAL, synchronous NORMAL): ingest vs a bare loop inserting one event row per
-//     transaction into the same kind of file;
-//   - PostgreSQL, 8 concurrent clients: ingest vs a bare single-row insert per transaction at the
-//     same concurrency.
-// Each measurement runs in its own process (for its peak RSS), several times; medians are printed.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// `pnpm bench:ingest`: the SDK's ingest next to its floor, per store, in one process. First a check
+// (fresh schemas, 40 customers, 300 events one at a time) asserts that the floor writes the SDK's
+// rows. Then, on a tenant with bench/workload.mjs's 20 rules, a budget, caps and 10,000 customers,
+// rounds alternate three variants (order reversed every other round) and print medians of the rounds:
+//   bare   a one-row INSERT in its own transaction: what a durable commit costs;
+//   floor  a hand-written ingest with the SDK's effects (bench/floor/): on PostgreSQL 2 round trips
+//          per event, on SQLite prepared statements with grouped COMMITs;
+//   sdk    engine.ingest.
+// Each line: events/s, latency p50/p99 per event (ms), and what the client sent the database per
+// event: round trips (pg.Client#query calls) on PostgreSQL, statements run on SQLite. Then the
+// ratios SDK ÷ floor and floor ÷ bare (events/s). 8 events in flight on both stores (the SQLite
+// bare loop is synchronous, so it commits one at a time whatever the concurrency).
+// Environment: BENCH_REPS (rounds, default 5), BENCH_SQLITE_EVENTS / BENCH_PG_EVENTS (per variant
+// per round), BENCH_CUSTOMERS, BENCH_STORES (sqlite,pg), LAAS_TEST_PG_URL.
+import { countQueries, sent } from './counting.mjs';
+import { assertSameRows, ingestAll } from './floor/check.mjs';
+import { timed } from './timing.mjs';
+import { assertCustomerSpread, events } from './workload.mjs';
 
-const REPS = Number(process.env.BENCH_REPS ?? 3);
-const SQLITE_EVENTS = Number(process.env.BENCH_SQLITE_EVENTS ?? 4000);
-const PG_EVENTS = Number(process.env.BENCH_PG_EVENTS ?? 4000);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 10_000);
-const PG_URL = process.env.LAAS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,pg').split(',');
 const CONCURRENCY = 8;
+const WARM_UP = 200;
 
-function peakRssMb() {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function summary(latencies, ms) {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  return { perSecond: (latencies.length / ms) * 1000, p50: at(0.5), p99: at(0.99), rssMb: peakRssMb() };
-}
-
-async function timed(count, concurrency, one) {
-  const latencies = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t0 = performance.now();
-        await one(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  return summary(latencies, performance.now() - start);
-}
-
-const tmpFile = () => `/tmp/laas-bench-${process.pid}.sqlite`;
-const removeDb = (file) => {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-};
-
-const runs = {
-  async 'sqlite-bare'() {
-    const { default: Database } = await import('better-sqlite3');
-    const file = tmpFile();
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec(
-      'CREATE TABLE events (tenant_id TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, ' +
-        'occurred_at TEXT NOT NULL, PRIMARY KEY (tenant_id, id)) STRICT',
-    );
-    const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?)');
-    const result = await timed(SQLITE_EVENTS * 5, 1, async (i) => {
-      db.exec('BEGIN IMMEDIATE');
-      insert.run('t', `e-${i}`, 'purchase', JSON.stringify({ amount: i }), new Date().toISOString());
-      db.exec('COMMIT');
-    });
-    db.close();
-    removeDb(file);
-    return result;
+const KINDS = {
+  sqlite: {
+    title: 'SQLite',
+    unit: 'statements',
+    events: Number(process.env.BENCH_SQLITE_EVENTS ?? 2000),
+    counter: 'sqlite',
+    open: async (label) => (await import('./stores/sqlite.mjs')).openSqlite({ label }),
   },
-  async 'sqlite-ingest'() {
-    const { createEngine } = await import('@laas/core');
-    const { sqliteStore } = await import('@laas/adapters-sqlite');
-    const { seedTenant, events, assertCustomerSpread } = await import('./workload.mjs');
-    const file = tmpFile();
-    const store = sqliteStore({ filename: file });
-    await store.migrate();
-    const engine = createEngine({ store });
-    const tenant = await seedTenant(engine, { customers: CUSTOMERS });
-    const list = [...events(SQLITE_EVENTS, { customers: CUSTOMERS })];
-    assertCustomerSpread(list, CUSTOMERS);
-    const result = await timed(list.length, 1, (i) => engine.ingest(tenant, list[i]));
-    await store.close();
-    removeDb(file);
-    return result;
-  },
-  async 'pg-bare'() {
-    const { default: pg } = await import('pg');
-    const pool = new pg.Pool({ connectionString: PG_URL, max: CONCURRENCY });
-    const schema = `laas_bench_${process.pid}`;
-    await pool.query(`CREATE SCHEMA ${schema}`);
-    await pool.query(
-      `CREATE TABLE ${schema}.events (tenant_id uuid NOT NULL, id text NOT NULL, type text NOT NULL, data jsonb NOT NULL, occurred_at timestamptz NOT NULL, PRIMARY KEY (tenant_id, id))`,
-    );
-    const tenant = '00000000-0000-7000-8000-000000000001';
-    const result = await timed(PG_EVENTS * 3, CONCURRENCY, async (i) => {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query(`INSERT INTO ${schema}.events VALUES ($1, $2, $3, $4, now())`, [
-          tenant,
-          `e-${i}`,
-          'purchase',
-          JSON.stringify({ amount: i }),
-        ]);
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
-    });
-    await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-    await pool.end();
-    return result;
-  },
-  async 'pg-ingest'() {
-    const { createEngine } = await import('@laas/core');
-    const { migratePg, pgStore } = await import('@laas/adapters-pg');
-    const { seedTenant, events, assertCustomerSpread } = await import('./workload.mjs');
-    const schema = `laas_bench_${process.pid}`;
-    await migratePg({ connectionString: PG_URL, schema });
-    const app = new URL(PG_URL);
-    app.username = 'laas_app';
-    const store = pgStore({ connectionString: app.toString(), schema, pool: { max: CONCURRENCY } });
-    const engine = createEngine({ store });
-    const tenant = await seedTenant(engine, { customers: CUSTOMERS, concurrency: CONCURRENCY });
-    const list = [...events(PG_EVENTS, { customers: CUSTOMERS })];
-    assertCustomerSpread(list, CUSTOMERS);
-    const result = await timed(list.length, CONCURRENCY, (i) => engine.ingest(tenant, list[i]));
-    await store.close();
-    const { default: pg } = await import('pg');
-    const owner = new pg.Client({ connectionString: PG_URL });
-    await owner.connect();
-    await owner.query(`DROP SCHEMA ${schema} CASCADE`);
-    await owner.end();
-    return result;
+  pg: {
+    title: 'PostgreSQL',
+    unit: 'round trips',
+    events: Number(process.env.BENCH_PG_EVENTS ?? 1000),
+    counter: 'pg',
+    open: async (label) => (await import('./stores/pg.mjs')).openPg({ label, concurrency: CONCURRENCY }),
   },
 };
 
-const only = process.argv.indexOf('--run');
-if (only !== -1) {
-  const result = await runs[process.argv[only + 1]]();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(0);
+/** Fresh schemas, a small fixed workload one event at a time: the floor must write the SDK's rows. */
+async function check(kind) {
+  const kit = await kind.open('check');
+  try {
+    const v = await kit.seed(40);
+    const list = [...events(300, { customers: 40, prefix: 'check' })];
+    await ingestAll(v.sdk, list);
+    await ingestAll(v.floor, list);
+    return await assertSameRows(kind.title, kit.query, v.tenants.sdk, v.tenants.floor);
+  } finally {
+    await kit.close();
+  }
+}
+
+/** One measured run of a variant: timing plus what it sent the database per event. */
+async function measure(kind, count, one) {
+  const before = sent[kind.counter];
+  const result = await timed(count, CONCURRENCY, one);
+  return { ...result, perEvent: (sent[kind.counter] - before) / count };
+}
+
+async function rounds(kind) {
+  const kit = await kind.open('ingest');
+  try {
+    const v = await kit.seed(CUSTOMERS);
+    const variants = {
+      bare: (list, tag) => measure(kind, list.length, (i) => kit.bare(`${tag}-${i}`)),
+      floor: (list) => measure(kind, list.length, (i) => v.floor(list[i])),
+      sdk: (list) => measure(kind, list.length, (i) => v.sdk(list[i])),
+    };
+    const order = Object.keys(variants);
+    const warm = [...events(WARM_UP, { customers: CUSTOMERS, seed: 7, prefix: 'warm' })];
+    for (const name of order) await variants[name](warm, 'warm');
+    const runs = Object.fromEntries(order.map((name) => [name, []]));
+    for (let r = 0; r < REPS; r++) {
+      const list = [...events(kind.events, { customers: CUSTOMERS, seed: 100 + r, prefix: `r${r}` })];
+      assertCustomerSpread(list, CUSTOMERS);
+      for (const name of r % 2 === 0 ? order : [...order].reverse()) {
+        runs[name].push(await variants[name](list, `r${r}`));
+        process.stderr.write(
+          `  ${kind.title} round ${r + 1}/${REPS} ${name}: ${runs[name].at(-1).perSecond.toFixed(0)}/s\n`,
+        );
+      }
+    }
+    return Object.fromEntries(order.map((name) => [name, medians(runs[name])]));
+  } finally {
+    await kit.close();
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const self = fileURLToPath(import.meta.url);
-const measured = {};
-for (const name of Object.keys(runs)) {
-  const reps = [];
-  for (let r = 0; r < REPS; r++) {
-    const child = spawnSync(process.execPath, [self, '--run', name], {
-      encoding: 'utf8',
-      cwd: process.cwd(),
-    });
-    if (child.status !== 0) {
-      process.stderr.write(`${name} failed:\n${child.stderr}\n`);
-      break;
-    }
-    reps.push(JSON.parse(child.stdout.trim().split('\n').at(-1)));
-    process.stderr.write(`  ${name} run ${r + 1}/${REPS}: ${reps.at(-1).perSecond.toFixed(0)}/s\n`);
+const medians = (runs) =>
+  Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((x) => x[k]))]));
+
+function table(kind, m) {
+  const lines = [
+    `\n${kind.title}, ${CONCURRENCY} in flight, 20 rules, ${CUSTOMERS} customers: medians of ${REPS} alternating rounds (${kind.events} events per variant per round)`,
+    `  variant   events/s    p50 ms    p99 ms   ${kind.unit}/event`,
+  ];
+  for (const [name, r] of Object.entries(m)) {
+    lines.push(
+      `  ${name.padEnd(7)} ${r.perSecond.toFixed(0).padStart(10)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(9)} ${r.perEvent.toFixed(1).padStart(12)}`,
+    );
   }
-  if (reps.length === 0) continue;
-  measured[name] = Object.fromEntries(
-    ['perSecond', 'p50', 'p99', 'rssMb'].map((k) => [k, median(reps.map((x) => x[k]))]),
+  const ratio = (a, b) => (m[a].perSecond / m[b].perSecond).toFixed(2);
+  lines.push(
+    `  SDK ÷ floor ${ratio('sdk', 'floor')}   floor ÷ bare ${ratio('floor', 'bare')}   SDK ÷ bare ${ratio('sdk', 'bare')}`,
   );
+  return lines.join('\n');
 }
 
-const row = (name, m) =>
-  `${name.padEnd(16)} ${m.perSecond.toFixed(0).padStart(9)}/s  p50 ${m.p50.toFixed(2).padStart(7)} ms  p99 ${m.p99.toFixed(2).padStart(7)} ms  peak RSS ${m.rssMb.toFixed(0).padStart(4)} MB`;
-console.log(
-  `\ningest benchmark: 20 rules, ${CUSTOMERS} customers; medians of ${REPS} runs, each in its own process\n`,
-);
-for (const [name, m] of Object.entries(measured)) console.log(row(name, m));
-for (const db of ['sqlite', 'pg']) {
-  const bare = measured[`${db}-bare`];
-  const ingest = measured[`${db}-ingest`];
-  if (bare && ingest) {
-    const ratio = ingest.perSecond / bare.perSecond;
-    console.log(`${db}: ingest at ${(ratio * 100).toFixed(1)}% of the bare insert rate (target 40%)`);
-  }
+countQueries();
+const out = [];
+for (const name of STORES) {
+  const kind = KINDS[name];
+  if (kind === undefined) throw new Error(`BENCH_STORES: unknown store ${name} (sqlite, pg)`);
+  out.push(await check(kind));
+  process.stderr.write(`${out.at(-1)}\n`);
+  out.push(table(kind, await rounds(kind)));
 }
+console.log(`\n${out.join('\n')}`);

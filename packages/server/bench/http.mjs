@@ -3,11 +3,15 @@
  * HTTP benchmark of POST /v1/tenants/:tid/events (pnpm bench:http).
  *
  * Starts the BUILT server (`laas serve`) in a child process on a fresh SQLite file, seeds one
- * tenant with 20 rules and 10,000 customers through the API, then drives event ingestion with
- * autocannon from another child process (32 connections, unique idempotency keys) three times and
- * prints the median req/s, p50/p99/max latency, errors and the server's peak RSS (VmHWM). Then
- * the same on PostgreSQL (LAAS_BENCH_PG_URL or LAAS_TEST_PG_URL, an owner URL; a fresh schema,
- * dropped afterwards; skipped when unreachable).
+ * tenant with 20 rules and 10,000 customers through the API, then alternates, three times:
+ *   http        autocannon from another child process (32 connections, unique idempotency keys);
+ *   in-process  `engine.ingest` of the same events with 32 in flight, in another child process
+ *               that opens the same database (same store kind, default options) while the server
+ *               idles: the floor the HTTP layer adds its cost to.
+ * It prints, per variant, the median req/s, p50/p99/max latency (ms), errors, the server's peak
+ * RSS (VmHWM), and the ratio HTTP ÷ in-process (req/s). Then the same on PostgreSQL
+ * (LAAS_BENCH_PG_URL or LAAS_TEST_PG_URL, an owner URL; a fresh schema, dropped afterwards;
+ * skipped when unreachable).
  *
  * Options (env): BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (32), BENCH_RUNS (3),
  * BENCH_CUSTOMERS (10000), BENCH_STORES (sqlite,postgres), BENCH_CPU_PROF=1 (server --cpu-prof).
@@ -38,12 +42,25 @@ const ADMIN = `bench-admin-${randomBytes(8).toString('hex')}`;
 // ---------------------------------------------------------------------------------------------
 // Driver mode: runs in its own process so the load generator does not share the server's CPU
 // scheduling with the orchestrator.
+const CHANNELS = ['pos', 'web', 'app', 'kiosk'];
+
+/** The `counter`th event the bench sends (both variants): 3 purchases to 1 visit, random customers. */
+function eventBody(counter, customers) {
+  const visit = counter % 4 === 0;
+  return {
+    type: visit ? 'visit' : 'purchase',
+    customer: { external_ref: `cust-${Math.floor(Math.random() * customers)}` },
+    data: visit
+      ? { channel: CHANNELS[counter % 4] }
+      : { amount: 100 + Math.floor(Math.random() * 15_000), channel: CHANNELS[counter % 4] },
+  };
+}
+
 if (process.argv[2] === '--drive') {
   const { default: autocannon } = await import('autocannon');
   const [url, tid, key, runId, customers] = process.argv.slice(3);
   const n = Number(customers);
   let counter = 0;
-  const channels = ['pos', 'web', 'app', 'kiosk'];
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -54,14 +71,6 @@ if (process.argv[2] === '--drive') {
         path: `/v1/tenants/${tid}/events`,
         setupRequest: (req) => {
           counter++;
-          const visit = counter % 4 === 0;
-          const body = {
-            type: visit ? 'visit' : 'purchase',
-            customer: { external_ref: `cust-${Math.floor(Math.random() * n)}` },
-            data: visit
-              ? { channel: channels[counter % 4] }
-              : { amount: 100 + Math.floor(Math.random() * 15_000), channel: channels[counter % 4] },
-          };
           return {
             ...req,
             headers: {
@@ -69,7 +78,7 @@ if (process.argv[2] === '--drive') {
               authorization: `Bearer ${key}`,
               'idempotency-key': `bench-${runId}-${counter}`,
             },
-            body: JSON.stringify(body),
+            body: JSON.stringify(eventBody(counter, n)),
           };
         },
       },
@@ -84,6 +93,53 @@ if (process.argv[2] === '--drive') {
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     total: result.requests.total,
+  });
+  process.exit(0);
+}
+
+// In-process mode: `engine.ingest` on the server's database, CONNECTIONS in flight for DURATION s.
+if (process.argv[2] === '--in-process') {
+  const [storeJson, tid, runId, customers] = process.argv.slice(3);
+  const { createEngine } = await import('@laas/core');
+  const where = JSON.parse(storeJson);
+  const store =
+    where.kind === 'sqlite'
+      ? (await import('@laas/adapters-sqlite')).sqliteStore({ filename: where.filename })
+      : (await import('@laas/adapters-pg')).pgStore({ connectionString: where.url, schema: where.schema });
+  const engine = createEngine({ store });
+  const n = Number(customers);
+  const latencies = [];
+  let counter = 0;
+  let errors = 0;
+  const start = performance.now();
+  const end = start + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        const i = ++counter;
+        const t0 = performance.now();
+        try {
+          await engine.ingest(tid, { idempotency_key: `bench-${runId}-${i}`, ...eventBody(i, n) });
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await store.close();
+  latencies.sort((a, b) => a - b);
+  const at = (p) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]);
+  process.send?.({
+    rps: latencies.length / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: at(1),
+    errors,
+    timeouts: 0,
+    non2xx: 0,
+    total: latencies.length,
   });
   process.exit(0);
 }
@@ -292,54 +348,69 @@ async function seed(url) {
   return { tid: tenant.id, key: posKey, rules: rules.length };
 }
 
-function drive(url, tid, key, runId) {
+/** Runs this file in `mode` in a child process; resolves with the result it sends back. */
+function child(args) {
   return new Promise((done, fail) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--drive', url, tid, key, runId, String(CUSTOMERS)], {
-      stdio: 'inherit',
-    });
-    child.once('message', done);
-    child.once('exit', (code) => (code === 0 ? undefined : fail(new Error(`driver exited ${code}`))));
+    const proc = fork(fileURLToPath(import.meta.url), args, { stdio: 'inherit' });
+    proc.once('message', done);
+    proc.once('exit', (code) => (code === 0 ? undefined : fail(new Error(`${args[0]} exited ${code}`))));
   });
 }
 
+const VARIANTS = {
+  http: ({ url, tid, key }, runId) => child(['--drive', url, tid, key, runId, String(CUSTOMERS)]),
+  'in-process': ({ where, tid }, runId) =>
+    child(['--in-process', JSON.stringify(where), tid, runId, String(CUSTOMERS)]),
+};
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function benchStore(name, env, dir, cleanup) {
-  const { child, url } = await startServer(env, dir);
+function summarize(name, variant, runs, rssMb) {
+  return {
+    store: name,
+    variant,
+    rps: Math.round(median(runs.map((r) => r.rps))),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    max: Math.max(...runs.map((r) => r.max)),
+    errors: runs.reduce((s, r) => s + r.errors + r.timeouts, 0),
+    non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
+    ...(rssMb === undefined ? {} : { serverPeakRssMb: Math.round(rssMb) }),
+  };
+}
+
+/** `where` tells the in-process child how to open the server's database. */
+async function benchStore(name, env, dir, where, cleanup) {
+  const { child: server, url } = await startServer(env, dir);
   try {
     const t0 = Date.now();
     const { tid, key, rules } = await seed(url);
     console.log(
       `[${name}] seeded 1 tenant, ${rules} rules, ${CUSTOMERS} customers in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
-    const runs = [];
+    const runs = { http: [], 'in-process': [] };
+    const order = Object.keys(VARIANTS);
     for (let r = 1; r <= RUNS; r++) {
-      const res = await drive(url, tid, key, `${name}-${r}`);
-      runs.push(res);
-      console.log(
-        `[${name}] run ${r}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, ` +
-          `errors ${res.errors}, timeouts ${res.timeouts}, non-2xx ${res.non2xx}, ${res.total} requests`,
-      );
+      for (const variant of r % 2 === 1 ? order : [...order].reverse()) {
+        const res = await VARIANTS[variant]({ url, tid, key, where }, `${name}-${variant}-${r}`);
+        runs[variant].push(res);
+        console.log(
+          `[${name}] run ${r} ${variant}: ${res.rps.toFixed(0)} req/s, p50 ${res.p50} ms, p99 ${res.p99} ms, max ${res.max} ms, ` +
+            `errors ${res.errors}, timeouts ${res.timeouts}, non-2xx ${res.non2xx}, ${res.total} requests`,
+        );
+      }
     }
-    const rss = peakRssMb(child.pid);
-    const summary = {
-      store: name,
-      rps: Math.round(median(runs.map((r) => r.rps))),
-      p50: median(runs.map((r) => r.p50)),
-      p99: median(runs.map((r) => r.p99)),
-      max: Math.max(...runs.map((r) => r.max)),
-      errors: runs.reduce((s, r) => s + r.errors + r.timeouts, 0),
-      non2xx: runs.reduce((s, r) => s + r.non2xx, 0),
-      peakRssMb: Math.round(rss),
-    };
+    const http = summarize(name, 'http', runs.http, peakRssMb(server.pid));
+    const inProcess = summarize(name, 'in-process', runs['in-process']);
     console.log(
-      `[${name}] MEDIAN of ${RUNS}: ${summary.rps} req/s, p50 ${summary.p50} ms, p99 ${summary.p99} ms, max ${summary.max} ms, ` +
-        `errors ${summary.errors}, non-2xx ${summary.non2xx}, server peak RSS ${summary.peakRssMb} MB`,
+      `[${name}] MEDIAN of ${RUNS}: HTTP ${http.rps} req/s (p99 ${http.p99} ms), in-process engine.ingest ${inProcess.rps}/s ` +
+        `(p99 ${inProcess.p99} ms): HTTP ÷ in-process ${(http.rps / inProcess.rps).toFixed(2)}; ` +
+        `errors ${http.errors}, non-2xx ${http.non2xx}, server peak RSS ${http.serverPeakRssMb} MB`,
     );
-    return summary;
+    return [http, inProcess];
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
     await exited;
     await cleanup?.();
   }
@@ -367,12 +438,12 @@ const dir = mkdtempSync(join(tmpdir(), 'laas-bench-'));
 try {
   if (STORES.includes('sqlite')) {
     mkdirSync(join(dir, 'sqlite'));
+    const filename = join(dir, 'sqlite', 'bench.sqlite');
     results.push(
-      await benchStore(
-        'sqlite',
-        { LAAS_DATABASE_URL: join(dir, 'sqlite', 'bench.sqlite') },
-        join(dir, 'sqlite'),
-      ),
+      ...(await benchStore('sqlite', { LAAS_DATABASE_URL: filename }, join(dir, 'sqlite'), {
+        kind: 'sqlite',
+        filename,
+      })),
     );
   }
   if (STORES.includes('postgres')) {
@@ -385,17 +456,18 @@ try {
       app.password = '';
       mkdirSync(join(dir, 'postgres'));
       results.push(
-        await benchStore(
+        ...(await benchStore(
           'postgres',
           { LAAS_DATABASE_URL: app.toString(), LAAS_MIGRATE_DATABASE_URL: PG_URL, LAAS_PG_SCHEMA: schema },
           join(dir, 'postgres'),
+          { kind: 'postgres', url: app.toString(), schema },
           async () => {
             const { pgStore } = await import('@laas/adapters-pg');
             const owner = pgStore({ connectionString: PG_URL, schema });
             await owner.db.schema.dropSchema(schema).ifExists().cascade().execute();
             await owner.close();
           },
-        ),
+        )),
       );
     }
   }
