@@ -224,20 +224,40 @@ export function pgStore(
     if (!isUuid(tenantId)) {
       throw new ValidationError('A tenant id is a UUID', [{ path: 'tenant_id', message: 'must be a UUID' }]);
     }
-    // Kysely runs BEGIN, every statement of `body` and COMMIT / ROLLBACK on one pool client.
-    let builder = db.transaction().setIsolationLevel('read committed');
-    if (opts?.readOnly) builder = builder.setAccessMode('read only');
-    // Set once `body` has resolved: from then on Kysely sends COMMIT, and a connection lost now
+    // BEGIN and the tenant setting travel in one message: a query without parameters goes through
+    // pg's simple protocol, which runs several statements. The id is inlined as a literal, which
+    // is safe only because it was just checked to be a UUID. `true`: local to this transaction,
+    // so the setting never leaks to the client's next user.
+    const begin = sql.raw(
+      `BEGIN ISOLATION LEVEL READ COMMITTED${opts?.readOnly ? ' READ ONLY' : ''}; ` +
+        `SELECT set_config('laas.tenant_id', '${tenantId}', true)`,
+    );
+    // Set once `body` has resolved: from then on COMMIT is on its way, and a connection lost now
     // leaves the outcome unknown, so the failure must not be retried blindly.
     let committing = false;
     try {
       return await gate.run(tenantId, () =>
-        builder.execute(async (trx) => {
-          // `true`: local to this transaction, so the setting never leaks to the client's next user.
-          await sql`SELECT set_config('laas.tenant_id', ${tenantId}, true)`.execute(trx);
-          const result = await body(createTx({ db: trx, tenantId, schema }));
-          committing = true;
-          return result;
+        // Every statement of `body`, and COMMIT / ROLLBACK, on one pool client.
+        db.connection().execute(async (conn) => {
+          try {
+            await begin.execute(conn);
+          } catch (error) {
+            // Should BEGIN have run and the setting failed, the client must not go back to the
+            // pool inside an aborted transaction.
+            await sql`ROLLBACK`.execute(conn).catch(ignore);
+            throw error;
+          }
+          try {
+            const result = await body(createTx({ db: conn, tenantId, schema }));
+            committing = true;
+            await sql`COMMIT`.execute(conn);
+            return result;
+          } catch (error) {
+            // As Kysely's transaction(): a ROLLBACK that fails (the connection is gone) is the
+            // error reported.
+            await sql`ROLLBACK`.execute(conn);
+            throw error;
+          }
         }),
       );
     } catch (error) {
