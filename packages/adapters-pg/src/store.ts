@@ -25,6 +25,7 @@ import { appliedMigrations, refuseUnknown } from './migrate.js';
 import { MIGRATION_NAMES } from './migrations/index.js';
 import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
 import { guardPool, ignore } from './pool-guard.js';
+import { preparingPool } from './prepared.js';
 import { pgSharedChannelPlatform } from './repositories/shared-channels.js';
 import { createTx } from './repositories/tx.js';
 import type { PgDatabase } from './schema.js';
@@ -58,6 +59,13 @@ export interface PgStoreOptions {
    * least 1), so one tenant can never take every connection.
    */
   tenantMaxConnections?: number;
+  /**
+   * Send each statement under a name, so that every connection parses and plans it once (at most
+   * 500 distinct statements). Default false: a pooler in transaction mode (PgBouncer before 1.21,
+   * or without `max_prepared_statements`) hands a transaction a server connection that has not
+   * seen the name, and the statement fails.
+   */
+  preparedStatements?: boolean;
 }
 
 export const DEFAULT_PG_POOL_MAX = 10;
@@ -91,7 +99,7 @@ export interface PgStore extends Store {
  */
 export function pgStore(
   poolOrOptions: pg.Pool | (PgStoreOptions & { connectionString: string }),
-  options?: { schema?: string },
+  options?: { schema?: string; preparedStatements?: boolean },
 ): PgStore {
   let pool: pg.Pool;
   let ownsPool: boolean;
@@ -127,7 +135,10 @@ export function pgStore(
     settings.pool?.acquireTimeoutMs ?? DEFAULT_PG_ACQUIRE_TIMEOUT_MS,
   );
 
-  const root = new Kysely<PgDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const prepared = settings.preparedStatements ?? options?.preparedStatements ?? false;
+  const root = new Kysely<PgDatabase>({
+    dialect: new PostgresDialect({ pool: prepared ? preparingPool(pool) : pool }),
+  });
   const db = root.withSchema(schema);
   let closed = false;
 

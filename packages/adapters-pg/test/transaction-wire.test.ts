@@ -101,3 +101,47 @@ describe.skipIf(!db.available)('postgres transaction on the wire', () => {
     expect(recorded.sent).toEqual([]);
   });
 });
+
+describe.skipIf(!db.available)('postgres prepared statements (preparedStatements: true)', () => {
+  let pool: pg.Pool;
+  let store: ReturnType<typeof pgStore>;
+  let engine: ReturnType<typeof createEngine>;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+    store = pgStore(pool, { schema: db.schema, preparedStatements: true });
+    engine = createEngine({ store });
+    tenantId = (await engine.tenants.create({ name: 'Prepared shop' })).id;
+  });
+  afterAll(async () => {
+    await store?.close();
+    await pool?.end();
+  });
+
+  const prepared = async () =>
+    (
+      await pool.query<{ name: string; statement: string }>(
+        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'laas\\_%'",
+      )
+    ).rows;
+
+  it('parses each statement once per connection and gives the same answers', async () => {
+    const event = (i: number) => ({
+      idempotency_key: `p-${i}`,
+      type: 'visit',
+      customer: { external_ref: 'c-1' },
+    });
+    await engine.ingest(tenantId, event(1));
+    const afterOne = await prepared();
+    expect(afterOne.length).toBeGreaterThan(0);
+    await engine.ingest(tenantId, event(2));
+    // The second ingest ran the same statements: nothing new to prepare.
+    expect((await prepared()).length).toBe(afterOne.length);
+    const customer = await engine.customers.list(tenantId, { external_ref: 'c-1' });
+    expect(customer.items[0]?.stats.counts.visit).toBe(2);
+    expect((await engine.ingest(tenantId, event(2))).replayed).toBe(true);
+    // BEGIN and the tenant setting still travel as one unnamed multi-statement message.
+    for (const row of await prepared()) expect(row.statement).not.toMatch(/^BEGIN/i);
+  });
+});
