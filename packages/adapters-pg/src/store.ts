@@ -25,6 +25,7 @@ import { appliedMigrations, refuseUnknown } from './migrate.js';
 import { MIGRATION_NAMES } from './migrations/index.js';
 import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
 import { guardPool, ignore } from './pool-guard.js';
+import { preparingPool } from './prepared.js';
 import { pgSharedChannelPlatform } from './repositories/shared-channels.js';
 import { createTx } from './repositories/tx.js';
 import type { PgDatabase } from './schema.js';
@@ -58,6 +59,13 @@ export interface PgStoreOptions {
    * least 1), so one tenant can never take every connection.
    */
   tenantMaxConnections?: number;
+  /**
+   * Send each statement under a name, so that every connection parses and plans it once (at most
+   * 500 distinct statements). Default false: a pooler in transaction mode (PgBouncer before 1.21,
+   * or without `max_prepared_statements`) hands a transaction a server connection that has not
+   * seen the name, and the statement fails.
+   */
+  preparedStatements?: boolean;
 }
 
 export const DEFAULT_PG_POOL_MAX = 10;
@@ -91,7 +99,7 @@ export interface PgStore extends Store {
  */
 export function pgStore(
   poolOrOptions: pg.Pool | (PgStoreOptions & { connectionString: string }),
-  options?: { schema?: string },
+  options?: { schema?: string; preparedStatements?: boolean },
 ): PgStore {
   let pool: pg.Pool;
   let ownsPool: boolean;
@@ -127,7 +135,10 @@ export function pgStore(
     settings.pool?.acquireTimeoutMs ?? DEFAULT_PG_ACQUIRE_TIMEOUT_MS,
   );
 
-  const root = new Kysely<PgDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const prepared = settings.preparedStatements ?? options?.preparedStatements ?? false;
+  const root = new Kysely<PgDatabase>({
+    dialect: new PostgresDialect({ pool: prepared ? preparingPool(pool) : pool }),
+  });
   const db = root.withSchema(schema);
   let closed = false;
 
@@ -224,20 +235,40 @@ export function pgStore(
     if (!isUuid(tenantId)) {
       throw new ValidationError('A tenant id is a UUID', [{ path: 'tenant_id', message: 'must be a UUID' }]);
     }
-    // Kysely runs BEGIN, every statement of `body` and COMMIT / ROLLBACK on one pool client.
-    let builder = db.transaction().setIsolationLevel('read committed');
-    if (opts?.readOnly) builder = builder.setAccessMode('read only');
-    // Set once `body` has resolved: from then on Kysely sends COMMIT, and a connection lost now
+    // BEGIN and the tenant setting travel in one message: a query without parameters goes through
+    // pg's simple protocol, which runs several statements. The id is inlined as a literal, which
+    // is safe only because it was just checked to be a UUID. `true`: local to this transaction,
+    // so the setting never leaks to the client's next user.
+    const begin = sql.raw(
+      `BEGIN ISOLATION LEVEL READ COMMITTED${opts?.readOnly ? ' READ ONLY' : ''}; ` +
+        `SELECT set_config('laas.tenant_id', '${tenantId}', true)`,
+    );
+    // Set once `body` has resolved: from then on COMMIT is on its way, and a connection lost now
     // leaves the outcome unknown, so the failure must not be retried blindly.
     let committing = false;
     try {
       return await gate.run(tenantId, () =>
-        builder.execute(async (trx) => {
-          // `true`: local to this transaction, so the setting never leaks to the client's next user.
-          await sql`SELECT set_config('laas.tenant_id', ${tenantId}, true)`.execute(trx);
-          const result = await body(createTx({ db: trx, tenantId, schema }));
-          committing = true;
-          return result;
+        // Every statement of `body`, and COMMIT / ROLLBACK, on one pool client.
+        db.connection().execute(async (conn) => {
+          try {
+            await begin.execute(conn);
+          } catch (error) {
+            // Should BEGIN have run and the setting failed, the client must not go back to the
+            // pool inside an aborted transaction.
+            await sql`ROLLBACK`.execute(conn).catch(ignore);
+            throw error;
+          }
+          try {
+            const result = await body(createTx({ db: conn, tenantId, schema }));
+            committing = true;
+            await sql`COMMIT`.execute(conn);
+            return result;
+          } catch (error) {
+            // As Kysely's transaction(): a ROLLBACK that fails (the connection is gone) is the
+            // error reported.
+            await sql`ROLLBACK`.execute(conn);
+            throw error;
+          }
         }),
       );
     } catch (error) {

@@ -232,4 +232,38 @@ describe.skipIf(!db.available)('migrations', () => {
     expect(byTable.laas_migration).toEqual(['SELECT']);
     expect(byTable.laas_migration_lock).toBeUndefined();
   });
+
+  // Every ingest updates its customer's counters; an update that changes no indexed column and
+  // finds room on its page is HOT (no new index entries), see 0015_hot_customer_updates.
+  it('no index of customers covers a column the per-event updates write, and pages leave room for them', async () => {
+    const owner = db.owner();
+    const { rows } = await owner.query<{ index: string; definition: string }>(
+      `SELECT indexname AS index, indexdef AS definition FROM pg_indexes
+       WHERE schemaname = $1 AND tablename = 'customers'`,
+      [db.schema],
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const volatile of ['stats_counts', 'total_spend', 'last_event_at', 'points_balance']) {
+      for (const row of rows) expect(row.definition, row.index).not.toContain(volatile);
+    }
+    const { rows: options } = await owner.query<{ options: string[] | null }>(
+      `SELECT c.reloptions AS options FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relname = 'customers'`,
+      [db.schema],
+    );
+    expect(options[0]?.options).toContain('fillfactor=80');
+  });
+
+  it('no two indexes of a table are the same index', async () => {
+    const { rows } = await db.owner().query<{ table: string; indexes: string[] }>(
+      `SELECT x.indrelid::regclass::text AS table, array_agg(x.indexrelid::regclass::text ORDER BY 1) AS indexes
+       FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+       WHERE n.nspname = $1
+       GROUP BY x.indrelid, x.indkey::text, x.indclass::text, pg_get_expr(x.indexprs, x.indrelid),
+         pg_get_expr(x.indpred, x.indrelid), (SELECT amname FROM pg_am a JOIN pg_class i ON i.relam = a.oid WHERE i.oid = x.indexrelid)
+       HAVING count(*) > 1`,
+      [db.schema],
+    );
+    expect(rows).toEqual([]);
+  });
 });

@@ -19,6 +19,7 @@ import {
 } from '@laas/core';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Checkpointer, type CheckpointOptions } from './checkpoints.js';
 import { apiKeyFromRow } from './mapping/api-key.js';
 import { tenantFromRow } from './mapping/tenant.js';
 import { ussdFromRow } from './mapping/ussd.js';
@@ -57,6 +58,12 @@ export interface SqliteStoreOptions {
   /** The database file; default `':memory:'` (gone when the store closes). */
   filename?: string;
   pragmas?: SqlitePragmas;
+  /**
+   * WAL checkpoints (a file in WAL mode only): run by the store between transactions rather than
+   * by SQLite inside a COMMIT, see {@link CheckpointOptions}. `false`: SQLite's automatic
+   * checkpoint, in the COMMIT that fills the WAL past 1,000 pages.
+   */
+  checkpoints?: CheckpointOptions | false;
 }
 
 export interface SqliteStore extends Store {
@@ -163,6 +170,7 @@ export function sqliteStore(
 ): SqliteStore {
   let conn: Database.Database;
   let owned: boolean;
+  const checkpoints = options.checkpoints ?? (isDatabase(db) ? undefined : db.checkpoints);
   if (isDatabase(db)) {
     conn = db;
     owned = false;
@@ -181,7 +189,17 @@ export function sqliteStore(
       throw storeError(error);
     }
   }
-  return new SqliteStoreImpl(conn, owned);
+  const mutex = new Mutex();
+  let checkpointer: Checkpointer | null = null;
+  if (checkpoints !== false && conn.pragma('journal_mode', { simple: true }) === 'wal') {
+    try {
+      checkpointer = new Checkpointer(conn, mutex, checkpoints);
+    } catch (error) {
+      if (owned) conn.close();
+      throw error;
+    }
+  }
+  return new SqliteStoreImpl(conn, owned, mutex, checkpointer);
 }
 
 /** sqlite3_backup_step's page count for "all of them" (better-sqlite3 accepts 0..2^31-1). */
@@ -222,7 +240,6 @@ class SqliteStoreImpl implements SqliteStore {
   readonly db: Kysely<SqliteDatabase>;
   readonly platform: PlatformRepository;
   private readonly runner: Runner;
-  private readonly mutex = new Mutex();
   /** The write transaction open for a group commit, or null. */
   private group: CommitGroup | null = null;
   private closed = false;
@@ -230,6 +247,8 @@ class SqliteStoreImpl implements SqliteStore {
   constructor(
     readonly connection: Database.Database,
     private readonly owned: boolean,
+    private readonly mutex: Mutex,
+    private readonly checkpointer: Checkpointer | null,
   ) {
     this.runner = new Runner(connection);
     // Kysely's driver runs on the same connection. Never `destroy()` it: that closes the connection.
@@ -372,6 +391,7 @@ class SqliteStoreImpl implements SqliteStore {
       try {
         this.runner.exec('COMMIT');
         group.settle();
+        this.checkpointer?.committed();
       } catch (error) {
         if (this.connection.inTransaction) {
           try {
@@ -475,6 +495,9 @@ class SqliteStoreImpl implements SqliteStore {
     await this.mutex.run(() => {
       if (this.closed) return;
       this.closed = true;
+      // Closing the file checkpoints the WAL (the last connection to it); a connection the
+      // caller owns gets SQLite's automatic checkpoint back.
+      this.checkpointer?.stop(!this.owned);
       if (this.owned && this.connection.open) this.connection.close();
     });
   }

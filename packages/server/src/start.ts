@@ -66,6 +66,7 @@ export interface PgPoolOptions {
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
   tenantMaxConnections?: number;
+  preparedStatements?: boolean;
 }
 
 /**

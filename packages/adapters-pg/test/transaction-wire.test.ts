@@ -1,0 +1,147 @@
+/**
+ * What a transaction sends to PostgreSQL: BEGIN and the tenant setting in one message, and the
+ * guarantees that must survive that (read-only stays read-only, the setting never outlives its
+ * transaction, a failed body leaves nothing behind).
+ */
+import { createEngine } from '@laas/core';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgStore } from '../src/index.js';
+import { pgTestDb } from './pg-test-db.js';
+
+const db = pgTestDb();
+
+/** A one-connection pool whose client records every query text it sends. */
+function recordingPool(): { pool: pg.Pool; sent: string[] } {
+  const sent: string[] = [];
+  const pool = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const first = args[0];
+      sent.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
+      return query(...args);
+    };
+  });
+  return { pool, sent };
+}
+
+describe.skipIf(!db.available)('postgres transaction on the wire', () => {
+  let recorded: ReturnType<typeof recordingPool>;
+  let store: ReturnType<typeof pgStore>;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    recorded = recordingPool();
+    store = pgStore(recorded.pool, { schema: db.schema });
+    tenantId = (await createEngine({ store }).tenants.create({ name: 'Wire shop' })).id;
+  });
+  afterAll(async () => {
+    await store?.close();
+    await recorded?.pool.end();
+  });
+
+  it('opens a transaction with one message that begins it and sets the tenant', async () => {
+    recorded.sent.length = 0;
+    const tenant = await store.transaction(tenantId, (tx) => tx.tenants.get());
+    // Row-level security let the tenant's own row through: the setting was in effect.
+    expect(tenant?.id).toBe(tenantId);
+    expect(recorded.sent).toHaveLength(3);
+    const [begin, , commit] = recorded.sent;
+    expect(begin).toMatch(
+      /^BEGIN ISOLATION LEVEL READ COMMITTED; SELECT set_config\('laas\.tenant_id', '[^']+', true\)$/,
+    );
+    expect(begin).toContain(tenantId);
+    expect(commit).toBe('COMMIT');
+  });
+
+  it('keeps a read-only transaction read-only', async () => {
+    recorded.sent.length = 0;
+    await expect(
+      store.transaction(
+        tenantId,
+        async (tx) => {
+          const tenant = await tx.tenants.get();
+          if (!tenant) throw new Error('no tenant');
+          await tx.tenants.update({ ...tenant, name: 'Renamed' });
+        },
+        { readOnly: true },
+      ),
+    ).rejects.toThrow(/read-only/);
+    expect(recorded.sent[0]).toMatch(/^BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY; /);
+    expect(recorded.sent.at(-1)).toBe('ROLLBACK');
+    // The same (only) connection serves the next transaction normally.
+    expect((await store.transaction(tenantId, (tx) => tx.tenants.get()))?.name).toBe('Wire shop');
+  });
+
+  it('rolls back everything a failed body wrote', async () => {
+    await expect(
+      store.transaction(tenantId, async (tx) => {
+        const tenant = await tx.tenants.get();
+        if (!tenant) throw new Error('no tenant');
+        await tx.tenants.update({ ...tenant, name: 'Half done' });
+        throw new Error('the body failed');
+      }),
+    ).rejects.toThrow('the body failed');
+    expect((await store.transaction(tenantId, (tx) => tx.tenants.get()))?.name).toBe('Wire shop');
+  });
+
+  it('leaves no tenant set on the connection once the transaction ends', async () => {
+    await store.transaction(tenantId, (tx) => tx.tenants.get());
+    // The pool has one connection: this is the one the transaction used.
+    const { rows } = await recorded.pool.query<{ tenant: string | null }>(
+      "SELECT nullif(current_setting('laas.tenant_id', true), '') AS tenant",
+    );
+    expect(rows[0]?.tenant).toBeNull();
+  });
+
+  it('refuses a tenant id that is not a UUID before anything is sent', async () => {
+    recorded.sent.length = 0;
+    await expect(store.transaction("x'); DROP TABLE tenants; --", async () => null)).rejects.toThrow(/UUID/);
+    expect(recorded.sent).toEqual([]);
+  });
+});
+
+describe.skipIf(!db.available)('postgres prepared statements (preparedStatements: true)', () => {
+  let pool: pg.Pool;
+  let store: ReturnType<typeof pgStore>;
+  let engine: ReturnType<typeof createEngine>;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    pool = new pg.Pool({ connectionString: db.appUrl, max: 1 });
+    store = pgStore(pool, { schema: db.schema, preparedStatements: true });
+    engine = createEngine({ store });
+    tenantId = (await engine.tenants.create({ name: 'Prepared shop' })).id;
+  });
+  afterAll(async () => {
+    await store?.close();
+    await pool?.end();
+  });
+
+  const prepared = async () =>
+    (
+      await pool.query<{ name: string; statement: string }>(
+        "SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'laas\\_%'",
+      )
+    ).rows;
+
+  it('parses each statement once per connection and gives the same answers', async () => {
+    const event = (i: number) => ({
+      idempotency_key: `p-${i}`,
+      type: 'visit',
+      customer: { external_ref: 'c-1' },
+    });
+    await engine.ingest(tenantId, event(1));
+    const afterOne = await prepared();
+    expect(afterOne.length).toBeGreaterThan(0);
+    await engine.ingest(tenantId, event(2));
+    // The second ingest ran the same statements: nothing new to prepare.
+    expect((await prepared()).length).toBe(afterOne.length);
+    const customer = await engine.customers.list(tenantId, { external_ref: 'c-1' });
+    expect(customer.items[0]?.stats.counts.visit).toBe(2);
+    expect((await engine.ingest(tenantId, event(2))).replayed).toBe(true);
+    // BEGIN and the tenant setting still travel as one unnamed multi-statement message.
+    for (const row of await prepared()) expect(row.statement).not.toMatch(/^BEGIN/i);
+  });
+});
