@@ -181,6 +181,7 @@ const envSchema = z.object({
   LAAS_PG_LOCK_TIMEOUT_MS: integer(0),
   LAAS_PG_STATEMENT_TIMEOUT_MS: integer(0),
   LAAS_PG_TENANT_MAX_CONNECTIONS: integer(1, 1000),
+  LAAS_PG_PREPARED_STATEMENTS: flag,
 });
 
 /** The environment, parsed: unset variables are `undefined` (their defaults apply downstream). */
@@ -216,6 +217,7 @@ export function pgOptionsOf(env: LaasEnv): {
   lockTimeoutMs?: number;
   statementTimeoutMs?: number;
   tenantMaxConnections?: number;
+  preparedStatements?: boolean;
 } {
   const pool = {
     ...(env.LAAS_PG_POOL_MAX === undefined ? {} : { max: env.LAAS_PG_POOL_MAX }),
@@ -232,5 +234,6 @@ export function pgOptionsOf(env: LaasEnv): {
     ...(env.LAAS_PG_TENANT_MAX_CONNECTIONS === undefined
       ? {}
       : { tenantMaxConnections: env.LAAS_PG_TENANT_MAX_CONNECTIONS }),
+    ...(env.LAAS_PG_PREPARED_STATEMENTS ? { preparedStatements: true } : {}),
   };
 }

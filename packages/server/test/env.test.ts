@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pgOptionsOf } from '../src/env.js';
 import { ConfigError, parseEnv } from '../src/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -75,8 +76,17 @@ describe('parseEnv', () => {
     ['LAAS_PG_SCHEMA', 'Drop Table'],
     ['LAAS_PG_POOL_MAX', '0'],
     ['LAAS_PG_LOCK_TIMEOUT_MS', '3s'],
+    ['LAAS_PG_PREPARED_STATEMENTS', 'maybe'],
   ])('refuses %s=%s, naming it', (variable, value) => {
     expect(issuesOf({ [variable]: value })).toEqual([variable]);
+  });
+
+  it('turns PostgreSQL prepared statements on only when asked (a transaction-mode pooler breaks them)', () => {
+    expect(pgOptionsOf(parseEnv({})).preparedStatements).toBeUndefined();
+    expect(
+      pgOptionsOf(parseEnv({ LAAS_PG_PREPARED_STATEMENTS: 'false' })).preparedStatements,
+    ).toBeUndefined();
+    expect(pgOptionsOf(parseEnv({ LAAS_PG_PREPARED_STATEMENTS: 'true' })).preparedStatements).toBe(true);
   });
 
   it('names every bad variable in one error', () => {
