@@ -21,13 +21,15 @@ describe('ConfigCache', () => {
     expect(cache.of('b', 1)).not.toBe(b);
   });
 
-  it('a newer version replaces the entry; a transaction that read an older one gets its own', () => {
+  it('another version replaces the entry (a newer one after a change, an older one after a restore)', () => {
     const cache = new ConfigCache();
     const v1 = cache.of('a', 1);
     const v2 = cache.of('a', 2);
     expect(v2).not.toBe(v1);
-    const stale = cache.of('a', 1);
-    expect(stale).not.toBe(v2);
     expect(cache.of('a', 2)).toBe(v2);
+    const restored = cache.of('a', 1);
+    expect(restored).not.toBe(v1);
+    expect(cache.of('a', 1)).toBe(restored);
+    expect(cache.size).toBe(1);
   });
 });

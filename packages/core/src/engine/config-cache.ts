@@ -76,9 +76,11 @@ export class TenantConfig {
  * change commits reads a new version and loads afresh. An ingest with a warm entry reads no
  * configuration at all.
  *
- * Bounded by tenants, least recently used first out, never cleared whole. Only a newer version
- * replaces an entry: a transaction that read an older one (it began before the change committed)
- * gets a private entry, so two generations in flight do not evict each other.
+ * Bounded by tenants, least recently used first out, never cleared whole. Any other version
+ * replaces the entry, an older one too: versions only grow, except when a database is restored
+ * from a backup under a running process, and then the restored counter may climb back to a number
+ * this cache holds other rows under. (A transaction that began before a change committed only
+ * costs the next one a reload.)
  */
 export class ConfigCache {
   readonly #tenants = new Map<string, TenantConfig>();
@@ -93,9 +95,7 @@ export class ConfigCache {
     const entry = lruGet(this.#tenants, tenantId);
     if (entry !== undefined && entry.version === version) return entry;
     const fresh = new TenantConfig(version);
-    if (entry === undefined || entry.version < version) {
-      lruSet(this.#tenants, tenantId, fresh, this.#maxTenants);
-    }
+    lruSet(this.#tenants, tenantId, fresh, this.#maxTenants);
     return fresh;
   }
 
@@ -106,6 +106,11 @@ export class ConfigCache {
    */
   unshared(version: number): TenantConfig {
     return new TenantConfig(version);
+  }
+
+  /** Drops the tenant's entry: the next transaction loads its configuration afresh. */
+  forget(tenantId: string): void {
+    this.#tenants.delete(tenantId);
   }
 
   /** How many tenants are cached (for tests). */

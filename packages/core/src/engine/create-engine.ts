@@ -209,6 +209,10 @@ export function createEngine(options: EngineOptions): Engine {
           { readOnly },
         );
       } catch (error) {
+        // A store that failed may have shown this process work that then rolled back (SQLite's
+        // group commit runs a group's transactions in one database transaction): configuration
+        // cached under a version that never committed must not outlive it.
+        if (error instanceof StoreUnavailableError) configs.forget(tenantId);
         if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < MAX_ATTEMPTS) {
           retried('store_unavailable');
           // Nothing of it committed: a fresh connection after a short, growing pause usually
