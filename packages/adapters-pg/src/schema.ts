@@ -27,6 +27,8 @@ export interface TenantsTable {
   timezone: string;
   settings: Jsonb<unknown>;
   created_at: Timestamptz;
+  /** Bumped by triggers on every configuration write (migration 0014); never written by the store. */
+  config_version: ColumnType<string, never, never>;
 }
 
 export interface CustomersTable {

@@ -19,6 +19,8 @@ export interface TenantsTable {
   timezone: string;
   settings: JsonText;
   created_at: Ts;
+  /** Bumped by triggers on every configuration write (migration 0014); never written by the store. */
+  config_version?: number;
 }
 
 export interface CustomersTable {

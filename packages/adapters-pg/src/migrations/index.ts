@@ -12,6 +12,7 @@ import * as m0010 from './0010_refunds.js';
 import * as m0011 from './0011_reminders.js';
 import * as m0012 from './0012_audit.js';
 import * as m0013 from './0013_shared_channels.js';
+import * as m0014 from './0014_config_version.js';
 import * as m0015 from './0015_hot_customer_updates.js';
 import type { MigrationContext } from './context.js';
 
@@ -38,6 +39,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Versio
   ['0011_reminders', m0011],
   ['0012_audit', m0012],
   ['0013_shared_channels', m0013],
+  ['0014_config_version', m0014],
   ['0015_hot_customer_updates', m0015],
 ];
 

@@ -63,13 +63,5 @@ export function ruleRepository(ctx: TxContext): RuleRepository {
         .execute();
       return rows.map(m.toRule);
     },
-    async version() {
-      const row = await ctx.db
-        .selectFrom('rules')
-        .select(sql<string | null>`string_agg(id::text || ':' || version::text, ',' ORDER BY id)`.as('v'))
-        .where('tenant_id', '=', ctx.tenantId)
-        .executeTakeFirst();
-      return row?.v ?? '';
-    },
   };
 }

@@ -25,6 +25,14 @@ export function tenantRepository(ctx: TxContext): TenantRepository {
         .executeTakeFirst();
       return row ? m.toTenant(row) : null;
     },
+    async getVersioned() {
+      const row = await ctx.db
+        .selectFrom('tenants')
+        .selectAll()
+        .where('id', '=', ctx.tenantId)
+        .executeTakeFirst();
+      return row ? { tenant: m.toTenant(row), configVersion: m.int(row.config_version) } : null;
+    },
     async update(tenant: Tenant) {
       // Another tenant's row is simply not found (as with every update below).
       if (tenant.id !== ctx.tenantId) return;

@@ -12,6 +12,7 @@ import * as m0010 from './0010-refunds.js';
 import * as m0011 from './0011-reminders.js';
 import * as m0012 from './0012-audit.js';
 import * as m0013 from './0013-shared-channels.js';
+import * as m0014 from './0014-config-version.js';
 
 /**
  * Every migration this version of the adapter knows, by name, in order. Listed in code (no
@@ -31,6 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-reminders': m0011,
   '0012-audit': m0012,
   '0013-shared-channels': m0013,
+  '0014-config-version': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

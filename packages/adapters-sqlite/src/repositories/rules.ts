@@ -30,19 +30,6 @@ const activeForType = defineQuery((db) =>
     .orderBy('id', 'asc'),
 );
 
-const rulesVersion = defineQuery((db) =>
-  db
-    .selectFrom(
-      db
-        .selectFrom('rules')
-        .select(['id', 'version'])
-        .where('tenant_id', '=', p('tenant_id'))
-        .orderBy('id', 'asc')
-        .as('r'),
-    )
-    .select(sql<string | null>`group_concat(r.id || ':' || r.version, ',')`.as('v')),
-);
-
 export class SqliteRuleRepository implements RuleRepository {
   constructor(private readonly s: Scope) {}
 
@@ -77,9 +64,5 @@ export class SqliteRuleRepository implements RuleRepository {
 
   async listActiveForEventType(type: string): Promise<Rule[]> {
     return this.s.r.all<RulesTable>(activeForType, { tenant_id: this.s.tenantId, type }).map(ruleFromRow);
-  }
-
-  async version(): Promise<string> {
-    return this.s.r.get<{ v: string | null }>(rulesVersion, { tenant_id: this.s.tenantId })?.v ?? '';
   }
 }

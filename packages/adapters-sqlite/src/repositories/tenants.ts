@@ -1,4 +1,4 @@
-import type { Tenant, TenantRepository } from '@laas/core';
+import type { Tenant, TenantRepository, VersionedTenant } from '@laas/core';
 import { tenantFromRow, tenantToRow } from '../mapping/tenant.js';
 import { defineQuery, markers, p } from '../query.js';
 import type { TenantsTable } from '../schema.js';
@@ -26,6 +26,11 @@ export class SqliteTenantRepository implements TenantRepository {
   async get(): Promise<Tenant | null> {
     const row = this.s.r.get<TenantsTable>(getTenant, { tenant_id: this.s.tenantId });
     return row === undefined ? null : tenantFromRow(row);
+  }
+
+  async getVersioned(): Promise<VersionedTenant | null> {
+    const row = this.s.r.get<TenantsTable>(getTenant, { tenant_id: this.s.tenantId });
+    return row === undefined ? null : { tenant: tenantFromRow(row), configVersion: row.config_version ?? 0 };
   }
 
   async update(tenant: Tenant): Promise<void> {

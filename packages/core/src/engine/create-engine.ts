@@ -54,7 +54,8 @@ import { analyticsSummary } from './analytics.js';
 import { checkArguments } from './arguments.js';
 import { topUpBudget } from './budget-ops.js';
 import { generateCodes, validateCode } from './codes.js';
-import { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
+import { CompiledRuleCache } from './compiled-rules.js';
+import { ConfigCache } from './config-cache.js';
 import { CustomerQueue, customerKey } from './customer-queue.js';
 import { parseEventInput } from './event-input.js';
 import { type IngestRun, ingestInTransaction } from './ingest.js';
@@ -162,7 +163,7 @@ export function createEngine(options: EngineOptions): Engine {
   const sealed = (sub: WebhookSubscription) => sealWebhookSecrets(secrets, sub);
   const opened = (sub: WebhookSubscription) => openWebhookSecrets(secrets, sub);
   const compiled = new CompiledRuleCache(logic);
-  const activeRules = new ActiveRuleCache();
+  const configs = new ConfigCache();
   const customerQueue = new CustomerQueue(options.customerQueueWaitMs ?? 10_000);
 
   /**
@@ -202,12 +203,16 @@ export function createEngine(options: EngineOptions): Engine {
         return await store.transaction(
           tenantId,
           async (tx) => {
-            const tenant = orNotFound(await tx.tenants.get(), 'tenant', tenantId);
-            return fn({ tx, tenant, now: clock().toISOString(), newId });
+            const { tenant, configVersion } = orNotFound(await tx.tenants.getVersioned(), 'tenant', tenantId);
+            return fn({ tx, tenant, configVersion, now: clock().toISOString(), newId });
           },
           { readOnly },
         );
       } catch (error) {
+        // A store that failed may have shown this process work that then rolled back (SQLite's
+        // group commit runs a group's transactions in one database transaction): configuration
+        // cached under a version that never committed must not outlive it.
+        if (error instanceof StoreUnavailableError) configs.forget(tenantId);
         if (error instanceof StoreUnavailableError && error.safeToRetry && attempt < MAX_ATTEMPTS) {
           retried('store_unavailable');
           // Nothing of it committed: a fresh connection after a short, growing pause usually
@@ -224,8 +229,11 @@ export function createEngine(options: EngineOptions): Engine {
     if (dryRun && ambient.getStore() !== undefined)
       throw new Error('a dry run cannot join another operation');
     const input = parseEventInput(raw, dryRun, newId);
-    const run = { input, payloadHash: payloadHash(input), dryRun, compiled, activeRules };
-    if (ambient.getStore() !== undefined) return ingestOnce(tenantId, run);
+    const joined = ambient.getStore() !== undefined;
+    // A joined transaction may have changed the configuration before this ingest: what it reads
+    // is kept to itself, not shared under the version its transaction began with.
+    const run = { input, payloadHash: payloadHash(input), dryRun, compiled, configs, shareConfig: !joined };
+    if (joined) return ingestOnce(tenantId, run);
     return customerQueue.run(customerKey(tenantId, input.customer), () => ingestOnce(tenantId, run));
   }
 

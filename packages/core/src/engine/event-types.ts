@@ -4,7 +4,7 @@ import type { Rule } from '../domain/rule.js';
 import type { Tenant, TenantSettings } from '../domain/tenant.js';
 import { UnprocessableInputError } from '../errors.js';
 import type { Tx } from '../ports/store.js';
-import type { ActiveRuleCache } from './compiled-rules.js';
+import type { TenantConfig } from './config-cache.js';
 import type { IngestWarning } from './types.js';
 
 /** The types the worker ingests itself (scheduled events): accepted whatever a tenant declares. */
@@ -43,14 +43,14 @@ export function refuseUndeclaredType(tenant: Tenant, type: string): void {
 export async function eventTypeWarnings(
   tx: Tx,
   tenant: Tenant,
-  rules: ActiveRuleCache,
+  config: TenantConfig,
   type: string,
   listening: readonly Rule[],
 ): Promise<IngestWarning[]> {
   if (listening.length > 0 || MEANINGFUL_TYPES.includes(type)) return [];
   const declared = declaredEventTypesOf(tenant.settings) ?? [];
   if (declared.includes(type)) return [];
-  const known = await rules.knownTypes(tx);
+  const known = await config.knownTypes(tx);
   if (known.has(type)) return [];
   const near = closest(type, new Set([...known, ...declared, ...MEANINGFUL_TYPES]));
   const hint = near === undefined ? '' : `; did you mean "${near}"?`;

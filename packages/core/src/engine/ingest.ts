@@ -1,12 +1,10 @@
 import { type ExplainNode, isTruthy } from '@laas/rules';
-import type { Budget } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
 import { durationMs, isAmount, MAX_AMOUNT } from '../domain/common.js';
 import { type Customer, EMPTY_STATS } from '../domain/customer.js';
 import type { Decision, EventOutcome, IngestEvent, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
 import { isRefundType } from '../domain/refund.js';
-import type { Reward } from '../domain/reward.js';
 import type { Cap, Rule } from '../domain/rule.js';
 import { backdateLimitOf } from '../domain/tenant.js';
 import {
@@ -18,7 +16,8 @@ import {
 import type { GlobalCapClaim } from '../ports/repositories.js';
 import { addMs, periodKey, startOfUnit, type Timestamp } from '../time.js';
 import { reserveBudget } from './budget-ops.js';
-import type { ActiveRuleCache, CompiledRuleCache } from './compiled-rules.js';
+import type { CompiledRuleCache } from './compiled-rules.js';
+import type { ConfigCache, TenantConfig } from './config-cache.js';
 import { eventTypeWarnings, refuseUndeclaredType } from './event-types.js';
 import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
@@ -34,7 +33,9 @@ export interface IngestRun {
   payloadHash: string;
   dryRun: boolean;
   compiled: CompiledRuleCache;
-  activeRules: ActiveRuleCache;
+  configs: ConfigCache;
+  /** False inside a joined transaction, which may have changed the configuration itself. */
+  shareConfig: boolean;
   /** Set on the referrer's `referral` event that a referee's qualifying event causes (engine/referrals.ts). */
   referral?: ReferralContext;
 }
@@ -66,7 +67,14 @@ function checkOccurredAt(op: Operation, occurredAt: string | undefined): void {
 }
 
 /** Ingest steps 2–7 of DESIGN.md inside the operation's transaction. */
-export async function ingestInTransaction(op: Operation, run: IngestRun): Promise<IngestResult> {
+export async function ingestInTransaction(outer: Operation, run: IngestRun): Promise<IngestResult> {
+  // A nested ingest (a referral) keeps the configuration its parent already holds.
+  const config =
+    outer.config ??
+    (run.shareConfig
+      ? run.configs.of(outer.tenant.id, outer.configVersion)
+      : run.configs.unshared(outer.configVersion));
+  const op: Operation = outer.config === undefined ? { ...outer, config } : outer;
   const { tx } = op;
   const { input } = run;
 
@@ -120,9 +128,9 @@ export async function ingestInTransaction(op: Operation, run: IngestRun): Promis
   const referral = await referralStep(op, input, event, customer, enrolled, run.referral);
   const context = buildRuleContext(op.tenant, customer, event, referral.context);
   await tiersAtIngest(op, customer, event, context, refund);
-  const evaluation = new RuleEvaluation(op, run, event, customer, context);
-  const rules = await run.activeRules.activeFor(tx, input.type);
-  const warnings = await eventTypeWarnings(tx, op.tenant, run.activeRules, input.type, rules);
+  const evaluation = new RuleEvaluation(op, config, run, event, customer, context);
+  const rules = await config.rulesFor(tx, input.type);
+  const warnings = await eventTypeWarnings(tx, op.tenant, config, input.type, rules);
   for (const rule of rules) {
     if (!withinValidity(rule, occurredAt)) continue;
     const decision = await evaluation.decide(rule);
@@ -265,12 +273,10 @@ class RuleEvaluation {
   readonly decisions: Decision[] = [];
   readonly issuances: Issuance[] = [];
   readonly explanations: RuleExplanation[] = [];
-  readonly #campaigns = new Map<string, Campaign | null>();
-  readonly #rewards = new Map<string, Reward | null>();
-  readonly #budgets = new Map<string, Budget | null>();
 
   constructor(
     readonly op: Operation,
+    readonly config: TenantConfig,
     readonly run: IngestRun,
     readonly event: LoyaltyEvent,
     readonly customer: Customer,
@@ -300,10 +306,7 @@ class RuleEvaluation {
     };
     if (this.run.dryRun) this.explanations.push(explanation);
 
-    const campaign =
-      rule.campaign_id === null
-        ? null
-        : await this.#cached(this.#campaigns, rule.campaign_id, (id) => op.tx.campaigns.get(id));
+    const campaign = rule.campaign_id === null ? null : await this.config.campaign(op.tx, rule.campaign_id);
     if (rule.campaign_id !== null) {
       const why = campaignInactive(campaign, at);
       if (why !== null) return decision('campaign_inactive', why);
@@ -364,7 +367,7 @@ class RuleEvaluation {
       );
     }
 
-    const reward = await this.#cached(this.#rewards, rule.reward_id, (id) => op.tx.rewards.get(id));
+    const reward = await this.config.reward(op.tx, rule.reward_id);
     if (reward === null || !reward.active) {
       return decision(
         'not_matched',
@@ -411,8 +414,7 @@ class RuleEvaluation {
     }
 
     const budgetId = rule.budget_id ?? campaign?.budget_id ?? null;
-    const budget =
-      budgetId === null ? null : await this.#cached(this.#budgets, budgetId, (id) => op.tx.budgets.get(id));
+    const budget = budgetId === null ? null : await this.config.budget(op.tx, budgetId);
     // Money is charged to the period of the moment it is committed, never to `occurred_at`: no date
     // a till sends can open a fresh budget period. (A dry run's clock is its event's time.)
     const chargedAt = this.run.dryRun ? at : op.now;
@@ -491,17 +493,6 @@ class RuleEvaluation {
           issuance_id: issuanceId,
           quantity,
         });
-  }
-
-  async #cached<T>(
-    cache: Map<string, T | null>,
-    id: string,
-    load: (id: string) => Promise<T | null>,
-  ): Promise<T | null> {
-    if (cache.has(id)) return cache.get(id) ?? null;
-    const value = await load(id);
-    cache.set(id, value);
-    return value;
   }
 }
 

@@ -2,11 +2,16 @@ import type { OutboxEventType } from '../domain/outbox.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { Tx } from '../ports/store.js';
 import type { Timestamp } from '../time.js';
+import type { TenantConfig } from './config-cache.js';
 
 /** What one engine operation carries through its transaction. */
 export interface Operation {
   tx: Tx;
   tenant: Tenant;
+  /** The tenant's configuration version, read with `tenant` (`tx.tenants.getVersioned`). */
+  configVersion: number;
+  /** Set for an ingest: the tenant's cached configuration (the tier programme is read from it). */
+  config?: TenantConfig;
   /** The operation's time (the engine clock), UTC. */
   now: Timestamp;
   newId: () => string;

@@ -159,7 +159,7 @@ export async function tiersAtIngest(
   context: RuleContext,
   refund: RefundOutcome | null = null,
 ): Promise<void> {
-  const programme = await op.tx.tiers.getProgramme();
+  const programme = await programmeOf(op);
   if (programme === null) {
     context.customer.tier = null;
     return;
@@ -198,9 +198,14 @@ async function unqualify(op: Operation, customerId: string, refund: RefundOutcom
  * programme at once (an upgrade they bring happens in the same transaction).
  */
 export async function tiersAfterRules(op: Operation, customer: Customer): Promise<void> {
-  const programme = await op.tx.tiers.getProgramme();
+  const programme = await programmeOf(op);
   if (programme === null || programme.measure !== 'points_earned') return;
   await refreshTier(op, programme, customer.id, op.now);
+}
+
+/** The tier programme: an ingest's cached one, else read in the operation's transaction. */
+function programmeOf(op: Operation): Promise<TierProgramme | null> {
+  return op.config === undefined ? op.tx.tiers.getProgramme() : op.config.tierProgramme(op.tx);
 }
 
 /** `creditPoints`' hook: every earned lot adds to the customer's `points` bucket of its day. */
@@ -211,7 +216,7 @@ export async function recordPointsEarned(
   earnedAt: Timestamp,
 ): Promise<void> {
   if (amount <= 0) return;
-  if ((await op.tx.tiers.getProgramme()) === null) return;
+  if ((await programmeOf(op)) === null) return;
   const day = localNow(earnedAt, op.tenant.timezone).date;
   await op.tx.tiers.addToBucket(customerId, TIER_BUCKET_POINTS, day, amount);
 }

@@ -217,7 +217,7 @@ export class MemoryTx implements Tx {
     return this.#sharedChannels;
   }
   get tiers(): TierRepository {
-    this.#tiers ??= tierRepository(this.#ctx);
+    this.#tiers ??= tierRepository({ ...this.#ctx, configChanged: () => configChanged(this.#ctx) });
     return this.#tiers;
   }
   get analytics(): AnalyticsRepository {
@@ -267,6 +267,16 @@ function orNull<T>(ctx: Ctx, row: T | undefined): T | null {
   return row === undefined ? null : ctx.copy(row);
 }
 
+/**
+ * Bumps the tenant's configuration version: called by every write of a rule, reward, campaign,
+ * budget definition or the tenant itself. The SQL stores bump it with triggers (any writer, any
+ * process); here every write goes through these repositories, so an explicit call is enough.
+ */
+function configChanged(ctx: Ctx): void {
+  const { state, log, tenantId } = ctx;
+  log.set(state.configVersions, tenantId, (state.configVersions.get(tenantId) ?? 0) + 1);
+}
+
 function laterOf(a: Timestamp | null, b: Timestamp): Timestamp {
   return a === null || ms(b) > ms(a) ? b : a;
 }
@@ -294,12 +304,19 @@ function tenantRepository(ctx: Ctx): TenantRepository {
       ctx.live();
       return orNull(ctx, state.tenants.get(ctx.tenantId));
     },
+    async getVersioned() {
+      ctx.live();
+      const tenant = state.tenants.get(ctx.tenantId);
+      if (tenant === undefined) return null;
+      return { tenant: ctx.copy(tenant), configVersion: state.configVersions.get(ctx.tenantId) ?? 0 };
+    },
     async update(tenant) {
       ctx.live();
       // Another tenant's row is not visible here: like an UPDATE that matches no row.
       const before = tenant.id === ctx.tenantId ? state.tenants.get(tenant.id) : undefined;
       if (before === undefined) return;
       log.set(state.tenants, tenant.id, { ...copy(tenant), created_at: before.created_at });
+      configChanged(ctx);
     },
   };
 }
@@ -484,6 +501,7 @@ function ruleRepository(ctx: Ctx): RuleRepository {
       own(ctx, rule, 'rule');
       if (table.has(rule.id)) throw new UniqueViolationError('rule', 'id', rule.id);
       table.insert(log, ctx.copy(rule));
+      configChanged(ctx);
     },
     async get(id) {
       ctx.live();
@@ -495,11 +513,14 @@ function ruleRepository(ctx: Ctx): RuleRepository {
       if (before === undefined || before.version !== expectedVersion) return false;
       own(ctx, rule, 'rule');
       table.replace(log, { ...copy(rule), created_at: before.created_at });
+      configChanged(ctx);
       return true;
     },
     async delete(id) {
       ctx.live();
-      return table.delete(log, id);
+      const deleted = table.delete(log, id);
+      if (deleted) configChanged(ctx);
+      return deleted;
     },
     async list(page) {
       ctx.live();
@@ -514,12 +535,6 @@ function ruleRepository(ctx: Ctx): RuleRepository {
       matching.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return matching.map(ctx.copy);
     },
-    async version() {
-      ctx.live();
-      const parts: string[] = [];
-      for (const rule of table.rows.values()) parts.push(`${rule.id}:${rule.version}`);
-      return parts.sort().join(',');
-    },
   };
 }
 
@@ -532,6 +547,7 @@ function rewardRepository(ctx: Ctx): RewardRepository {
       own(ctx, reward, 'reward');
       if (table.has(reward.id)) throw new UniqueViolationError('reward', 'id', reward.id);
       table.insert(log, ctx.copy(reward));
+      configChanged(ctx);
     },
     async get(id) {
       ctx.live();
@@ -543,6 +559,7 @@ function rewardRepository(ctx: Ctx): RewardRepository {
       if (before === undefined) return;
       own(ctx, reward, 'reward');
       table.replace(log, { ...copy(reward), created_at: before.created_at });
+      configChanged(ctx);
     },
     async list(page) {
       ctx.live();
@@ -789,6 +806,7 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
       own(ctx, budget, 'budget');
       if (table.has(budget.id)) throw new UniqueViolationError('budget', 'id', budget.id);
       table.insert(log, ctx.copy(budget));
+      configChanged(ctx);
     },
     async get(id) {
       ctx.live();
@@ -800,6 +818,7 @@ function budgetRepository(ctx: Ctx): BudgetRepository {
       if (before === undefined) return;
       own(ctx, budget, 'budget');
       table.replace(log, { ...copy(budget), created_at: before.created_at });
+      configChanged(ctx);
     },
     async list(page) {
       ctx.live();
@@ -1028,6 +1047,7 @@ function campaignRepository(ctx: Ctx): CampaignRepository {
       own(ctx, campaign, 'campaign');
       if (table.has(campaign.id)) throw new UniqueViolationError('campaign', 'id', campaign.id);
       table.insert(log, ctx.copy(campaign));
+      configChanged(ctx);
     },
     async get(id) {
       ctx.live();
@@ -1039,6 +1059,7 @@ function campaignRepository(ctx: Ctx): CampaignRepository {
       if (before === undefined) return;
       own(ctx, campaign, 'campaign');
       table.replace(log, { ...copy(campaign), created_at: before.created_at });
+      configChanged(ctx);
     },
     async list(page) {
       ctx.live();

@@ -224,6 +224,8 @@ export class TenantData {
 export class StoreState {
   readonly tenants = new Map<string, Tenant>();
   readonly tenantOrder = new SortedKeys();
+  /** tenant id → its configuration version (`tx.tenants.getVersioned`); absent: 0. */
+  readonly configVersions = new Map<string, number>();
   readonly apiKeyByHash = new Map<string, { tenantId: string; id: string }>();
   /** tenant id → its USSD settings. */
   readonly ussdSettings = new Map<string, UssdSettings>();

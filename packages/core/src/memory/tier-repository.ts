@@ -13,6 +13,8 @@ export interface TierCtx {
   readonly copy: <T>(value: T) => T;
   /** Throws once the transaction has ended. */
   live(): void;
+  /** Bumps the tenant's configuration version (the programme is configuration ingest caches). */
+  configChanged(): void;
 }
 
 const SEP = '\u0000';
@@ -64,10 +66,13 @@ export function tierRepository(ctx: TierCtx): TierRepository {
       ctx.live();
       own(programme, 'tier programme');
       log.set(data.programme, PROGRAMME, copy(programme));
+      ctx.configChanged();
     },
     async deleteProgramme() {
       ctx.live();
-      return log.delete(data.programme, PROGRAMME);
+      const deleted = log.delete(data.programme, PROGRAMME);
+      if (deleted) ctx.configChanged();
+      return deleted;
     },
     async getCustomerTier(customerId) {
       ctx.live();

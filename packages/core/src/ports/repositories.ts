@@ -33,11 +33,27 @@ import type {
 } from '../domain/whatsapp.js';
 import type { Timestamp } from '../time.js';
 
+/** The transaction's tenant with its configuration version ({@link TenantRepository.getVersioned}). */
+export interface VersionedTenant {
+  tenant: Tenant;
+  configVersion: number;
+}
+
 export interface TenantRepository {
   /** Throws `UniqueViolationError` (field `id`) when the tenant exists. */
   insert(tenant: Tenant): Promise<void>;
   /** The transaction's own tenant. */
   get(): Promise<Tenant | null>;
+  /**
+   * The transaction's own tenant and its configuration version, in one read: an integer that
+   * MUST grow, in the same transaction, with every insert, update or delete of the tenant's
+   * rules, rewards, campaigns, budgets (their definitions: not budget periods or ledgers) and tier
+   * programme, and every {@link update} of the tenant itself, whichever process writes; and MUST NOT change
+   * otherwise (ingest's own writes: customers, events, budget periods, issuances, points...).
+   * The engine caches the tenant's configuration across transactions under this version.
+   */
+  getVersioned(): Promise<VersionedTenant | null>;
+  /** Writes name, timezone and settings (and bumps the configuration version). */
   update(tenant: Tenant): Promise<void>;
 }
 
@@ -120,13 +136,6 @@ export interface RuleRepository {
   list(page: PageRequest): Promise<Page<Rule>>;
   /** Active rules whose `event_types` include `type`, by priority ascending then id ascending. */
   listActiveForEventType(type: string): Promise<Rule[]>;
-  /**
-   * A value that MUST change whenever a rule of the tenant is inserted, updated or deleted, by
-   * any process (e.g. the ids and versions of all its rules, concatenated in id order), and is
-   * cheap to read. The engine caches the tenant's compiled rules and re-reads them only when it
-   * changes.
-   */
-  version(): Promise<string>;
 }
 
 export interface RewardRepository {

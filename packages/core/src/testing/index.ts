@@ -12,6 +12,7 @@ import { type ConformanceTest, describePortContracts } from './port-contracts.js
 import { describeProperties, type PropertyOptions } from './properties.js';
 import { describeScenarios } from './scenarios.js';
 
+export { describeConfigAcrossEngines, type TwoStores } from './config-across-engines.js';
 export {
   type PointsAndVouchersOptions,
   seedPointsAndVouchers,
