@@ -52,4 +52,16 @@ describe('CompiledRuleCache', () => {
     cache.get(rule('a', 2));
     expect(compiled()).toBe(4);
   });
+
+  it('keeps the compiled logic of a cached (frozen) row even after the LRU let its key go', () => {
+    const { logic, compiled } = countingEngine();
+    const cache = new CompiledRuleCache(logic, 1);
+    const cached = Object.freeze(rule('a'));
+    cache.get(cached);
+    cache.get(rule('b')); // the LRU (of 1) drops a's key
+    cache.get(cached); // found by the row itself
+    expect(compiled()).toBe(4);
+    cache.get(rule('a')); // an unfrozen copy of a (a fresh read) goes by key: compiled again
+    expect(compiled()).toBe(6);
+  });
 });

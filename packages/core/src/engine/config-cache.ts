@@ -86,7 +86,12 @@ export class ConfigCache {
   readonly #tenants = new Map<string, TenantConfig>();
   readonly #maxTenants: number;
 
-  constructor(maxTenants = 1_000) {
+  /**
+   * 2,000 by default: twice the 1,000 active tenants a process is sized for, because an LRU whose
+   * working set is as large as its bound misses on almost every access (each miss evicts the
+   * tenant that comes next).
+   */
+  constructor(maxTenants = 2_000) {
     this.#maxTenants = maxTenants;
   }
 
