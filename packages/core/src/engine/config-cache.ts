@@ -19,6 +19,7 @@ export class TenantConfig {
   readonly #budgets = new Map<string, Budget | null>();
   #programme: TierProgramme | null | undefined;
   #known: ReadonlySet<string> | undefined;
+  readonly #memo = new Map<string, unknown>();
 
   constructor(readonly version: number) {}
 
@@ -61,6 +62,17 @@ export class TenantConfig {
   /** The budget's definition (its periods are state, read from the store every time). */
   budget(tx: Tx, id: string): Promise<Budget | null> {
     return byId(this.#budgets, id, (key) => tx.budgets.get(key));
+  }
+
+  /**
+   * A value derived from this configuration alone, worked out once per version under `key`
+   * (frozen: shared by every ingest of the tenant).
+   */
+  async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    if (this.#memo.has(key)) return this.#memo.get(key) as T;
+    const value = deepFreeze(await compute());
+    this.#memo.set(key, value);
+    return value;
   }
 
   async tierProgramme(tx: Tx): Promise<TierProgramme | null> {

@@ -48,11 +48,17 @@ export async function eventTypeWarnings(
   listening: readonly Rule[],
 ): Promise<IngestWarning[]> {
   if (listening.length > 0 || MEANINGFUL_TYPES.includes(type)) return [];
-  const declared = declaredEventTypesOf(tenant.settings) ?? [];
-  if (declared.includes(type)) return [];
-  const known = await config.knownTypes(tx);
-  if (known.has(type)) return [];
-  const near = closest(type, new Set([...known, ...declared, ...MEANINGFUL_TYPES]));
-  const hint = near === undefined ? '' : `; did you mean "${near}"?`;
-  return [{ code: 'unknown_event_type', message: `No rule listens to "${type}"${hint}`, path: 'type' }];
+  // The answer depends on the configuration alone (the settings are part of it), so it is worked
+  // out once per type and version: a type no rule listens to can be most of a tenant's events
+  // (visits where only purchases earn), and the "did you mean" search is not free.
+  const warnings = await config.memo(`event-type-warnings:${type}`, async (): Promise<IngestWarning[]> => {
+    const declared = declaredEventTypesOf(tenant.settings) ?? [];
+    if (declared.includes(type)) return [];
+    const known = await config.knownTypes(tx);
+    if (known.has(type)) return [];
+    const near = closest(type, new Set([...known, ...declared, ...MEANINGFUL_TYPES]));
+    const hint = near === undefined ? '' : `; did you mean "${near}"?`;
+    return [{ code: 'unknown_event_type', message: `No rule listens to "${type}"${hint}`, path: 'type' }];
+  });
+  return warnings.map((w) => ({ ...w }));
 }
