@@ -5,7 +5,6 @@
  * tenant row). Every test makes its own tenants.
  */
 import { describe, expect } from 'vitest';
-import type { TierProgramme } from '../domain/tier.js';
 import { newId } from '../ids.js';
 import type { Store, Tx } from '../ports/store.js';
 import { at, tenantRow } from './contract-kit.js';
@@ -21,23 +20,7 @@ import {
   rewardRow,
   ruleRow,
 } from './port-contracts.js';
-
-function programmeRow(tenantId: string): TierProgramme {
-  return {
-    tenant_id: tenantId,
-    measure: 'spend',
-    event_types: [],
-    window: { rolling: '365d' },
-    grace: '30d',
-    levels: [
-      { name: 'Bronze', threshold: 0 },
-      { name: 'Gold', threshold: 10_000 },
-    ],
-    version: 1,
-    created_at: at(),
-    updated_at: at(),
-  };
-}
+import { programmeRow } from './tiers-contracts.js';
 
 export function describeConfigVersionContracts(getStore: () => Store, test: ConformanceTest): void {
   const run = <T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> =>

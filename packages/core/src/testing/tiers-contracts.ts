@@ -17,7 +17,8 @@ import type { ConformanceTest } from './port-contracts.js';
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function programmeRow(tenantId: string, over: Partial<TierProgramme> = {}): TierProgramme {
+/** A spend programme, Bronze from 0 and Gold from 10,000, over a rolling year with 30 days' grace. */
+export function programmeRow(tenantId: string, over: Partial<TierProgramme> = {}): TierProgramme {
   return {
     tenant_id: tenantId,
     measure: 'spend',
