@@ -24,6 +24,7 @@ import * as m from './mapping.js';
 import { appliedMigrations, refuseUnknown } from './migrate.js';
 import { MIGRATION_NAMES } from './migrations/index.js';
 import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
+import { DEFERRED, pipeliningPool } from './pipeline.js';
 import { guardPool, ignore } from './pool-guard.js';
 import { preparingPool } from './prepared.js';
 import { pgSharedChannelPlatform } from './repositories/shared-channels.js';
@@ -137,7 +138,7 @@ export function pgStore(
 
   const prepared = settings.preparedStatements ?? options?.preparedStatements ?? false;
   const root = new Kysely<PgDatabase>({
-    dialect: new PostgresDialect({ pool: prepared ? preparingPool(pool) : pool }),
+    dialect: new PostgresDialect({ pool: pipeliningPool(prepared ? preparingPool(pool) : pool) }),
   });
   const db = root.withSchema(schema);
   let closed = false;
@@ -235,12 +236,12 @@ export function pgStore(
     if (!isUuid(tenantId)) {
       throw new ValidationError('A tenant id is a UUID', [{ path: 'tenant_id', message: 'must be a UUID' }]);
     }
-    // BEGIN and the tenant setting travel in one message: a query without parameters goes through
-    // pg's simple protocol, which runs several statements. The id is inlined as a literal, which
-    // is safe only because it was just checked to be a UUID. `true`: local to this transaction,
-    // so the setting never leaks to the client's next user.
+    // BEGIN and the tenant setting travel with the transaction's first statement (pipeline.ts),
+    // in pg's simple protocol. The id is inlined as a literal, which is safe only because it was
+    // just checked to be a UUID. `true`: local to this transaction, so the setting never leaks to
+    // the client's next user.
     const begin = sql.raw(
-      `BEGIN ISOLATION LEVEL READ COMMITTED${opts?.readOnly ? ' READ ONLY' : ''}; ` +
+      `${DEFERRED}BEGIN ISOLATION LEVEL READ COMMITTED${opts?.readOnly ? ' READ ONLY' : ''}; ` +
         `SELECT set_config('laas.tenant_id', '${tenantId}', true)`,
     );
     // Set once `body` has resolved: from then on COMMIT is on its way, and a connection lost now
@@ -250,16 +251,9 @@ export function pgStore(
       return await gate.run(tenantId, () =>
         // Every statement of `body`, and COMMIT / ROLLBACK, on one pool client.
         db.connection().execute(async (conn) => {
+          await begin.execute(conn);
           try {
-            await begin.execute(conn);
-          } catch (error) {
-            // Should BEGIN have run and the setting failed, the client must not go back to the
-            // pool inside an aborted transaction.
-            await sql`ROLLBACK`.execute(conn).catch(ignore);
-            throw error;
-          }
-          try {
-            const result = await body(createTx({ db: conn, tenantId, schema }));
+            const result = await body(createTx({ db: conn, tenantId, schema, locked: new Map() }));
             committing = true;
             await sql`COMMIT`.execute(conn);
             return result;

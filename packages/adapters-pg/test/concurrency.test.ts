@@ -241,6 +241,9 @@ describe.skipIf(!db.available)('guarded statements under concurrency', () => {
       Array.from({ length: 6 }, () =>
         store.transaction(t, async (tx) => {
           await tx.events.insert(event());
+          // The insert waits in the client until a statement with an answer carries it
+          // (pipeline.ts): this read sends it now.
+          await tx.events.findByIdempotencyKey(key);
           // Only the first insert gets here before its commit: it commits once the five others
           // wait on its uncommitted key, so they all meet it.
           await lockWaiters(5);

@@ -1,5 +1,6 @@
 /**
- * What a transaction sends to PostgreSQL: BEGIN and the tenant setting in one message, and the
+ * What a transaction sends to PostgreSQL: BEGIN and the tenant setting in the message of its first
+ * statement (pipeline.ts), writes nobody reads carried by the next statement, and the
  * guarantees that must survive that (read-only stays read-only, the setting never outlives its
  * transaction, a failed body leaves nothing behind).
  */
@@ -41,18 +42,54 @@ describe.skipIf(!db.available)('postgres transaction on the wire', () => {
     await recorded?.pool.end();
   });
 
-  it('opens a transaction with one message that begins it and sets the tenant', async () => {
+  it('opens a transaction in the message of its first statement, which begins it and sets the tenant', async () => {
     recorded.sent.length = 0;
     const tenant = await store.transaction(tenantId, (tx) => tx.tenants.get());
     // Row-level security let the tenant's own row through: the setting was in effect.
     expect(tenant?.id).toBe(tenantId);
-    expect(recorded.sent).toHaveLength(3);
-    const [begin, , commit] = recorded.sent;
-    expect(begin).toMatch(
-      /^BEGIN ISOLATION LEVEL READ COMMITTED; SELECT set_config\('laas\.tenant_id', '[^']+', true\)$/,
+    expect(recorded.sent).toHaveLength(2);
+    const [first, commit] = recorded.sent;
+    expect(first).toMatch(
+      /^\/\*laas:deferred\*\/BEGIN ISOLATION LEVEL READ COMMITTED; SELECT set_config\('laas\.tenant_id', '[^']+', true\);\nselect \* from .*"tenants" where "id" = +'[^']+' *$/,
     );
-    expect(begin).toContain(tenantId);
+    expect(first).toContain(tenantId);
     expect(commit).toBe('COMMIT');
+  });
+
+  it('sends a write nobody reads with the next statement, at the latest COMMIT', async () => {
+    const engine = createEngine({ store });
+    const customer = await engine.customers.create(tenantId, { external_ref: 'wire-1' });
+    // The engine's first ingest of the tenant loads its configuration (rules by type, rewards).
+    await engine.ingest(tenantId, {
+      idempotency_key: 'wire-warm',
+      type: 'visit',
+      customer: { id: customer.id },
+    });
+    recorded.sent.length = 0;
+    const result = await engine.ingest(tenantId, {
+      idempotency_key: 'wire-visit-1',
+      type: 'visit',
+      customer: { id: customer.id },
+    });
+    expect(result.replayed).toBe(false);
+    // The tenant; the opening read (stored event, customer locked, referral); COMMIT carrying the
+    // event, its stats and outcome.
+    expect(recorded.sent).toHaveLength(3);
+    const commit = recorded.sent.at(-1) as string;
+    expect(commit).toMatch(/insert into .*"events"/);
+    expect(commit).toMatch(/COMMIT$/);
+    const stored = await engine.events.list(tenantId, { customer_id: customer.id }, { limit: 5 });
+    expect(stored.items.map((e) => e.idempotency_key)).toEqual(['wire-visit-1', 'wire-warm']);
+  });
+
+  it('sends nothing for a transaction that failed before its first statement', async () => {
+    recorded.sent.length = 0;
+    await expect(
+      store.transaction(tenantId, async () => {
+        throw new Error('refused before any read');
+      }),
+    ).rejects.toThrow('refused before any read');
+    expect(recorded.sent).toEqual([]);
   });
 
   it('keeps a read-only transaction read-only', async () => {
@@ -68,7 +105,9 @@ describe.skipIf(!db.available)('postgres transaction on the wire', () => {
         { readOnly: true },
       ),
     ).rejects.toThrow(/read-only/);
-    expect(recorded.sent[0]).toMatch(/^BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY; /);
+    expect(recorded.sent[0]).toMatch(
+      /^\/\*laas:deferred\*\/BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY; /,
+    );
     expect(recorded.sent.at(-1)).toBe('ROLLBACK');
     // The same (only) connection serves the next transaction normally.
     expect((await store.transaction(tenantId, (tx) => tx.tenants.get()))?.name).toBe('Wire shop');

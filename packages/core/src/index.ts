@@ -36,6 +36,7 @@ export type * from './ports/repositories.js';
 export { capWindowKey } from './ports/repositories.js';
 export type * from './ports/shared-channels.js';
 export type {
+  IngestOpening,
   PlatformRepository,
   PoolStats,
   Store,
@@ -44,7 +45,7 @@ export type {
   Tx,
   WorkBacklog,
 } from './ports/store.js';
-export { TransientStoreError, UniqueViolationError } from './ports/store.js';
+export { openIngestByParts, TransientStoreError, UniqueViolationError } from './ports/store.js';
 export type * from './ports/tier-repository.js';
 export { CLEAR_SECRETS, type SecretCodec } from './secret-codec.js';
 export * from './time.js';

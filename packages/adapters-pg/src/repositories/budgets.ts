@@ -10,7 +10,7 @@ import {
 import { sql } from 'kysely';
 import { translated } from '../errors.js';
 import * as m from '../mapping.js';
-import { ownRow, paginate, type TxContext, table, validId } from './context.js';
+import { defer, ownRow, paginate, type TxContext, table, validId } from './context.js';
 
 export const COUNTERS: ReadonlySet<string> = new Set<BudgetCounter>(['reserved', 'utilized', 'spent']);
 
@@ -135,9 +135,7 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
     },
     async appendLedger(entry: BudgetLedgerEntry) {
       ownRow(ctx, entry.tenant_id, 'budget ledger entry');
-      await translated(() =>
-        ctx.db.insertInto('budget_ledger').values(m.fromBudgetLedgerEntry(entry)).execute(),
-      );
+      await defer(ctx, ctx.db.insertInto('budget_ledger').values(m.fromBudgetLedgerEntry(entry)));
     },
     async listLedger(budgetId, period, page) {
       return paginate(

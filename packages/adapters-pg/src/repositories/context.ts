@@ -1,4 +1,5 @@
 import {
+  type Customer,
   decodeCursor,
   encodeCursor,
   ForeignTenantRowError,
@@ -7,7 +8,8 @@ import {
   type PageRequest,
   pageLimit,
 } from '@laas/core';
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
+import { batchText, DEFERRED, inlineParameters } from '../pipeline.js';
 import type { PgDatabase } from '../schema.js';
 
 /**
@@ -20,6 +22,43 @@ export interface TxContext {
   tenantId: string;
   /** The schema name (unquoted), for the raw SQL statements. */
   schema: string;
+  /**
+   * Customers this transaction locked (`customers.lock`), as they now are: a locked row changes
+   * only through this transaction, so the stats and balance updates of an ingest know their result
+   * without asking the database (see `customers.recordEvent`).
+   */
+  locked: Map<string, Customer>;
+}
+
+/**
+ * Sends `query` with the transaction's next statement that has an answer (see pipeline.ts): a
+ * write whose result nobody reads costs no round trip. Its failure (a unique violation) fails
+ * that later statement, at the latest COMMIT, and so the transaction.
+ */
+export async function defer(ctx: TxContext, query: Compilable | RawBuilder<unknown>): Promise<void> {
+  const { sql: text, parameters } = 'isRawBuilder' in query ? query.compile(ctx.db) : query.compile();
+  await ctx.db.executeQuery(CompiledQuery.raw(`${DEFERRED}${text}`, [...parameters]));
+}
+
+/** Runs `queries` in one round trip; each one's rows, in order. */
+export async function batch<R extends unknown[]>(
+  ctx: TxContext,
+  queries: { [K in keyof R]: Compilable<R[K]> },
+): Promise<{ [K in keyof R]: R[K][] }> {
+  const texts: string[] = [];
+  for (const query of queries) {
+    const { sql: text, parameters } = query.compile();
+    const inlined = inlineParameters(text, parameters);
+    if (inlined === null) {
+      // A value with no text form: one round trip each, as without a batch.
+      const all: unknown[][] = [];
+      for (const q of queries) all.push((await ctx.db.executeQuery(q.compile())).rows);
+      return all as { [K in keyof R]: R[K][] };
+    }
+    texts.push(inlined);
+  }
+  const { rows } = await ctx.db.executeQuery(CompiledQuery.raw(batchText(texts), []));
+  return rows as { [K in keyof R]: R[K][] };
 }
 
 /** A schema-qualified table for raw SQL. */

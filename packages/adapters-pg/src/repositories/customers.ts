@@ -6,11 +6,12 @@ import {
   NotFoundError,
   searchDigits,
   UniqueViolationError,
+  withEventCounted,
 } from '@laas/core';
 import { sql } from 'kysely';
 import { translated } from '../errors.js';
 import * as m from '../mapping.js';
-import { inSavepoint, ownRow, paginate, type TxContext, table, validId } from './context.js';
+import { defer, inSavepoint, ownRow, paginate, type TxContext, table, validId } from './context.js';
 
 export function customerRepository(ctx: TxContext): CustomerRepository {
   const byId = (id: string) =>
@@ -37,6 +38,19 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
     return 'id';
   }
 
+  const countEvent = (id: string, type: string, spend: number, at: string) => sql`
+    UPDATE ${table(ctx, 'customers')}
+    SET stats_counts = jsonb_set(
+          stats_counts, ARRAY[${type}::text],
+          to_jsonb(coalesce((stats_counts ->> ${type}::text)::bigint, 0) + 1)),
+        total_spend = total_spend + ${spend}::bigint,
+        last_event_at = greatest(last_event_at, ${at}::timestamptz)
+    WHERE tenant_id = ${ctx.tenantId} AND id = ${id}`;
+  const moveBalance = (id: string, delta: number) => sql`
+    UPDATE ${table(ctx, 'customers')}
+    SET points_balance = points_balance + ${delta}::bigint
+    WHERE tenant_id = ${ctx.tenantId} AND id = ${id} AND points_balance + ${delta}::bigint >= 0`;
+
   return {
     async insert(customer) {
       ownRow(ctx, customer.tenant_id, 'customer');
@@ -58,6 +72,8 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
           field === 'id' ? customer.id : (customer[field] ?? undefined),
         );
       }
+      // Nobody else sees the row before this transaction commits: as good as locked.
+      ctx.locked.set(customer.id, customer);
     },
     async get(id) {
       if (!validId(id)) return null;
@@ -85,9 +101,12 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
     async lock(id) {
       if (!validId(id)) return null;
       const row = await byId(id).forUpdate().executeTakeFirst();
-      return row ? m.toCustomer(row) : null;
+      const customer = row ? m.toCustomer(row) : null;
+      if (customer !== null) ctx.locked.set(id, customer);
+      return customer;
     },
     async updateProfile(customer) {
+      ctx.locked.delete(customer.id);
       // A phone or ref taken by another customer fails the UPDATE; the savepoint keeps the
       // transaction usable after the UniqueViolationError.
       await inSavepoint(ctx, () =>
@@ -102,25 +121,34 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
       );
     },
     async recordEvent(id, type, spend, at) {
-      const { rows } = await sql<m.CustomerRow>`
-        UPDATE ${table(ctx, 'customers')}
-        SET stats_counts = jsonb_set(
-              stats_counts, ARRAY[${type}::text],
-              to_jsonb(coalesce((stats_counts ->> ${type}::text)::bigint, 0) + 1)),
-            total_spend = total_spend + ${spend}::bigint,
-            last_event_at = greatest(last_event_at, ${at}::timestamptz)
-        WHERE tenant_id = ${ctx.tenantId} AND id = ${id}
-        RETURNING *`.execute(ctx.db);
+      const locked = ctx.locked.get(id);
+      if (locked !== undefined) {
+        // Locked by this transaction: nobody else changes the row, so its new value is known here
+        // and the update (the same arithmetic in SQL) travels with the next statement.
+        const after = withEventCounted(locked, type, spend, at);
+        ctx.locked.set(id, after);
+        await defer(ctx, countEvent(id, type, spend, at));
+        return after;
+      }
+      const { rows } = await sql<m.CustomerRow>`${countEvent(id, type, spend, at)} RETURNING *`.execute(
+        ctx.db,
+      );
       const row = rows[0];
       if (!row) throw new NotFoundError('customer', id);
       return m.toCustomer(row);
     },
     async adjustPointsBalance(id, delta) {
-      const { rows } = await sql<{ points_balance: string }>`
-        UPDATE ${table(ctx, 'customers')}
-        SET points_balance = points_balance + ${delta}::bigint
-        WHERE tenant_id = ${ctx.tenantId} AND id = ${id} AND points_balance + ${delta}::bigint >= 0
-        RETURNING points_balance`.execute(ctx.db);
+      const locked = ctx.locked.get(id);
+      if (locked !== undefined) {
+        const balance = locked.stats.points_balance + delta;
+        if (balance < 0) return null;
+        ctx.locked.set(id, { ...locked, stats: { ...locked.stats, points_balance: balance } });
+        await defer(ctx, moveBalance(id, delta));
+        return balance;
+      }
+      const { rows } = await sql<{
+        points_balance: string;
+      }>`${moveBalance(id, delta)} RETURNING points_balance`.execute(ctx.db);
       const row = rows[0];
       return row ? m.int(row.points_balance) : null;
     },

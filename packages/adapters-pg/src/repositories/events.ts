@@ -1,13 +1,6 @@
-import {
-  type EventListFilter,
-  type EventOutcome,
-  type EventRepository,
-  type LoyaltyEvent,
-  UniqueViolationError,
-} from '@laas/core';
-import { translated } from '../errors.js';
+import type { EventListFilter, EventOutcome, EventRepository, LoyaltyEvent } from '@laas/core';
 import * as m from '../mapping.js';
-import { ownRow, paginate, type TxContext, validId } from './context.js';
+import { defer, ownRow, paginate, type TxContext, validId } from './context.js';
 
 export function eventRepository(ctx: TxContext): EventRepository {
   return {
@@ -22,36 +15,20 @@ export function eventRepository(ctx: TxContext): EventRepository {
     },
     async insert(event: LoyaltyEvent) {
       ownRow(ctx, event.tenant_id, 'event');
-      // A concurrent transaction inserting the same key makes this statement wait on the unique
-      // index; once it commits, nothing is inserted here and the key is reported as taken.
-      const rows = await translated(() =>
-        ctx.db
-          .insertInto('events')
-          .values(m.fromEvent(event))
-          .onConflict((oc) => oc.doNothing())
-          .returning('id')
-          .execute(),
-      );
-      if (rows.length === 0) {
-        const byKey = await ctx.db
-          .selectFrom('events')
-          .select('id')
-          .where('tenant_id', '=', ctx.tenantId)
-          .where('idempotency_key', '=', event.idempotency_key)
-          .executeTakeFirst();
-        if (byKey !== undefined || !(await this.get(event.id))) {
-          throw new UniqueViolationError('event', 'idempotency_key', event.idempotency_key);
-        }
-        throw new UniqueViolationError('event', 'id', event.id);
-      }
+      // Sent with the next statement. A key taken, also by a concurrent transaction that commits
+      // first (this statement waits on the unique index), fails that statement with a unique
+      // violation of events_idempotency_key_key: `UniqueViolationError`, field `idempotency_key`.
+      await defer(ctx, ctx.db.insertInto('events').values(m.fromEvent(event)));
     },
     async setOutcome(id, outcome: EventOutcome) {
-      await ctx.db
-        .updateTable('events')
-        .set({ outcome: m.json(outcome) })
-        .where('tenant_id', '=', ctx.tenantId)
-        .where('id', '=', id)
-        .execute();
+      await defer(
+        ctx,
+        ctx.db
+          .updateTable('events')
+          .set({ outcome: m.json(outcome) })
+          .where('tenant_id', '=', ctx.tenantId)
+          .where('id', '=', id),
+      );
     },
     async get(id) {
       if (!validId(id)) return null;

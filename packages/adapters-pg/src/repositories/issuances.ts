@@ -1,14 +1,13 @@
 import type { Issuance, IssuanceListFilter, IssuanceRepository, IssuanceState } from '@laas/core';
 import { sql } from 'kysely';
-import { translated } from '../errors.js';
 import * as m from '../mapping.js';
-import { ownRow, paginate, type TxContext, table, validId } from './context.js';
+import { defer, ownRow, paginate, type TxContext, table, validId } from './context.js';
 
 export function issuanceRepository(ctx: TxContext): IssuanceRepository {
   return {
     async insert(issuance: Issuance) {
       ownRow(ctx, issuance.tenant_id, 'issuance');
-      await translated(() => ctx.db.insertInto('issuances').values(m.fromIssuance(issuance)).execute());
+      await defer(ctx, ctx.db.insertInto('issuances').values(m.fromIssuance(issuance)));
     },
     async get(id) {
       if (!validId(id)) return null;

@@ -5,15 +5,14 @@ import {
   StateConflictError,
 } from '@laas/core';
 import { sql } from 'kysely';
-import { translated } from '../errors.js';
 import * as m from '../mapping.js';
-import { ownRow, paginate, type TxContext, table, validId } from './context.js';
+import { defer, ownRow, paginate, type TxContext, table, validId } from './context.js';
 
 export function pointsRepository(ctx: TxContext): PointsRepository {
   return {
     async insertLot(lot: PointsLot) {
       ownRow(ctx, lot.tenant_id, 'points lot');
-      await translated(() => ctx.db.insertInto('points_lots').values(m.fromPointsLot(lot)).execute());
+      await defer(ctx, ctx.db.insertInto('points_lots').values(m.fromPointsLot(lot)));
     },
     async consumeLots(customerId, amount) {
       if (amount <= 0) return [];
@@ -82,9 +81,7 @@ export function pointsRepository(ctx: TxContext): PointsRepository {
     },
     async appendLedger(entry: PointsLedgerEntry) {
       ownRow(ctx, entry.tenant_id, 'points ledger entry');
-      await translated(() =>
-        ctx.db.insertInto('points_ledger').values(m.fromPointsLedgerEntry(entry)).execute(),
-      );
+      await defer(ctx, ctx.db.insertInto('points_ledger').values(m.fromPointsLedgerEntry(entry)));
     },
     async listLedger(customerId, page) {
       return paginate(

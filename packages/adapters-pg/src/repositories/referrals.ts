@@ -17,7 +17,7 @@ function toCode(r: Selectable<ReferralCodesTable>): ReferralCode {
   return { tenant_id: r.tenant_id, customer_id: r.customer_id, code: r.code, created_at: ts(r.created_at) };
 }
 
-function toReferral(r: Selectable<ReferralsTable>): Referral {
+export function toReferral(r: Selectable<ReferralsTable>): Referral {
   return {
     tenant_id: r.tenant_id,
     referee_id: r.referee_id,

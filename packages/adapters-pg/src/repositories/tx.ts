@@ -8,6 +8,7 @@ import { capRepository } from './caps.js';
 import type { TxContext } from './context.js';
 import { customerRepository } from './customers.js';
 import { eventRepository } from './events.js';
+import { openIngest } from './ingest-opening.js';
 import { issuanceRepository } from './issuances.js';
 import { pointsRepository } from './points.js';
 import { referralRepository } from './referrals.js';
@@ -50,5 +51,6 @@ export function createTx(ctx: TxContext): Tx {
     reminders: reminderRepository(ctx),
     sharedChannels: sharedMerchantRepository(ctx),
     tiers: tierRepository(ctx),
+    openIngest: openIngest(ctx),
   };
 }

@@ -10,7 +10,7 @@ import type {
 import { sql } from 'kysely';
 import { translated } from '../errors.js';
 import * as m from '../mapping.js';
-import { ownRow, paginate, type TxContext, table, validId } from './context.js';
+import { defer, ownRow, paginate, type TxContext, table, validId } from './context.js';
 
 export function webhookRepository(ctx: TxContext): WebhookRepository {
   return {
@@ -93,7 +93,7 @@ export function outboxRepository(ctx: TxContext): OutboxRepository {
   return {
     async append(event: OutboxEvent) {
       ownRow(ctx, event.tenant_id, 'outbox event');
-      await translated(() => ctx.db.insertInto('outbox').values(m.fromOutboxEvent(event)).execute());
+      await defer(ctx, ctx.db.insertInto('outbox').values(m.fromOutboxEvent(event)));
     },
     async list(page) {
       return paginate(

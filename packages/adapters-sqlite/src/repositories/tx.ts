@@ -6,9 +6,11 @@ import type {
   CampaignRepository,
   CapRepository,
   CodePoolRepository,
+  CustomerRef,
   CustomerRepository,
   EventRepository,
   IdempotencyRepository,
+  IngestOpening,
   IssuanceRepository,
   OutboxRepository,
   PointsRepository,
@@ -26,6 +28,7 @@ import type {
   WebhookRepository,
   WhatsAppRepository,
 } from '@laas/core';
+import { openIngestByParts } from '@laas/core';
 import { SqliteAnalyticsRepository } from './analytics.js';
 import { SqliteApiKeyRepository, SqliteIdempotencyRepository } from './api-keys.js';
 import { SqliteAuditRepository } from './audit.js';
@@ -181,5 +184,8 @@ export class SqliteTx implements Tx {
   get audit(): AuditRepository {
     this._audit ??= new SqliteAuditRepository(this.scope);
     return this._audit;
+  }
+  openIngest(idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening> {
+    return openIngestByParts(this, idempotencyKey, ref);
   }
 }

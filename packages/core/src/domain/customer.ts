@@ -35,6 +35,23 @@ export interface Customer {
 
 export const EMPTY_STATS: CustomerStats = { counts: {}, total_spend: 0, points_balance: 0 };
 
+/**
+ * The customer once an event of `type` at `at` is counted (`customers.recordEvent`): its type's
+ * count up by one, `spend` added to the total, `last_event_at` the later of the two.
+ */
+export function withEventCounted(before: Customer, type: string, spend: number, at: string): Customer {
+  const last = before.last_event_at;
+  return {
+    ...before,
+    last_event_at: last === null || Date.parse(at) > Date.parse(last) ? at : last,
+    stats: {
+      ...before.stats,
+      counts: { ...before.stats.counts, [type]: (before.stats.counts[type] ?? 0) + 1 },
+      total_spend: before.stats.total_spend + spend,
+    },
+  };
+}
+
 export const phoneSchema = z
   .string()
   .regex(/^\+[1-9][0-9]{6,14}$/, { message: 'must be an E.164 phone number such as "+263771234567"' });

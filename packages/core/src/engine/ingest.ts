@@ -78,16 +78,15 @@ export async function ingestInTransaction(outer: Operation, run: IngestRun): Pro
   const { tx } = op;
   const { input } = run;
 
-  const seen = await tx.events.findByIdempotencyKey(input.idempotency_key);
-  if (seen !== null) return replay(op, seen, run);
+  // One read before deciding: the stored event, the customer locked, their referral.
+  const opening = await tx.openIngest(input.idempotency_key, input.customer);
+  if (opening.seen !== null) return replay(op, opening.seen, run);
   // The referrer's `referral` event is the engine's own, whatever types the tenant's tills send.
   if (run.referral === undefined) refuseUndeclaredType(op.tenant, input.type);
   // A dry run's clock is its event's time (backtests replay the past): only live events are bounded.
   if (!run.dryRun) checkOccurredAt(op, input.occurred_at);
 
-  const { customer: found, enrolled } = await findOrEnrollCustomer(op, input);
-  const locked = await tx.customers.lock(found.id);
-  if (locked === null) throw new NotFoundError('customer', found.id);
+  const { customer: locked, enrolled } = await findOrEnrollCustomer(op, input, opening.customer);
   if (locked.status !== 'active') {
     throw new StateConflictError(`This customer is ${locked.status} and cannot earn rewards`, {
       state: locked.status,
@@ -125,7 +124,7 @@ export async function ingestInTransaction(outer: Operation, run: IngestRun): Pro
   const customer = await tx.customers.recordEvent(locked.id, input.type, spend, occurredAt);
   const refund = isRefundType(input.type) ? await applyRefund(op, event) : null;
 
-  const referral = await referralStep(op, input, event, customer, enrolled, run.referral);
+  const referral = await referralStep(op, input, event, customer, enrolled, run.referral, opening.referral);
   const context = buildRuleContext(op.tenant, customer, event, referral.context);
   await tiersAtIngest(op, customer, event, context, refund);
   const evaluation = new RuleEvaluation(op, config, run, event, customer, context);
@@ -175,22 +174,15 @@ async function replay(op: Operation, seen: LoyaltyEvent, run: IngestRun): Promis
   return { ...outcome, replayed: true, dry_run: run.dryRun, issuances };
 }
 
+/** The customer the opening read found (locked), or a new one when the tenant enrolls on first sight. */
 async function findOrEnrollCustomer(
   op: Operation,
   input: IngestEvent,
+  found: Customer | null,
 ): Promise<{ customer: Customer; enrolled: boolean }> {
   const ref = input.customer;
-  const { customers } = op.tx;
-  if (ref.id !== undefined) {
-    const byId = await customers.get(ref.id);
-    if (byId === null) throw new NotFoundError('customer', ref.id, { reason: 'CUSTOMER_NOT_FOUND' });
-    return { customer: byId, enrolled: false };
-  }
-  const byRef = ref.external_ref === undefined ? null : await customers.findByExternalRef(ref.external_ref);
-  if (byRef !== null) return { customer: byRef, enrolled: false };
-  const byPhone = ref.phone === undefined ? null : await customers.findByPhone(ref.phone);
-  if (byPhone !== null) return { customer: byPhone, enrolled: false };
-
+  if (found !== null) return { customer: found, enrolled: false };
+  if (ref.id !== undefined) throw new NotFoundError('customer', ref.id, { reason: 'CUSTOMER_NOT_FOUND' });
   const named = ref.external_ref ?? ref.phone ?? '';
   if (!op.tenant.settings.auto_enroll) {
     throw new NotFoundError('customer', named, {
@@ -212,7 +204,8 @@ async function findOrEnrollCustomer(
     last_event_at: null,
     stats: { ...EMPTY_STATS, counts: {} },
   };
-  await customers.insert(customer);
+  // Nobody else sees the new row before this transaction commits: it needs no lock.
+  await op.tx.customers.insert(customer);
   await emit(op, 'customer.enrolled', { customer });
   return { customer, enrolled: true };
 }

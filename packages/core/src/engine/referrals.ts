@@ -202,11 +202,14 @@ export async function referralStep(
   customer: Customer,
   enrolled: boolean,
   given: ReferralContext | undefined,
+  /** The customer's referral as ingest's opening read found it. */
+  opened: Referral | null,
 ): Promise<ReferralStep> {
   if (given !== undefined) return { context: given, afterRules: NOTHING_AFTER };
   const code = input.customer.referral_code;
   if (code !== undefined) await attributeReferral(op, customer, code, 'customer.referral_code', enrolled);
-  const referral = await op.tx.referrals.get(customer.id);
+  // A code just attributed may have made the referral the opening read did not see.
+  const referral = code === undefined ? opened : await op.tx.referrals.get(customer.id);
   if (referral === null) return { context: NO_REFERRAL, afterRules: NOTHING_AFTER };
   const base: ReferralContext = {
     role: 'referee',

@@ -2,7 +2,12 @@ import type { ApiKey, IdempotencyRecord } from '../domain/api-key.js';
 import type { Budget, BudgetLedgerEntry, BudgetPeriod } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
 import type { Page, PageRequest } from '../domain/common.js';
-import { type Customer, customerMatchesSearch } from '../domain/customer.js';
+import {
+  type Customer,
+  type CustomerRef,
+  customerMatchesSearch,
+  withEventCounted,
+} from '../domain/customer.js';
 import type { EventOutcome, LoyaltyEvent } from '../domain/event.js';
 import type { Issuance } from '../domain/issuance.js';
 import type { IssuanceState } from '../domain/issuance-state.js';
@@ -45,9 +50,8 @@ import type {
 } from '../ports/repositories.js';
 import { capWindowKey } from '../ports/repositories.js';
 import type { SharedMerchantRepository } from '../ports/shared-channels.js';
-import { type Tx, UniqueViolationError } from '../ports/store.js';
+import { type IngestOpening, openIngestByParts, type Tx, UniqueViolationError } from '../ports/store.js';
 import type { TierRepository } from '../ports/tier-repository.js';
-import type { Timestamp } from '../time.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { auditRepository } from './audit-repository.js';
 import { isSettled } from './compaction.js';
@@ -233,6 +237,9 @@ export class MemoryTx implements Tx {
     this.#audit ??= auditRepository(this.#ctx);
     return this.#audit;
   }
+  openIngest(idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening> {
+    return openIngestByParts(this, idempotencyKey, ref);
+  }
 
   get active(): boolean {
     return this.#active;
@@ -275,10 +282,6 @@ function orNull<T>(ctx: Ctx, row: T | undefined): T | null {
 function configChanged(ctx: Ctx): void {
   const { state, log, tenantId } = ctx;
   log.set(state.configVersions, tenantId, (state.configVersions.get(tenantId) ?? 0) + 1);
-}
-
-function laterOf(a: Timestamp | null, b: Timestamp): Timestamp {
-  return a === null || ms(b) > ms(a) ? b : a;
 }
 
 function tenantRepository(ctx: Ctx): TenantRepository {
@@ -405,15 +408,7 @@ function customerRepository(ctx: Ctx): CustomerRepository {
       ctx.live();
       const before = table.get(id);
       if (before === undefined) throw new NotFoundError('customer', id);
-      const after: Customer = {
-        ...before,
-        last_event_at: laterOf(before.last_event_at, at),
-        stats: {
-          ...before.stats,
-          counts: { ...before.stats.counts, [type]: (before.stats.counts[type] ?? 0) + 1 },
-          total_spend: before.stats.total_spend + spend,
-        },
-      };
+      const after = withEventCounted(before, type, spend, at);
       table.replace(log, after);
       return ctx.copy(after);
     },

@@ -1,5 +1,8 @@
 import type { ApiKey } from '../domain/api-key.js';
 import type { Page, PageRequest } from '../domain/common.js';
+import type { Customer, CustomerRef } from '../domain/customer.js';
+import type { LoyaltyEvent } from '../domain/event.js';
+import type { Referral } from '../domain/referral.js';
 import type { Tenant } from '../domain/tenant.js';
 import type { UssdSettings } from '../domain/ussd.js';
 import type { WhatsAppSettings } from '../domain/whatsapp.js';
@@ -70,6 +73,43 @@ export interface Tx {
   readonly analytics: AnalyticsRepository;
   /** The audit trail of changes made through the server. */
   readonly audit: AuditRepository;
+  /**
+   * What an ingest reads before it decides, in one round trip on a networked store: see
+   * {@link IngestOpening}. A store without round trips composes it with {@link openIngestByParts}.
+   */
+  openIngest(idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening>;
+}
+
+/** Ingest's first read (DESIGN.md, ingest steps 2–3). */
+export interface IngestOpening {
+  /** The event stored under the idempotency key, or null. */
+  seen: LoyaltyEvent | null;
+  /**
+   * The customer `ref` names (by `id` when it has one, else by `external_ref`, else by `phone`),
+   * locked as `customers.lock` locks it; null when none is found.
+   */
+  customer: Customer | null;
+  /** The customer's attribution as a referee (`referrals.get`), or null. */
+  referral: Referral | null;
+}
+
+/** {@link Tx.openIngest} from the repositories' own reads, one after another. */
+export async function openIngestByParts(
+  tx: Pick<Tx, 'events' | 'customers' | 'referrals'>,
+  idempotencyKey: string,
+  ref: CustomerRef,
+): Promise<IngestOpening> {
+  const seen = await tx.events.findByIdempotencyKey(idempotencyKey);
+  const { customers } = tx;
+  let found: Customer | null = null;
+  if (ref.id !== undefined) found = await customers.get(ref.id);
+  else {
+    if (ref.external_ref !== undefined) found = await customers.findByExternalRef(ref.external_ref);
+    if (found === null && ref.phone !== undefined) found = await customers.findByPhone(ref.phone);
+  }
+  const customer = found === null ? null : await customers.lock(found.id);
+  const referral = customer === null ? null : await tx.referrals.get(customer.id);
+  return { seen, customer, referral };
 }
 
 export interface TransactionOptions {

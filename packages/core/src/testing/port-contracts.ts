@@ -1585,6 +1585,62 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       });
     });
 
+    test('openIngest: the stored event, and the customer by id, else external_ref, else phone', async () => {
+      const tenantId = await newTenant();
+      const a = customerRow(tenantId, { external_ref: unique('ref') });
+      const b = customerRow(tenantId, { external_ref: unique('ref') });
+      const event = eventRow(tenantId, a.id);
+      await run(tenantId, async (tx) => {
+        await tx.customers.insert(a);
+        await tx.customers.insert(b);
+        await tx.events.insert(event);
+      });
+      const other = unique('key');
+      await run(tenantId, async (tx) => {
+        expect(await tx.openIngest(event.idempotency_key, { id: a.id })).toEqual({
+          seen: event,
+          customer: a,
+          referral: null,
+        });
+        // external_ref is asked before phone, whichever customer each names.
+        const byRef = await tx.openIngest(other, {
+          external_ref: a.external_ref as string,
+          phone: b.phone as string,
+        });
+        expect(byRef).toEqual({ seen: null, customer: a, referral: null });
+        expect(
+          (await tx.openIngest(other, { external_ref: unique('ref'), phone: b.phone as string })).customer,
+        ).toEqual(b);
+        expect((await tx.openIngest(other, { phone: a.phone as string })).customer).toEqual(a);
+        // An id names the customer alone: nothing else is tried when nobody has it.
+        expect(
+          (await tx.openIngest(other, { id: newId(), external_ref: a.external_ref as string })).customer,
+        ).toBeNull();
+        expect((await tx.openIngest(other, { external_ref: unique('ref') })).customer).toBeNull();
+      });
+    });
+
+    test('openIngest locks the customer it returns', async () => {
+      const { tenantId, customer } = await seed();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          run(tenantId, async (tx) => {
+            const { customer: locked } = await tx.openIngest(unique(`lock-${i}`), {
+              phone: customer.phone as string,
+            });
+            if (locked === null) throw new Error('customer vanished');
+            const after = await tx.customers.recordEvent(locked.id, 'visit', 5, at());
+            // What recordEvent answers is what is stored.
+            expect(await tx.customers.get(locked.id)).toEqual(after);
+            return after.stats.counts.visit;
+          }),
+        ),
+      );
+      expect([...results].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      const stored = await run(tenantId, (tx) => tx.customers.get(customer.id));
+      expect(stored?.stats.total_spend).toBe(50);
+    });
+
     test('concurrent transactions that lock the same customer all complete', async () => {
       const { tenantId, customer } = await seed();
       const results = await Promise.all(

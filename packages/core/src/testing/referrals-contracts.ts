@@ -145,6 +145,19 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
       ).toBe('STATE_CONFLICT');
     });
 
+    test("openIngest answers the customer's referral as referee", async () => {
+      const a = await newTenant();
+      const r = await referrer(a);
+      const referee = await referrer(a);
+      expect(
+        await run(a, (tx) => tx.referrals.attribute(referralRow(a, referee.id, r.id, r.code), null)),
+      ).toBe('attributed');
+      const opened = await run(a, (tx) => tx.openIngest(freshCode(), { id: referee.id }));
+      expect(opened.customer?.id).toBe(referee.id);
+      expect(opened.referral).toEqual(referralRow(a, referee.id, r.id, r.code));
+      expect((await run(a, (tx) => tx.openIngest(freshCode(), { id: r.id }))).referral).toBeNull();
+    });
+
     test('referrals: attribute once per referee, guard the cap, qualify and reject once', async () => {
       const a = await newTenant();
       const r = await referrer(a);
