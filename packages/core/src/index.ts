@@ -36,6 +36,7 @@ export type * from './ports/repositories.js';
 export { capWindowKey } from './ports/repositories.js';
 export type * from './ports/shared-channels.js';
 export type {
+  EarnedReads,
   IngestOpening,
   PlatformRepository,
   PoolStats,

@@ -2,6 +2,7 @@ import {
   type Budget,
   type BudgetCounter,
   type BudgetLedgerEntry,
+  type BudgetPeriod,
   type BudgetRepository,
   type BudgetReservation,
   NotFoundError,
@@ -10,7 +11,7 @@ import {
 import { sql } from 'kysely';
 import { translated } from '../errors.js';
 import * as m from '../mapping.js';
-import { defer, ownRow, paginate, type TxContext, table, validId } from './context.js';
+import { defer, ownRow, paginate, periodKey, type TxContext, table, validId } from './context.js';
 
 export const COUNTERS: ReadonlySet<string> = new Set<BudgetCounter>(['reserved', 'utilized', 'spent']);
 
@@ -20,7 +21,30 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
     sql`
       INSERT INTO ${periods()} (tenant_id, budget_id, period, "limit")
       VALUES (${ctx.tenantId}::uuid, ${budgetId}::uuid, ${period}, ${limit}::bigint)
-      ON CONFLICT DO NOTHING`.execute(ctx.db);
+      ON CONFLICT DO NOTHING`;
+
+  const moveSql = (
+    budgetId: string,
+    period: string,
+    from: BudgetCounter,
+    to: BudgetCounter | null,
+    amount: number,
+  ) => {
+    const fromCol = sql.ref(from);
+    const set =
+      to === null
+        ? sql`${fromCol} = ${fromCol} - ${amount}::bigint`
+        : sql`${fromCol} = ${fromCol} - ${amount}::bigint, ${sql.ref(to)} = ${sql.ref(to)} + ${amount}::bigint`;
+    return sql`
+      UPDATE ${periods()} SET ${set}
+      WHERE tenant_id = ${ctx.tenantId}::uuid AND budget_id = ${budgetId}::uuid AND period = ${period}
+        AND ${fromCol} >= ${amount}::bigint`;
+  };
+  const notEnough = (current: BudgetPeriod, from: BudgetCounter, amount: number) =>
+    new StateConflictError(
+      `Budget period ${current.period} holds ${current[from]} in ${from}, less than the ${amount} to move`,
+      { budget_id: current.budget_id, period: current.period, counter: from, amount },
+    );
 
   return {
     async insert(budget: Budget) {
@@ -80,7 +104,7 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
       return rows.map(m.toBudgetPeriod);
     },
     async reserve(r: BudgetReservation) {
-      await createPeriod(r.budgetId, r.period, r.defaultLimit);
+      await defer(ctx, createPeriod(r.budgetId, r.period, r.defaultLimit));
       // The guard and the increment are one statement: a concurrent reserve of the same period
       // waits for the row lock and then re-evaluates the WHERE on the row it committed.
       const { rows } = await sql<m.BudgetPeriodRow>`
@@ -89,32 +113,42 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
           AND (NOT ${r.hardCap}::boolean OR reserved + utilized + spent + ${r.amount}::bigint <= "limit")
         RETURNING *`.execute(ctx.db);
       const row = rows[0];
-      return row ? m.toBudgetPeriod(row) : null;
+      if (!row) return null;
+      const reserved = m.toBudgetPeriod(row);
+      // Updated, so locked by this transaction until it ends.
+      ctx.held.periods.set(periodKey(r.budgetId, r.period), reserved);
+      return reserved;
     },
     async move(budgetId, period, from, to, amount) {
       if (!COUNTERS.has(from) || (to !== null && !COUNTERS.has(to)) || from === to) {
         throw new Error(`invalid budget move ${from} → ${String(to)}`);
       }
-      const fromCol = sql.ref(from);
-      const set =
-        to === null
-          ? sql`${fromCol} = ${fromCol} - ${amount}::bigint`
-          : sql`${fromCol} = ${fromCol} - ${amount}::bigint, ${sql.ref(to)} = ${sql.ref(to)} + ${amount}::bigint`;
-      const { rows } = await sql<m.BudgetPeriodRow>`
-        UPDATE ${periods()} SET ${set}
-        WHERE tenant_id = ${ctx.tenantId}::uuid AND budget_id = ${budgetId}::uuid AND period = ${period}
-          AND ${fromCol} >= ${amount}::bigint
-        RETURNING *`.execute(ctx.db);
+      const key = periodKey(budgetId, period);
+      const held = ctx.held.periods.get(key);
+      if (held !== undefined) {
+        if (held[from] < amount) throw notEnough(held, from, amount);
+        const after = {
+          ...held,
+          [from]: held[from] - amount,
+          ...(to === null ? {} : { [to]: held[to] + amount }),
+        };
+        ctx.held.periods.set(key, after);
+        await defer(ctx, moveSql(budgetId, period, from, to, amount));
+        return after;
+      }
+      const { rows } =
+        await sql<m.BudgetPeriodRow>`${moveSql(budgetId, period, from, to, amount)} RETURNING *`.execute(
+          ctx.db,
+        );
       const row = rows[0];
       if (!row) {
         const current = await this.getPeriod(budgetId, period);
-        if (!current) throw new NotFoundError('budget period', `${budgetId}/${period}`);
-        throw new StateConflictError(
-          `Budget period ${period} holds ${current[from]} in ${from}, less than the ${amount} to move`,
-          { budget_id: budgetId, period, counter: from, amount },
-        );
+        if (!current) throw new NotFoundError('budget period', key);
+        throw notEnough(current, from, amount);
       }
-      return m.toBudgetPeriod(row);
+      const moved = m.toBudgetPeriod(row);
+      ctx.held.periods.set(key, moved);
+      return moved;
     },
     async topUp(budgetId, period, defaultLimit, amount) {
       const { rows } = await sql<m.BudgetPeriodRow>`
@@ -122,10 +156,25 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
         VALUES (${ctx.tenantId}::uuid, ${budgetId}::uuid, ${period}, ${defaultLimit}::bigint + ${amount}::bigint)
         ON CONFLICT (tenant_id, budget_id, period) DO UPDATE SET "limit" = p."limit" + ${amount}::bigint
         RETURNING *`.execute(ctx.db);
-      return m.toBudgetPeriod(rows[0]!);
+      const row = m.toBudgetPeriod(rows[0]!);
+      ctx.held.periods.set(periodKey(budgetId, period), row);
+      return row;
     },
     async markNotified(budgetId, period, kind) {
-      const column = sql.ref(kind === 'threshold' ? 'threshold_notified' : 'exhausted_notified');
+      const flag = kind === 'threshold' ? 'threshold_notified' : 'exhausted_notified';
+      const column = sql.ref(flag);
+      const key = periodKey(budgetId, period);
+      const held = ctx.held.periods.get(key);
+      if (held !== undefined) {
+        if (held[flag]) return false;
+        ctx.held.periods.set(key, { ...held, [flag]: true });
+        await defer(
+          ctx,
+          sql`UPDATE ${periods()} SET ${column} = true
+              WHERE tenant_id = ${ctx.tenantId}::uuid AND budget_id = ${budgetId}::uuid AND period = ${period}`,
+        );
+        return true;
+      }
       const { rows } = await sql`
         UPDATE ${periods()} SET ${column} = true
         WHERE tenant_id = ${ctx.tenantId}::uuid AND budget_id = ${budgetId}::uuid AND period = ${period}

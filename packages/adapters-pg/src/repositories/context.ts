@@ -1,4 +1,5 @@
 import {
+  type BudgetPeriod,
   type Customer,
   decodeCursor,
   encodeCursor,
@@ -23,12 +24,24 @@ export interface TxContext {
   /** The schema name (unquoted), for the raw SQL statements. */
   schema: string;
   /**
-   * Customers this transaction locked (`customers.lock`), as they now are: a locked row changes
-   * only through this transaction, so the stats and balance updates of an ingest know their result
-   * without asking the database (see `customers.recordEvent`).
+   * Rows this transaction holds locked (`customers.lock`, a budget period it reserved on), as they
+   * now are: a locked row changes only through this transaction, so an update of it knows its
+   * result without asking the database, and travels with the next statement (see `defer`).
    */
-  locked: Map<string, Customer>;
+  held: HeldRows;
 }
+
+export interface HeldRows {
+  customers: Map<string, Customer>;
+  /** By `periodKey(budgetId, period)`. */
+  periods: Map<string, BudgetPeriod>;
+}
+
+export function heldRows(): HeldRows {
+  return { customers: new Map(), periods: new Map() };
+}
+
+export const periodKey = (budgetId: string, period: string) => `${budgetId}/${period}`;
 
 /**
  * Sends `query` with the transaction's next statement that has an answer (see pipeline.ts): a

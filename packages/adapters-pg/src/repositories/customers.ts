@@ -73,7 +73,7 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
         );
       }
       // Nobody else sees the row before this transaction commits: as good as locked.
-      ctx.locked.set(customer.id, customer);
+      ctx.held.customers.set(customer.id, customer);
     },
     async get(id) {
       if (!validId(id)) return null;
@@ -102,11 +102,11 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
       if (!validId(id)) return null;
       const row = await byId(id).forUpdate().executeTakeFirst();
       const customer = row ? m.toCustomer(row) : null;
-      if (customer !== null) ctx.locked.set(id, customer);
+      if (customer !== null) ctx.held.customers.set(id, customer);
       return customer;
     },
     async updateProfile(customer) {
-      ctx.locked.delete(customer.id);
+      ctx.held.customers.delete(customer.id);
       // A phone or ref taken by another customer fails the UPDATE; the savepoint keeps the
       // transaction usable after the UniqueViolationError.
       await inSavepoint(ctx, () =>
@@ -121,12 +121,12 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
       );
     },
     async recordEvent(id, type, spend, at) {
-      const locked = ctx.locked.get(id);
+      const locked = ctx.held.customers.get(id);
       if (locked !== undefined) {
         // Locked by this transaction: nobody else changes the row, so its new value is known here
         // and the update (the same arithmetic in SQL) travels with the next statement.
         const after = withEventCounted(locked, type, spend, at);
-        ctx.locked.set(id, after);
+        ctx.held.customers.set(id, after);
         await defer(ctx, countEvent(id, type, spend, at));
         return after;
       }
@@ -138,11 +138,11 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
       return m.toCustomer(row);
     },
     async adjustPointsBalance(id, delta) {
-      const locked = ctx.locked.get(id);
+      const locked = ctx.held.customers.get(id);
       if (locked !== undefined) {
         const balance = locked.stats.points_balance + delta;
         if (balance < 0) return null;
-        ctx.locked.set(id, { ...locked, stats: { ...locked.stats, points_balance: balance } });
+        ctx.held.customers.set(id, { ...locked, stats: { ...locked.stats, points_balance: balance } });
         await defer(ctx, moveBalance(id, delta));
         return balance;
       }

@@ -1,8 +1,15 @@
-import type { CustomerRef, IngestOpening } from '@laas/core';
+import type { CustomerRef, EarnedReads, IngestOpening } from '@laas/core';
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import * as m from '../mapping.js';
+import type { EventsTable, ReferralsTable } from '../schema.js';
 import { batch, type TxContext, validId } from './context.js';
+import { countEarnedQuery, lastEarnedQuery } from './issuances.js';
 import { toReferral } from './referrals.js';
+
+type EventRow = Selectable<EventsTable>;
+type CustomerRow = m.CustomerRow;
+type ReferralRow = Selectable<ReferralsTable>;
 
 /**
  * `Tx.openIngest` in one round trip: three statements in one message (pipeline.ts), the customer
@@ -10,7 +17,7 @@ import { toReferral } from './referrals.js';
  * matched it by another field.
  */
 export function openIngest(ctx: TxContext) {
-  return async (idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening> => {
+  return async (idempotencyKey: string, ref: CustomerRef, earned: EarnedReads): Promise<IngestOpening> => {
     const { db, tenantId } = ctx;
     const seen = db
       .selectFrom('events')
@@ -40,13 +47,27 @@ export function openIngest(ctx: TxContext) {
       .selectAll()
       .where('tenant_id', '=', tenantId)
       .where('referee_id', '=', chosen);
-    const [events, customers, referrals] = await batch(ctx, [seen, customer, referral]);
+    const history = [
+      ...earned.last.map((ruleId) => lastEarnedQuery(ctx, ruleId, chosen)),
+      ...earned.counts.map(({ ruleId, since }) => countEarnedQuery(ctx, ruleId, chosen, since)),
+    ];
+    const [events, customers, referrals, ...answers] = (await batch(ctx, [
+      seen,
+      customer,
+      referral,
+      ...history,
+    ])) as [EventRow[], CustomerRow[], ReferralRow[], ...Array<Array<{ last?: unknown; n?: unknown }>>];
+    const last = answers
+      .slice(0, earned.last.length)
+      .map(([row]) => (row?.last ? m.ts(row.last as Date) : null));
+    const counts = answers.slice(earned.last.length).map(([row]) => m.int((row?.n ?? 0) as string));
     const locked = customers[0] === undefined ? null : m.toCustomer(customers[0]);
-    if (locked !== null) ctx.locked.set(locked.id, locked);
+    if (locked !== null) ctx.held.customers.set(locked.id, locked);
     return {
       seen: events[0] === undefined ? null : m.toEvent(events[0]),
       customer: locked,
       referral: referrals[0] === undefined ? null : toReferral(referrals[0]),
+      earned: { last, counts },
     };
   };
 }

@@ -1,7 +1,38 @@
 import type { Issuance, IssuanceListFilter, IssuanceRepository, IssuanceState } from '@laas/core';
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import * as m from '../mapping.js';
+import type { PgDatabase } from '../schema.js';
 import { defer, ownRow, paginate, type TxContext, table, validId } from './context.js';
+
+/** A customer named by id, or by a subquery that selects its id (ingest's opening read). */
+export type CustomerId = string | SelectQueryBuilder<PgDatabase, 'customers', { id: string }>;
+
+/** `issuances.countEarned` as a query: answers one row with `n`. */
+export function countEarnedQuery(
+  ctx: TxContext,
+  ruleId: string,
+  customerId: CustomerId | null,
+  since: string | null,
+) {
+  let q = ctx.db
+    .selectFrom('issuances')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('rule_id', '=', ruleId);
+  if (customerId !== null) q = q.where('customer_id', '=', customerId);
+  if (since !== null) q = q.where('earned_at', '>=', new Date(since));
+  return q;
+}
+
+/** `issuances.lastEarnedAt` as a query: answers one row with `last`. */
+export function lastEarnedQuery(ctx: TxContext, ruleId: string, customerId: CustomerId) {
+  return ctx.db
+    .selectFrom('issuances')
+    .select((eb) => eb.fn.max('earned_at').as('last'))
+    .where('tenant_id', '=', ctx.tenantId)
+    .where('rule_id', '=', ruleId)
+    .where('customer_id', '=', customerId);
+}
 
 export function issuanceRepository(ctx: TxContext): IssuanceRepository {
   return {
@@ -69,24 +100,11 @@ export function issuanceRepository(ctx: TxContext): IssuanceRepository {
       );
     },
     async countEarned(ruleId, customerId, since) {
-      let q = ctx.db
-        .selectFrom('issuances')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('tenant_id', '=', ctx.tenantId)
-        .where('rule_id', '=', ruleId);
-      if (customerId !== null) q = q.where('customer_id', '=', customerId);
-      if (since !== null) q = q.where('earned_at', '>=', new Date(since));
-      const row = await q.executeTakeFirstOrThrow();
+      const row = await countEarnedQuery(ctx, ruleId, customerId, since).executeTakeFirstOrThrow();
       return m.int(row.n);
     },
     async lastEarnedAt(ruleId, customerId) {
-      const row = await ctx.db
-        .selectFrom('issuances')
-        .select((eb) => eb.fn.max('earned_at').as('last'))
-        .where('tenant_id', '=', ctx.tenantId)
-        .where('rule_id', '=', ruleId)
-        .where('customer_id', '=', customerId)
-        .executeTakeFirst();
+      const row = await lastEarnedQuery(ctx, ruleId, customerId).executeTakeFirst();
       return row?.last ? m.ts(row.last) : null;
     },
     async listDue(now, limit) {

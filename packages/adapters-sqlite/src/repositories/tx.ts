@@ -8,6 +8,7 @@ import type {
   CodePoolRepository,
   CustomerRef,
   CustomerRepository,
+  EarnedReads,
   EventRepository,
   IdempotencyRepository,
   IngestOpening,
@@ -185,7 +186,7 @@ export class SqliteTx implements Tx {
     this._audit ??= new SqliteAuditRepository(this.scope);
     return this._audit;
   }
-  openIngest(idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening> {
-    return openIngestByParts(this, idempotencyKey, ref);
+  openIngest(idempotencyKey: string, ref: CustomerRef, earned: EarnedReads): Promise<IngestOpening> {
+    return openIngestByParts(this, idempotencyKey, ref, earned);
   }
 }

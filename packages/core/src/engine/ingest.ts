@@ -14,10 +14,11 @@ import {
   UnprocessableInputError,
 } from '../errors.js';
 import type { GlobalCapClaim } from '../ports/repositories.js';
-import { addMs, periodKey, startOfUnit, type Timestamp } from '../time.js';
+import { addMs, periodKey, type Timestamp } from '../time.js';
 import { reserveBudget } from './budget-ops.js';
 import type { CompiledRuleCache } from './compiled-rules.js';
 import type { ConfigCache, TenantConfig } from './config-cache.js';
+import { capWindowStart, EarnedHistory } from './earned-history.js';
 import { eventTypeWarnings, refuseUndeclaredType } from './event-types.js';
 import { expiryOf, issuancePayload } from './issuance-ops.js';
 import { emit, type Operation } from './operation.js';
@@ -78,8 +79,11 @@ export async function ingestInTransaction(outer: Operation, run: IngestRun): Pro
   const { tx } = op;
   const { input } = run;
 
-  // One read before deciding: the stored event, the customer locked, their referral.
-  const opening = await tx.openIngest(input.idempotency_key, input.customer);
+  const occurredAt = input.occurred_at ?? op.now;
+  const rules = (await config.rulesFor(tx, input.type)).filter((rule) => withinValidity(rule, occurredAt));
+  const reads = EarnedHistory.readsFor(rules, occurredAt, op.tenant.timezone);
+  // One read before deciding: the stored event, the customer locked, their referral and history.
+  const opening = await tx.openIngest(input.idempotency_key, input.customer, reads);
   if (opening.seen !== null) return replay(op, opening.seen, run);
   // The referrer's `referral` event is the engine's own, whatever types the tenant's tills send.
   if (run.referral === undefined) refuseUndeclaredType(op.tenant, input.type);
@@ -94,7 +98,6 @@ export async function ingestInTransaction(outer: Operation, run: IngestRun): Pro
     });
   }
 
-  const occurredAt = input.occurred_at ?? op.now;
   const event: LoyaltyEvent = {
     id: op.newId(),
     tenant_id: op.tenant.id,
@@ -127,11 +130,10 @@ export async function ingestInTransaction(outer: Operation, run: IngestRun): Pro
   const referral = await referralStep(op, input, event, customer, enrolled, run.referral, opening.referral);
   const context = buildRuleContext(op.tenant, customer, event, referral.context);
   await tiersAtIngest(op, customer, event, context, refund);
-  const evaluation = new RuleEvaluation(op, config, run, event, customer, context);
-  const rules = await config.rulesFor(tx, input.type);
+  const history = new EarnedHistory(reads, opening.earned);
+  const evaluation = new RuleEvaluation(op, config, run, event, customer, context, history);
   const warnings = await eventTypeWarnings(tx, op.tenant, config, input.type, rules);
   for (const rule of rules) {
-    if (!withinValidity(rule, occurredAt)) continue;
     const decision = await evaluation.decide(rule);
     if (decision === null) continue;
     evaluation.decisions.push(decision);
@@ -227,13 +229,6 @@ function capWords(cap: Cap): string {
   return `${cap.scope === 'customer' ? 'per-customer' : 'global'} cap of ${cap.max} ${per}`;
 }
 
-/** Where a cap's window starts for an event at `at`; null for lifetime. */
-function capWindowStart(cap: Cap, at: Timestamp, timeZone: string): Timestamp | null {
-  if (cap.window === 'lifetime') return null;
-  if (typeof cap.window === 'string') return startOfUnit(at, cap.window, timeZone);
-  return addMs(at, -durationMs(cap.window.rolling));
-}
-
 /** The claim an issuance of `rule` earned at `at` makes on its `index`th cap (a global one). */
 export function globalClaim(
   rule: Rule,
@@ -274,6 +269,7 @@ class RuleEvaluation {
     readonly event: LoyaltyEvent,
     readonly customer: Customer,
     readonly context: RuleContext,
+    readonly history: EarnedHistory,
   ) {}
 
   async decide(rule: Rule): Promise<Decision | null> {
@@ -322,7 +318,7 @@ class RuleEvaluation {
     if (!matched) return decision('not_matched', 'The condition was false');
 
     if (rule.cooldown !== null) {
-      const last = await op.tx.issuances.lastEarnedAt(rule.id, this.customer.id);
+      const last = await this.history.lastEarnedAt(op.tx, rule.id, this.customer.id);
       if (last !== null) {
         const until = addMs(last, durationMs(rule.cooldown));
         if (at < until) {
@@ -336,7 +332,12 @@ class RuleEvaluation {
 
     for (const cap of rule.caps) {
       if (cap.scope !== 'customer') continue;
-      const used = await op.tx.issuances.countEarned(rule.id, this.customer.id, capWindowStart(cap, at, tz));
+      const used = await this.history.countEarned(
+        op.tx,
+        rule.id,
+        this.customer.id,
+        capWindowStart(cap, at, tz),
+      );
       if (used >= cap.max) return decision('cap_reached', `The ${capWords(cap)} is reached (${used} earned)`);
     }
 

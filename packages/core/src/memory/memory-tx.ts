@@ -50,7 +50,13 @@ import type {
 } from '../ports/repositories.js';
 import { capWindowKey } from '../ports/repositories.js';
 import type { SharedMerchantRepository } from '../ports/shared-channels.js';
-import { type IngestOpening, openIngestByParts, type Tx, UniqueViolationError } from '../ports/store.js';
+import {
+  type EarnedReads,
+  type IngestOpening,
+  openIngestByParts,
+  type Tx,
+  UniqueViolationError,
+} from '../ports/store.js';
 import type { TierRepository } from '../ports/tier-repository.js';
 import { analyticsRepository } from './analytics-repository.js';
 import { auditRepository } from './audit-repository.js';
@@ -237,8 +243,8 @@ export class MemoryTx implements Tx {
     this.#audit ??= auditRepository(this.#ctx);
     return this.#audit;
   }
-  openIngest(idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening> {
-    return openIngestByParts(this, idempotencyKey, ref);
+  openIngest(idempotencyKey: string, ref: CustomerRef, earned: EarnedReads): Promise<IngestOpening> {
+    return openIngestByParts(this, idempotencyKey, ref, earned);
   }
 
   get active(): boolean {

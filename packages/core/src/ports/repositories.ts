@@ -119,6 +119,8 @@ export interface EventRepository {
   /**
    * Throws `UniqueViolationError` (field `idempotency_key`) when the key is taken, including by a
    * concurrent transaction that commits first (PostgreSQL waits on the unique index, then fails).
+   * A store MAY send the row with a later statement of the transaction: the error then comes from
+   * that statement, at the latest from the commit, and fails the transaction.
    */
   insert(event: LoyaltyEvent): Promise<void>;
   /** Stores the outcome; it MUST come back with its keys in the same order (a replay is byte-identical). */

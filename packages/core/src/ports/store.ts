@@ -77,7 +77,18 @@ export interface Tx {
    * What an ingest reads before it decides, in one round trip on a networked store: see
    * {@link IngestOpening}. A store without round trips composes it with {@link openIngestByParts}.
    */
-  openIngest(idempotencyKey: string, ref: CustomerRef): Promise<IngestOpening>;
+  openIngest(idempotencyKey: string, ref: CustomerRef, earned: EarnedReads): Promise<IngestOpening>;
+}
+
+/**
+ * What the cooldowns and per-customer caps of an event's candidate rules read of the customer's
+ * history (`issuances.lastEarnedAt`, `issuances.countEarned`), asked with the opening read.
+ */
+export interface EarnedReads {
+  /** Rules whose customer's latest `earned_at` is wanted. */
+  last: readonly string[];
+  /** Counts of the customer's issuances of a rule earned at or after `since` (null: ever). */
+  counts: ReadonlyArray<{ ruleId: string; since: Timestamp | null }>;
 }
 
 /** Ingest's first read (DESIGN.md, ingest steps 2–3). */
@@ -91,13 +102,16 @@ export interface IngestOpening {
   customer: Customer | null;
   /** The customer's attribution as a referee (`referrals.get`), or null. */
   referral: Referral | null;
+  /** The answers to {@link EarnedReads}, in its order (null and 0 when no customer is found). */
+  earned: { last: Array<Timestamp | null>; counts: number[] };
 }
 
 /** {@link Tx.openIngest} from the repositories' own reads, one after another. */
 export async function openIngestByParts(
-  tx: Pick<Tx, 'events' | 'customers' | 'referrals'>,
+  tx: Pick<Tx, 'events' | 'customers' | 'referrals' | 'issuances'>,
   idempotencyKey: string,
   ref: CustomerRef,
+  earned: EarnedReads,
 ): Promise<IngestOpening> {
   const seen = await tx.events.findByIdempotencyKey(idempotencyKey);
   const { customers } = tx;
@@ -109,7 +123,12 @@ export async function openIngestByParts(
   }
   const customer = found === null ? null : await customers.lock(found.id);
   const referral = customer === null ? null : await tx.referrals.get(customer.id);
-  return { seen, customer, referral };
+  const answers: IngestOpening['earned'] = { last: [], counts: [] };
+  for (const ruleId of earned.last)
+    answers.last.push(customer === null ? null : await tx.issuances.lastEarnedAt(ruleId, customer.id));
+  for (const { ruleId, since } of earned.counts)
+    answers.counts.push(customer === null ? 0 : await tx.issuances.countEarned(ruleId, customer.id, since));
+  return { seen, customer, referral, earned: answers };
 }
 
 export interface TransactionOptions {

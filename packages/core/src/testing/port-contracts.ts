@@ -51,6 +51,9 @@ import { describeWhatsAppContracts } from './whatsapp-contracts.js';
 /** Registers one conformance test; the suite runner's version honours its declared skips. */
 export type ConformanceTest = (name: string, fn: () => Promise<void>, timeout?: number) => void;
 
+/** An opening read that asks nothing of the customer's history. */
+const NO_EARNED = { last: [], counts: [] } as const;
+
 const plainTest: ConformanceTest = (name, fn, timeout) => {
   it(name, fn, timeout);
 };
@@ -1380,6 +1383,28 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
         expect(await tx.issuances.lastEarnedAt(rule.id, refs.customer_id)).toBe(at(-HOUR));
         expect(await tx.issuances.lastEarnedAt(rule.id, other.id)).toBe(at(-DAY));
         expect(await tx.issuances.lastEarnedAt(otherRule.id, other.id)).toBeNull();
+        // openIngest answers the same, for the customer it finds.
+        const reads = {
+          last: [rule.id, otherRule.id],
+          counts: [
+            { ruleId: rule.id, since: null },
+            { ruleId: rule.id, since: at(-2 * DAY + 1) },
+            { ruleId: otherRule.id, since: null },
+          ],
+        };
+        const customer = await tx.customers.get(refs.customer_id);
+        expect(
+          (await tx.openIngest(unique('key'), { phone: customer?.phone as string }, reads)).earned,
+        ).toEqual({
+          last: [at(-HOUR), null],
+          counts: [3, 1, 0],
+        });
+        expect(
+          (await tx.openIngest(unique('key'), { external_ref: unique('nobody') }, reads)).earned,
+        ).toEqual({
+          last: [null, null],
+          counts: [0, 0, 0],
+        });
       });
     });
 
@@ -1597,26 +1622,33 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       });
       const other = unique('key');
       await run(tenantId, async (tx) => {
-        expect(await tx.openIngest(event.idempotency_key, { id: a.id })).toEqual({
+        expect(await tx.openIngest(event.idempotency_key, { id: a.id }, NO_EARNED)).toEqual({
           seen: event,
           customer: a,
           referral: null,
+          earned: { last: [], counts: [] },
         });
         // external_ref is asked before phone, whichever customer each names.
-        const byRef = await tx.openIngest(other, {
-          external_ref: a.external_ref as string,
-          phone: b.phone as string,
-        });
-        expect(byRef).toEqual({ seen: null, customer: a, referral: null });
+        const byRef = await tx.openIngest(
+          other,
+          {
+            external_ref: a.external_ref as string,
+            phone: b.phone as string,
+          },
+          NO_EARNED,
+        );
+        expect(byRef).toEqual({ seen: null, customer: a, referral: null, earned: { last: [], counts: [] } });
         expect(
-          (await tx.openIngest(other, { external_ref: unique('ref'), phone: b.phone as string })).customer,
+          (await tx.openIngest(other, { external_ref: unique('ref'), phone: b.phone as string }, NO_EARNED))
+            .customer,
         ).toEqual(b);
-        expect((await tx.openIngest(other, { phone: a.phone as string })).customer).toEqual(a);
+        expect((await tx.openIngest(other, { phone: a.phone as string }, NO_EARNED)).customer).toEqual(a);
         // An id names the customer alone: nothing else is tried when nobody has it.
         expect(
-          (await tx.openIngest(other, { id: newId(), external_ref: a.external_ref as string })).customer,
+          (await tx.openIngest(other, { id: newId(), external_ref: a.external_ref as string }, NO_EARNED))
+            .customer,
         ).toBeNull();
-        expect((await tx.openIngest(other, { external_ref: unique('ref') })).customer).toBeNull();
+        expect((await tx.openIngest(other, { external_ref: unique('ref') }, NO_EARNED)).customer).toBeNull();
       });
     });
 
@@ -1625,9 +1657,13 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
           run(tenantId, async (tx) => {
-            const { customer: locked } = await tx.openIngest(unique(`lock-${i}`), {
-              phone: customer.phone as string,
-            });
+            const { customer: locked } = await tx.openIngest(
+              unique(`lock-${i}`),
+              {
+                phone: customer.phone as string,
+              },
+              NO_EARNED,
+            );
             if (locked === null) throw new Error('customer vanished');
             const after = await tx.customers.recordEvent(locked.id, 'visit', 5, at());
             // What recordEvent answers is what is stored.

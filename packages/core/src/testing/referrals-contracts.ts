@@ -152,10 +152,14 @@ export function describeReferralContracts(getStore: () => Store, test: Conforman
       expect(
         await run(a, (tx) => tx.referrals.attribute(referralRow(a, referee.id, r.id, r.code), null)),
       ).toBe('attributed');
-      const opened = await run(a, (tx) => tx.openIngest(freshCode(), { id: referee.id }));
+      const opened = await run(a, (tx) =>
+        tx.openIngest(freshCode(), { id: referee.id }, { last: [], counts: [] }),
+      );
       expect(opened.customer?.id).toBe(referee.id);
       expect(opened.referral).toEqual(referralRow(a, referee.id, r.id, r.code));
-      expect((await run(a, (tx) => tx.openIngest(freshCode(), { id: r.id }))).referral).toBeNull();
+      expect(
+        (await run(a, (tx) => tx.openIngest(freshCode(), { id: r.id }, { last: [], counts: [] }))).referral,
+      ).toBeNull();
     });
 
     test('referrals: attribute once per referee, guard the cap, qualify and reject once', async () => {
