@@ -18,6 +18,16 @@ import pgUtils from 'pg/lib/utils.js';
 /** Prefix of a statement whose answer nobody reads: it waits for the next statement that has one. */
 export const DEFERRED = '/*laas:deferred*/';
 
+/**
+ * Prefixes of a deferred statement about one row (`key`): `latest` takes the place of the row's
+ * statement still waiting (or waits itself), for an update that writes the row's whole new value;
+ * `replace` takes the place of the row's waiting statement and answers 1 row, or answers 0 and is
+ * dropped when none waits (an insert that would now carry more).
+ */
+export const latest = (key: string) => `/*laas:latest:${key}*/`;
+export const replace = (key: string) => `/*laas:replace:${key}*/`;
+const KEYED = /^\/\*laas:(latest|replace):([^*]+)\*\//;
+
 /** Prefix of `n` statements sent as one message, whose rows come back statement by statement. */
 const BATCH = /^\/\*laas:batch:(\d+)\*\//;
 
@@ -118,6 +128,8 @@ interface Result {
 }
 
 const NOTHING: Result = Object.freeze({ command: 'DEFERRED', rowCount: 0, rows: [] }) as Result;
+/** What Kysely reads as `numAffectedRows`. */
+const replaced = (rowCount: number): Result => ({ command: 'UPDATE', rowCount, rows: [] });
 
 /**
  * The pool as Kysely sees it, each client keeping its {@link DEFERRED} statements until a statement
@@ -128,6 +140,8 @@ export function pipeliningPool(pool: PostgresPool): PostgresPool {
     async connect() {
       const client = await pool.connect();
       const pending: string[] = [];
+      /** Keyed statements waiting: their place in `pending`. */
+      const places = new Map<string, number>();
       const send = async (text: string, values: readonly unknown[] | undefined): Promise<Result> => {
         const batch = BATCH.exec(text);
         if (pending.length === 0 && batch === null)
@@ -136,10 +150,13 @@ export function pipeliningPool(pool: PostgresPool): PostgresPool {
           // A transaction whose BEGIN never left has nothing to roll back.
           const begun = !pending[0]?.startsWith(`${DEFERRED}BEGIN`);
           pending.length = 0;
+          places.clear();
           return begun ? (client.query(text, []) as unknown as Promise<Result>) : Promise.resolve(NOTHING);
         }
         const inlined = values !== undefined && values.length > 0 ? inlineParameters(text, values) : text;
-        const carried = pending.splice(0);
+        // A keyed statement whose row was then written by an ordinary one left an empty place.
+        const carried = pending.splice(0).filter((statement) => statement !== '');
+        places.clear();
         if (inlined === null) {
           // Not writable as text: the waiting statements go first, on their own.
           await client.query(carried.join(';\n'), []);
@@ -159,14 +176,35 @@ export function pipeliningPool(pool: PostgresPool): PostgresPool {
       };
       const facade: PostgresPoolClient = {
         query: ((text: string, values?: readonly unknown[]) => {
-          if (!text.startsWith(DEFERRED)) return send(text, values);
+          const keyed = KEYED.exec(text);
+          if (keyed === null && !text.startsWith(DEFERRED)) return send(text, values);
           const inlined = values !== undefined && values.length > 0 ? inlineParameters(text, values) : text;
-          if (inlined === null) return send(text, values);
+          if (keyed === null) {
+            if (inlined === null) return send(text, values);
+            pending.push(inlined);
+            return Promise.resolve(NOTHING);
+          }
+          const [, how, key] = keyed as unknown as [string, 'latest' | 'replace', string];
+          const place = places.get(key);
+          if (inlined === null) {
+            // Rare (no text form): sent now, after what waits, as an ordinary statement.
+            if (how === 'replace' && place === undefined) return Promise.resolve(replaced(0));
+            if (place !== undefined) pending[place] = '';
+            places.delete(key);
+            return send(text, values).then(() => replaced(1));
+          }
+          if (place !== undefined) {
+            pending[place] = inlined;
+            return Promise.resolve(replaced(1));
+          }
+          if (how === 'replace') return Promise.resolve(replaced(0));
+          places.set(key, pending.length);
           pending.push(inlined);
           return Promise.resolve(NOTHING);
         }) as unknown as PostgresPoolClient['query'],
         release() {
           pending.length = 0;
+          places.clear();
           client.release();
         },
       };

@@ -181,3 +181,9 @@ export class StoreUnavailableError extends LaasError {
 export function isLaasError(error: unknown): error is LaasError {
   return error instanceof LaasError;
 }
+
+/** `value`, or `NotFoundError` for `entity` `id` when it is null. */
+export function orNotFound<T>(value: T | null, entity: string, id: string): T {
+  if (value === null) throw new NotFoundError(entity, id);
+  return value;
+}

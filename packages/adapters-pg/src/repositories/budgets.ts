@@ -40,6 +40,27 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
       WHERE tenant_id = ${ctx.tenantId}::uuid AND budget_id = ${budgetId}::uuid AND period = ${period}
         AND ${fromCol} >= ${amount}::bigint`;
   };
+  /** A held period's counters and flags, written whole: one update however many changes came before it. */
+  const writeHeld = (row: BudgetPeriod) => {
+    const key = periodKey(row.budget_id, row.period);
+    ctx.held.periods.set(key, row);
+    return defer(
+      ctx,
+      ctx.db
+        .updateTable('budget_periods')
+        .set({
+          reserved: row.reserved,
+          utilized: row.utilized,
+          spent: row.spent,
+          threshold_notified: row.threshold_notified,
+          exhausted_notified: row.exhausted_notified,
+        })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('budget_id', '=', row.budget_id)
+        .where('period', '=', row.period),
+      `period:${key}`,
+    );
+  };
   const notEnough = (current: BudgetPeriod, from: BudgetCounter, amount: number) =>
     new StateConflictError(
       `Budget period ${current.period} holds ${current[from]} in ${from}, less than the ${amount} to move`,
@@ -132,8 +153,7 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
           [from]: held[from] - amount,
           ...(to === null ? {} : { [to]: held[to] + amount }),
         };
-        ctx.held.periods.set(key, after);
-        await defer(ctx, moveSql(budgetId, period, from, to, amount));
+        await writeHeld(after);
         return after;
       }
       const { rows } =
@@ -167,12 +187,7 @@ export function budgetRepository(ctx: TxContext): BudgetRepository {
       const held = ctx.held.periods.get(key);
       if (held !== undefined) {
         if (held[flag]) return false;
-        ctx.held.periods.set(key, { ...held, [flag]: true });
-        await defer(
-          ctx,
-          sql`UPDATE ${periods()} SET ${column} = true
-              WHERE tenant_id = ${ctx.tenantId}::uuid AND budget_id = ${budgetId}::uuid AND period = ${period}`,
-        );
+        await writeHeld({ ...held, [flag]: true });
         return true;
       }
       const { rows } = await sql`

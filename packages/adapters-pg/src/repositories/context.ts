@@ -5,12 +5,13 @@ import {
   encodeCursor,
   ForeignTenantRowError,
   isUuid,
+  type LoyaltyEvent,
   type Page,
   type PageRequest,
   pageLimit,
 } from '@laas/core';
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
-import { batchText, DEFERRED, inlineParameters } from '../pipeline.js';
+import { batchText, DEFERRED, inlineParameters, latest, replace } from '../pipeline.js';
 import type { PgDatabase } from '../schema.js';
 
 /**
@@ -35,10 +36,12 @@ export interface HeldRows {
   customers: Map<string, Customer>;
   /** By `periodKey(budgetId, period)`. */
   periods: Map<string, BudgetPeriod>;
+  /** Events this transaction inserted: their insert may still wait, and take their outcome along. */
+  events: Map<string, LoyaltyEvent>;
 }
 
 export function heldRows(): HeldRows {
-  return { customers: new Map(), periods: new Map() };
+  return { customers: new Map(), periods: new Map(), events: new Map() };
 }
 
 export const periodKey = (budgetId: string, period: string) => `${budgetId}/${period}`;
@@ -46,11 +49,37 @@ export const periodKey = (budgetId: string, period: string) => `${budgetId}/${pe
 /**
  * Sends `query` with the transaction's next statement that has an answer (see pipeline.ts): a
  * write whose result nobody reads costs no round trip. Its failure (a unique violation) fails
- * that later statement, at the latest COMMIT, and so the transaction.
+ * that later statement, at the latest COMMIT, and so the transaction. With `key` (a row), it
+ * takes the place of the row's statement still waiting: a held row written twice before the next
+ * round trip is written once, with its whole new value.
  */
-export async function defer(ctx: TxContext, query: Compilable | RawBuilder<unknown>): Promise<void> {
-  const { sql: text, parameters } = 'isRawBuilder' in query ? query.compile(ctx.db) : query.compile();
-  await ctx.db.executeQuery(CompiledQuery.raw(`${DEFERRED}${text}`, [...parameters]));
+export async function defer(
+  ctx: TxContext,
+  query: Compilable | RawBuilder<unknown>,
+  key?: string,
+): Promise<void> {
+  const { sql: text, parameters } = compile(ctx, query);
+  await ctx.db.executeQuery(
+    CompiledQuery.raw(`${key === undefined ? DEFERRED : latest(key)}${text}`, [...parameters]),
+  );
+}
+
+/**
+ * Puts `query` in the place of row `key`'s statement still waiting (an insert that now carries
+ * more); false, and nothing sent, when it has left already.
+ */
+export async function replaceWaiting(
+  ctx: TxContext,
+  key: string,
+  query: Compilable | RawBuilder<unknown>,
+): Promise<boolean> {
+  const { sql: text, parameters } = compile(ctx, query);
+  const result = await ctx.db.executeQuery(CompiledQuery.raw(`${replace(key)}${text}`, [...parameters]));
+  return result.numAffectedRows === 1n;
+}
+
+function compile(ctx: TxContext, query: Compilable | RawBuilder<unknown>) {
+  return 'isRawBuilder' in query ? query.compile(ctx.db) : query.compile();
 }
 
 /** Runs `queries` in one round trip; each one's rows, in order. */

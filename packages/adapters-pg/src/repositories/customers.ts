@@ -51,6 +51,25 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
     SET points_balance = points_balance + ${delta}::bigint
     WHERE tenant_id = ${ctx.tenantId} AND id = ${id} AND points_balance + ${delta}::bigint >= 0`;
 
+  /** A held customer's counters, written whole: one update however many changes came before it. */
+  const writeHeld = (customer: Customer) => {
+    ctx.held.customers.set(customer.id, customer);
+    return defer(
+      ctx,
+      ctx.db
+        .updateTable('customers')
+        .set({
+          stats_counts: m.json(customer.stats.counts),
+          total_spend: customer.stats.total_spend,
+          last_event_at: customer.last_event_at,
+          points_balance: customer.stats.points_balance,
+        })
+        .where('tenant_id', '=', ctx.tenantId)
+        .where('id', '=', customer.id),
+      `customer:${customer.id}`,
+    );
+  };
+
   return {
     async insert(customer) {
       ownRow(ctx, customer.tenant_id, 'customer');
@@ -126,8 +145,7 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
         // Locked by this transaction: nobody else changes the row, so its new value is known here
         // and the update (the same arithmetic in SQL) travels with the next statement.
         const after = withEventCounted(locked, type, spend, at);
-        ctx.held.customers.set(id, after);
-        await defer(ctx, countEvent(id, type, spend, at));
+        await writeHeld(after);
         return after;
       }
       const { rows } = await sql<m.CustomerRow>`${countEvent(id, type, spend, at)} RETURNING *`.execute(
@@ -142,8 +160,7 @@ export function customerRepository(ctx: TxContext): CustomerRepository {
       if (locked !== undefined) {
         const balance = locked.stats.points_balance + delta;
         if (balance < 0) return null;
-        ctx.held.customers.set(id, { ...locked, stats: { ...locked.stats, points_balance: balance } });
-        await defer(ctx, moveBalance(id, delta));
+        await writeHeld({ ...locked, stats: { ...locked.stats, points_balance: balance } });
         return balance;
       }
       const { rows } = await sql<{

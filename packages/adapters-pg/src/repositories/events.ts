@@ -1,8 +1,10 @@
 import type { EventListFilter, EventOutcome, EventRepository, LoyaltyEvent } from '@laas/core';
 import * as m from '../mapping.js';
-import { defer, ownRow, paginate, type TxContext, validId } from './context.js';
+import { defer, ownRow, paginate, replaceWaiting, type TxContext, validId } from './context.js';
 
 export function eventRepository(ctx: TxContext): EventRepository {
+  const insertOf = (event: LoyaltyEvent) => ctx.db.insertInto('events').values(m.fromEvent(event));
+  const eventKey = (id: string) => `event:${id}`;
   return {
     async findByIdempotencyKey(key) {
       const row = await ctx.db
@@ -18,9 +20,20 @@ export function eventRepository(ctx: TxContext): EventRepository {
       // Sent with the next statement. A key taken, also by a concurrent transaction that commits
       // first (this statement waits on the unique index), fails that statement with a unique
       // violation of events_idempotency_key_key: `UniqueViolationError`, field `idempotency_key`.
-      await defer(ctx, ctx.db.insertInto('events').values(m.fromEvent(event)));
+      ctx.held.events.set(event.id, event);
+      await defer(ctx, insertOf(event), eventKey(event.id));
     },
     async setOutcome(id, outcome: EventOutcome) {
+      // An insert still waiting carries the outcome itself: no update of a row just written.
+      const inserted = ctx.held.events.get(id);
+      if (inserted !== undefined) {
+        const withOutcome = { ...inserted, outcome };
+        if (await replaceWaiting(ctx, eventKey(id), insertOf(withOutcome))) {
+          ctx.held.events.set(id, withOutcome);
+          return;
+        }
+        ctx.held.events.delete(id);
+      }
       await defer(
         ctx,
         ctx.db

@@ -9,6 +9,7 @@ import { toReferral } from './referrals.js';
 
 type EventRow = Selectable<EventsTable>;
 type CustomerRow = m.CustomerRow;
+type TenantRow = m.TenantRow;
 type ReferralRow = Selectable<ReferralsTable>;
 
 /**
@@ -51,19 +52,32 @@ export function openIngest(ctx: TxContext) {
       ...earned.last.map((ruleId) => lastEarnedQuery(ctx, ruleId, chosen)),
       ...earned.counts.map(({ ruleId, since }) => countEarnedQuery(ctx, ruleId, chosen, since)),
     ];
-    const [events, customers, referrals, ...answers] = (await batch(ctx, [
+    const tenant = db.selectFrom('tenants').selectAll().where('id', '=', tenantId);
+    const [tenants, events, customers, referrals, ...answers] = (await batch(ctx, [
+      tenant,
       seen,
       customer,
       referral,
       ...history,
-    ])) as [EventRow[], CustomerRow[], ReferralRow[], ...Array<Array<{ last?: unknown; n?: unknown }>>];
+    ])) as [
+      TenantRow[],
+      EventRow[],
+      CustomerRow[],
+      ReferralRow[],
+      ...Array<Array<{ last?: unknown; n?: unknown }>>,
+    ];
     const last = answers
       .slice(0, earned.last.length)
       .map(([row]) => (row?.last ? m.ts(row.last as Date) : null));
     const counts = answers.slice(earned.last.length).map(([row]) => m.int((row?.n ?? 0) as string));
     const locked = customers[0] === undefined ? null : m.toCustomer(customers[0]);
     if (locked !== null) ctx.held.customers.set(locked.id, locked);
+    const tenantRow = tenants[0];
     return {
+      tenant:
+        tenantRow === undefined
+          ? null
+          : { tenant: m.toTenant(tenantRow), configVersion: m.int(tenantRow.config_version) },
       seen: events[0] === undefined ? null : m.toEvent(events[0]),
       customer: locked,
       referral: referrals[0] === undefined ? null : toReferral(referrals[0]),

@@ -2,6 +2,7 @@ import type { Budget } from '../domain/budget.js';
 import type { Campaign } from '../domain/campaign.js';
 import type { Reward } from '../domain/reward.js';
 import type { Rule } from '../domain/rule.js';
+import type { Tenant } from '../domain/tenant.js';
 import type { TierProgramme } from '../domain/tier.js';
 import type { Tx } from '../ports/store.js';
 import { lruGet, lruSet } from './lru.js';
@@ -21,7 +22,14 @@ export class TenantConfig {
   #known: ReadonlySet<string> | undefined;
   readonly #memo = new Map<string, unknown>();
 
-  constructor(readonly version: number) {}
+  /**
+   * `tenant`: the tenant's row at this version (its name, time zone and settings bump the version
+   * too), which lets an ingest start on the cached version and check it with its opening read.
+   */
+  constructor(
+    readonly version: number,
+    readonly tenant: Tenant,
+  ) {}
 
   /** Active rules whose `event_types` include `type`, in evaluation order. */
   async rulesFor(tx: Tx, type: string): Promise<readonly Rule[]> {
@@ -108,10 +116,11 @@ export class ConfigCache {
   }
 
   /** The tenant's configuration as of `version` (shared by every transaction that read it). */
-  of(tenantId: string, version: number): TenantConfig {
+  of(tenant: Tenant, version: number): TenantConfig {
+    const tenantId = tenant.id;
     const entry = lruGet(this.#tenants, tenantId);
     if (entry !== undefined && entry.version === version) return entry;
-    const fresh = new TenantConfig(version);
+    const fresh = new TenantConfig(version, tenant);
     lruSet(this.#tenants, tenantId, fresh, this.#maxTenants);
     return fresh;
   }
@@ -121,8 +130,13 @@ export class ConfigCache {
    * ingests (`engine.transaction`, `engine.idempotent`): what it reads must not be shared under
    * the version it read before its own writes.
    */
-  unshared(version: number): TenantConfig {
-    return new TenantConfig(version);
+  unshared(tenant: Tenant, version: number): TenantConfig {
+    return new TenantConfig(version, tenant);
+  }
+
+  /** The tenant's configuration as last seen, without checking its version (ingest checks it). */
+  peek(tenantId: string): TenantConfig | undefined {
+    return this.#tenants.get(tenantId);
   }
 
   /** Drops the tenant's entry: the next transaction loads its configuration afresh. */

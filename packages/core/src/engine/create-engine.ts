@@ -41,6 +41,7 @@ import {
   type FieldIssue,
   IdempotencyKeyReusedError,
   NotFoundError,
+  orNotFound,
   StateConflictError,
   StoreUnavailableError,
   UnprocessableInputError,
@@ -139,11 +140,6 @@ function pageOf(page: Partial<PageRequest> | undefined): PageRequest {
   return parseInput(pageRequestSchema, page ?? {}, 'page');
 }
 
-function orNotFound<T>(value: T | null, entity: string, id: string): T {
-  if (value === null) throw new NotFoundError(entity, id);
-  return value;
-}
-
 /**
  * Creates the loyalty engine over a store.
  *
@@ -191,6 +187,8 @@ export function createEngine(options: EngineOptions): Engine {
     tenantId: string,
     fn: (op: Operation) => Promise<T>,
     readOnly = false,
+    /** Ingest only: start on the tenant's cached configuration, which its opening read checks. */
+    assume = false,
   ): Promise<T> {
     requireId(tenantId, 'tenant');
     const joined = ambient.getStore();
@@ -203,8 +201,15 @@ export function createEngine(options: EngineOptions): Engine {
         return await store.transaction(
           tenantId,
           async (tx) => {
+            const now = clock().toISOString();
+            // Looked up per attempt: a failed attempt may have made the cache forget the tenant.
+            const assumed = assume ? configs.peek(tenantId) : undefined;
+            if (assumed !== undefined) {
+              const { tenant, version: configVersion } = assumed;
+              return fn({ tx, tenant, configVersion, config: assumed, assumed: true, now, newId });
+            }
             const { tenant, configVersion } = orNotFound(await tx.tenants.getVersioned(), 'tenant', tenantId);
-            return fn({ tx, tenant, configVersion, now: clock().toISOString(), newId });
+            return fn({ tx, tenant, configVersion, now, newId });
           },
           { readOnly },
         );
@@ -241,11 +246,16 @@ export function createEngine(options: EngineOptions): Engine {
     const { dryRun } = run;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await inTenant(tenantId, async (op) => {
-          const result = await ingestInTransaction(op, run);
-          if (dryRun && !result.replayed) throw new DryRunRollback(result);
-          return result;
-        });
+        return await inTenant(
+          tenantId,
+          async (op) => {
+            const result = await ingestInTransaction(op, run);
+            if (dryRun && !result.replayed) throw new DryRunRollback(result);
+            return result;
+          },
+          false,
+          true,
+        );
       } catch (error) {
         if (error instanceof DryRunRollback) return error.result;
         // A concurrent ingest took the same idempotency key or enrolled the same customer first:

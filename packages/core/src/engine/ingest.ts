@@ -10,6 +10,7 @@ import { backdateLimitOf } from '../domain/tenant.js';
 import {
   IdempotencyKeyReusedError,
   NotFoundError,
+  orNotFound,
   StateConflictError,
   UnprocessableInputError,
 } from '../errors.js';
@@ -70,20 +71,36 @@ function checkOccurredAt(op: Operation, occurredAt: string | undefined): void {
 /** Ingest steps 2–7 of DESIGN.md inside the operation's transaction. */
 export async function ingestInTransaction(outer: Operation, run: IngestRun): Promise<IngestResult> {
   // A nested ingest (a referral) keeps the configuration its parent already holds.
-  const config =
-    outer.config ??
-    (run.shareConfig
-      ? run.configs.of(outer.tenant.id, outer.configVersion)
-      : run.configs.unshared(outer.configVersion));
-  const op: Operation = outer.config === undefined ? { ...outer, config } : outer;
+  let op: Operation =
+    outer.config !== undefined
+      ? outer
+      : {
+          ...outer,
+          config: run.shareConfig
+            ? run.configs.of(outer.tenant, outer.configVersion)
+            : run.configs.unshared(outer.tenant, outer.configVersion),
+        };
   const { tx } = op;
   const { input } = run;
 
+  // One read before deciding: the tenant's version, the stored event, the customer locked, their
+  // referral and what the candidate rules read of their history.
+  let { config, rules, reads, opening } = await open(op, run);
+  if (op.assumed) {
+    // The operation began on the cached configuration: the opening read says whether it holds.
+    const found = orNotFound(opening.tenant, 'tenant', op.tenant.id);
+    op = { ...op, assumed: false };
+    if (found.configVersion !== op.configVersion) {
+      op = {
+        ...op,
+        tenant: found.tenant,
+        configVersion: found.configVersion,
+        config: run.configs.of(found.tenant, found.configVersion),
+      };
+      ({ config, rules, reads, opening } = await open(op, run));
+    }
+  }
   const occurredAt = input.occurred_at ?? op.now;
-  const rules = (await config.rulesFor(tx, input.type)).filter((rule) => withinValidity(rule, occurredAt));
-  const reads = EarnedHistory.readsFor(rules, occurredAt, op.tenant.timezone);
-  // One read before deciding: the stored event, the customer locked, their referral and history.
-  const opening = await tx.openIngest(input.idempotency_key, input.customer, reads);
   if (opening.seen !== null) return replay(op, opening.seen, run);
   // The referrer's `referral` event is the engine's own, whatever types the tenant's tills send.
   if (run.referral === undefined) refuseUndeclaredType(op.tenant, input.type);
@@ -162,6 +179,17 @@ export async function ingestInTransaction(outer: Operation, run: IngestRun): Pro
     ...(run.dryRun ? { explanations: evaluation.explanations } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/** The candidate rules of the event, and ingest's opening read (`Tx.openIngest`) for them. */
+async function open(op: Operation, run: IngestRun) {
+  const config = op.config as TenantConfig;
+  const { input } = run;
+  const occurredAt = input.occurred_at ?? op.now;
+  const rules = (await config.rulesFor(op.tx, input.type)).filter((rule) => withinValidity(rule, occurredAt));
+  const reads = EarnedHistory.readsFor(rules, occurredAt, op.tenant.timezone);
+  const opening = await op.tx.openIngest(input.idempotency_key, input.customer, reads);
+  return { config, rules, reads, opening };
 }
 
 async function replay(op: Operation, seen: LoyaltyEvent, run: IngestRun): Promise<IngestResult> {

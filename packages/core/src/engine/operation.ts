@@ -12,6 +12,12 @@ export interface Operation {
   configVersion: number;
   /** Set for an ingest: the tenant's cached configuration (the tier programme is read from it). */
   config?: TenantConfig;
+  /**
+   * True when `tenant`, `configVersion` and `config` are the cache's last sight of the tenant,
+   * not read in this transaction: ingest's opening read checks them (and starts over on another
+   * version) before anything is decided.
+   */
+  assumed?: boolean;
   /** The operation's time (the engine clock), UTC. */
   now: Timestamp;
   newId: () => string;

@@ -29,6 +29,7 @@ import type {
   RuleRepository,
   TenantRepository,
   UssdRepository,
+  VersionedTenant,
   WebhookDeliveryRepository,
   WebhookRepository,
   WhatsAppRepository,
@@ -93,6 +94,8 @@ export interface EarnedReads {
 
 /** Ingest's first read (DESIGN.md, ingest steps 2–3). */
 export interface IngestOpening {
+  /** The transaction's tenant with its configuration version (`tenants.getVersioned`). */
+  tenant: VersionedTenant | null;
   /** The event stored under the idempotency key, or null. */
   seen: LoyaltyEvent | null;
   /**
@@ -108,11 +111,12 @@ export interface IngestOpening {
 
 /** {@link Tx.openIngest} from the repositories' own reads, one after another. */
 export async function openIngestByParts(
-  tx: Pick<Tx, 'events' | 'customers' | 'referrals' | 'issuances'>,
+  tx: Pick<Tx, 'tenants' | 'events' | 'customers' | 'referrals' | 'issuances'>,
   idempotencyKey: string,
   ref: CustomerRef,
   earned: EarnedReads,
 ): Promise<IngestOpening> {
+  const tenant = await tx.tenants.getVersioned();
   const seen = await tx.events.findByIdempotencyKey(idempotencyKey);
   const { customers } = tx;
   let found: Customer | null = null;
@@ -128,7 +132,7 @@ export async function openIngestByParts(
     answers.last.push(customer === null ? null : await tx.issuances.lastEarnedAt(ruleId, customer.id));
   for (const { ruleId, since } of earned.counts)
     answers.counts.push(customer === null ? 0 : await tx.issuances.countEarned(ruleId, customer.id, since));
-  return { seen, customer, referral, earned: answers };
+  return { tenant, seen, customer, referral, earned: answers };
 }
 
 export interface TransactionOptions {

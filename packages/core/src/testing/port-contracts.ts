@@ -1622,7 +1622,10 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
       });
       const other = unique('key');
       await run(tenantId, async (tx) => {
+        const tenant = await tx.tenants.getVersioned();
+        expect(tenant?.tenant.id).toBe(tenantId);
         expect(await tx.openIngest(event.idempotency_key, { id: a.id }, NO_EARNED)).toEqual({
+          tenant,
           seen: event,
           customer: a,
           referral: null,
@@ -1637,7 +1640,13 @@ export function describePortContracts(getStore: () => Store, test: ConformanceTe
           },
           NO_EARNED,
         );
-        expect(byRef).toEqual({ seen: null, customer: a, referral: null, earned: { last: [], counts: [] } });
+        expect(byRef).toEqual({
+          tenant,
+          seen: null,
+          customer: a,
+          referral: null,
+          earned: { last: [], counts: [] },
+        });
         expect(
           (await tx.openIngest(other, { external_ref: unique('ref'), phone: b.phone as string }, NO_EARNED))
             .customer,
