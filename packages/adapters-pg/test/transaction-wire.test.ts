@@ -75,7 +75,9 @@ describe.skipIf(!db.available)('postgres transaction on the wire', () => {
     // The opening read (the tenant's version, the stored event, the customer locked, their
     // referral), carrying BEGIN; COMMIT carrying the event with its outcome and the stats.
     expect(recorded.sent).toHaveLength(2);
-    expect(recorded.sent[0]).toMatch(/^\/\*laas:deferred\*\/BEGIN .*"tenants".*"events".*"customers".*for update/s);
+    expect(recorded.sent[0]).toMatch(
+      /^\/\*laas:deferred\*\/BEGIN .*"tenants".*"events".*"customers".*for update/s,
+    );
     const commit = recorded.sent.at(-1) as string;
     expect(commit).toMatch(/insert into .*"events"/);
     expect(commit).toMatch(/COMMIT$/);
