@@ -19,14 +19,11 @@ import pgUtils from 'pg/lib/utils.js';
 export const DEFERRED = '/*laas:deferred*/';
 
 /**
- * Prefixes of a deferred statement about one row (`key`): `latest` takes the place of the row's
- * statement still waiting (or waits itself), for an update that writes the row's whole new value;
- * `replace` takes the place of the row's waiting statement and answers 1 row, or answers 0 and is
- * dropped when none waits (an insert that would now carry more).
+ * Prefix of a deferred statement that writes row `key`'s whole new value: it takes the place of
+ * the row's statement still waiting, or waits itself.
  */
 export const latest = (key: string) => `/*laas:latest:${key}*/`;
-export const replace = (key: string) => `/*laas:replace:${key}*/`;
-const KEYED = /^\/\*laas:(latest|replace):([^*]+)\*\//;
+const KEYED = /^\/\*laas:latest:([^*]+)\*\//;
 
 /** Prefix of `n` statements sent as one message, whose rows come back statement by statement. */
 const BATCH = /^\/\*laas:batch:(\d+)\*\//;
@@ -128,8 +125,6 @@ interface Result {
 }
 
 const NOTHING: Result = Object.freeze({ command: 'DEFERRED', rowCount: 0, rows: [] }) as Result;
-/** What Kysely reads as `numAffectedRows`. */
-const replaced = (rowCount: number): Result => ({ command: 'UPDATE', rowCount, rows: [] });
 
 /**
  * The pool as Kysely sees it, each client keeping its {@link DEFERRED} statements until a statement
@@ -184,20 +179,18 @@ export function pipeliningPool(pool: PostgresPool): PostgresPool {
             pending.push(inlined);
             return Promise.resolve(NOTHING);
           }
-          const [, how, key] = keyed as unknown as [string, 'latest' | 'replace', string];
+          const key = keyed[1] as string;
           const place = places.get(key);
           if (inlined === null) {
             // Rare (no text form): sent now, after what waits, as an ordinary statement.
-            if (how === 'replace' && place === undefined) return Promise.resolve(replaced(0));
             if (place !== undefined) pending[place] = '';
             places.delete(key);
-            return send(text, values).then(() => replaced(1));
+            return send(text, values);
           }
           if (place !== undefined) {
             pending[place] = inlined;
-            return Promise.resolve(replaced(1));
+            return Promise.resolve(NOTHING);
           }
-          if (how === 'replace') return Promise.resolve(replaced(0));
           places.set(key, pending.length);
           pending.push(inlined);
           return Promise.resolve(NOTHING);

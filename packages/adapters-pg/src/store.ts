@@ -27,7 +27,7 @@ import { checkIdentifier, DEFAULT_SCHEMA } from './names.js';
 import { DEFERRED, pipeliningPool } from './pipeline.js';
 import { guardPool, ignore } from './pool-guard.js';
 import { preparingPool } from './prepared.js';
-import { heldRows } from './repositories/context.js';
+import { heldRows, sendHeldEvents } from './repositories/context.js';
 import { pgSharedChannelPlatform } from './repositories/shared-channels.js';
 import { createTx } from './repositories/tx.js';
 import type { PgDatabase } from './schema.js';
@@ -254,7 +254,9 @@ export function pgStore(
         db.connection().execute(async (conn) => {
           await begin.execute(conn);
           try {
-            const result = await body(createTx({ db: conn, tenantId, schema, held: heldRows() }));
+            const ctx = { db: conn, tenantId, schema, held: heldRows() };
+            const result = await body(createTx(ctx));
+            await sendHeldEvents(ctx);
             committing = true;
             await sql`COMMIT`.execute(conn);
             return result;

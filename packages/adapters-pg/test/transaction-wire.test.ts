@@ -85,6 +85,52 @@ describe.skipIf(!db.available)('postgres transaction on the wire', () => {
     expect(stored.items.map((e) => e.idempotency_key)).toEqual(['wire-visit-1', 'wire-warm']);
   });
 
+  it('writes a held row once per round trip, and an event with its outcome in one insert', async () => {
+    const engine = createEngine({ store });
+    const points = await engine.rewards.create(tenantId, { name: 'Wire points', type: 'points', value: 1 });
+    const budget = await engine.budgets.create(tenantId, {
+      name: 'Wire budget',
+      limit: 1_000_000,
+      period: 'month',
+    });
+    for (const name of ['Base points', 'Bonus points']) {
+      await engine.rules.create(tenantId, {
+        name,
+        event_types: ['purchase'],
+        condition: true,
+        quantity: 5,
+        reward_id: points.id,
+        budget_id: budget.id,
+      });
+    }
+    const customer = await engine.customers.create(tenantId, { external_ref: 'wire-2' });
+    const buy = (key: string) =>
+      engine.ingest(tenantId, {
+        idempotency_key: key,
+        type: 'purchase',
+        customer: { id: customer.id },
+        data: { amount: 100 },
+      });
+    await buy('wire-buy-warm');
+    recorded.sent.length = 0;
+    const result = await buy('wire-buy-1');
+    expect(result.issuances).toHaveLength(2);
+    const commit = recorded.sent.at(-1) as string;
+    // Stats, then two credits: one update of the customer, with its final values.
+    expect(commit.match(/update "[^"]+"\."customers"/g)).toHaveLength(1);
+    // Reserve (sent: its guard decides), then the move to utilized of each reward: the period's
+    // later writes are one update.
+    expect(commit.match(/update "[^"]+"\."budget_periods"/g)).toHaveLength(1);
+    // The outcome went with the event's insert.
+    expect(commit).not.toMatch(/update "[^"]+"\."events"/);
+    const after = await engine.customers.get(tenantId, customer.id);
+    expect(after.stats).toMatchObject({ total_spend: 200, points_balance: 20, counts: { purchase: 2 } });
+    const stored = await engine.events.get(tenantId, result.event_id);
+    expect(stored.outcome?.issuance_ids).toEqual(result.issuance_ids);
+    const period = (await engine.budgets.get(tenantId, budget.id)) as unknown as { periods?: unknown };
+    expect(period).toBeDefined();
+  });
+
   it('sends nothing for a transaction that failed before its first statement', async () => {
     recorded.sent.length = 0;
     await expect(

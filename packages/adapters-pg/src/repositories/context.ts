@@ -11,7 +11,8 @@ import {
   pageLimit,
 } from '@laas/core';
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
-import { batchText, DEFERRED, inlineParameters, latest, replace } from '../pipeline.js';
+import { fromEvent } from '../mapping.js';
+import { batchText, DEFERRED, inlineParameters, latest } from '../pipeline.js';
 import type { PgDatabase } from '../schema.js';
 
 /**
@@ -36,7 +37,7 @@ export interface HeldRows {
   customers: Map<string, Customer>;
   /** By `periodKey(budgetId, period)`. */
   periods: Map<string, BudgetPeriod>;
-  /** Events this transaction inserted: their insert may still wait, and take their outcome along. */
+  /** Events this transaction stored whose insert waits for their outcome (`events.setOutcome`). */
   events: Map<string, LoyaltyEvent>;
 }
 
@@ -65,17 +66,14 @@ export async function defer(
 }
 
 /**
- * Puts `query` in the place of row `key`'s statement still waiting (an insert that now carries
- * more); false, and nothing sent, when it has left already.
+ * Sends the inserts of the events this transaction stored and has not given an outcome yet: before
+ * anything reads events, and before COMMIT.
  */
-export async function replaceWaiting(
-  ctx: TxContext,
-  key: string,
-  query: Compilable | RawBuilder<unknown>,
-): Promise<boolean> {
-  const { sql: text, parameters } = compile(ctx, query);
-  const result = await ctx.db.executeQuery(CompiledQuery.raw(`${replace(key)}${text}`, [...parameters]));
-  return result.numAffectedRows === 1n;
+export async function sendHeldEvents(ctx: TxContext): Promise<void> {
+  if (ctx.held.events.size === 0) return;
+  for (const event of ctx.held.events.values())
+    await defer(ctx, ctx.db.insertInto('events').values(fromEvent(event)));
+  ctx.held.events.clear();
 }
 
 function compile(ctx: TxContext, query: Compilable | RawBuilder<unknown>) {

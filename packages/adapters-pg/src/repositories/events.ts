@@ -1,12 +1,12 @@
 import type { EventListFilter, EventOutcome, EventRepository, LoyaltyEvent } from '@laas/core';
 import * as m from '../mapping.js';
-import { defer, ownRow, paginate, replaceWaiting, type TxContext, validId } from './context.js';
+import { defer, ownRow, paginate, sendHeldEvents, type TxContext, validId } from './context.js';
 
 export function eventRepository(ctx: TxContext): EventRepository {
   const insertOf = (event: LoyaltyEvent) => ctx.db.insertInto('events').values(m.fromEvent(event));
-  const eventKey = (id: string) => `event:${id}`;
   return {
     async findByIdempotencyKey(key) {
+      await sendHeldEvents(ctx);
       const row = await ctx.db
         .selectFrom('events')
         .selectAll()
@@ -20,19 +20,16 @@ export function eventRepository(ctx: TxContext): EventRepository {
       // Sent with the next statement. A key taken, also by a concurrent transaction that commits
       // first (this statement waits on the unique index), fails that statement with a unique
       // violation of events_idempotency_key_key: `UniqueViolationError`, field `idempotency_key`.
+      // Kept until its outcome is set (or an event is read, or the transaction commits), so that
+      // the event is written once, with its outcome.
       ctx.held.events.set(event.id, event);
-      await defer(ctx, insertOf(event), eventKey(event.id));
     },
     async setOutcome(id, outcome: EventOutcome) {
-      // An insert still waiting carries the outcome itself: no update of a row just written.
       const inserted = ctx.held.events.get(id);
       if (inserted !== undefined) {
-        const withOutcome = { ...inserted, outcome };
-        if (await replaceWaiting(ctx, eventKey(id), insertOf(withOutcome))) {
-          ctx.held.events.set(id, withOutcome);
-          return;
-        }
         ctx.held.events.delete(id);
+        await defer(ctx, insertOf({ ...inserted, outcome }));
+        return;
       }
       await defer(
         ctx,
@@ -44,6 +41,7 @@ export function eventRepository(ctx: TxContext): EventRepository {
       );
     },
     async get(id) {
+      await sendHeldEvents(ctx);
       if (!validId(id)) return null;
       const row = await ctx.db
         .selectFrom('events')
@@ -54,6 +52,7 @@ export function eventRepository(ctx: TxContext): EventRepository {
       return row ? m.toEvent(row) : null;
     },
     async list(filter: EventListFilter, page) {
+      await sendHeldEvents(ctx);
       return paginate(
         page,
         (after, limit) => {

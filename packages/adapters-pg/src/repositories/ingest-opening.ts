@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import * as m from '../mapping.js';
 import type { EventsTable, ReferralsTable } from '../schema.js';
-import { batch, type TxContext, validId } from './context.js';
+import { batch, sendHeldEvents, type TxContext, validId } from './context.js';
 import { countEarnedQuery, lastEarnedQuery } from './issuances.js';
 import { toReferral } from './referrals.js';
 
@@ -20,6 +20,7 @@ type ReferralRow = Selectable<ReferralsTable>;
 export function openIngest(ctx: TxContext) {
   return async (idempotencyKey: string, ref: CustomerRef, earned: EarnedReads): Promise<IngestOpening> => {
     const { db, tenantId } = ctx;
+    await sendHeldEvents(ctx);
     const seen = db
       .selectFrom('events')
       .selectAll()
