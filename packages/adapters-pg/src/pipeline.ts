@@ -149,12 +149,12 @@ export function pipeliningPool(pool: PostgresPool): PostgresPool {
           return begun ? (client.query(text, []) as unknown as Promise<Result>) : Promise.resolve(NOTHING);
         }
         const inlined = values !== undefined && values.length > 0 ? inlineParameters(text, values) : text;
-        // A keyed statement whose row was then written by an ordinary one left an empty place.
+        // A keyed statement that had to go on its own (no text form) left an empty place.
         const carried = pending.splice(0).filter((statement) => statement !== '');
         places.clear();
         if (inlined === null) {
           // Not writable as text: the waiting statements go first, on their own.
-          await client.query(carried.join(';\n'), []);
+          if (carried.length > 0) await client.query(carried.join(';\n'), []);
           return client.query(text, values as unknown[]) as unknown as Promise<Result>;
         }
         const answer = (await client.query([...carried, inlined].join(';\n'), [])) as unknown as
