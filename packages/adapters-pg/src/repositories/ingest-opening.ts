@@ -6,6 +6,7 @@ import type { EventsTable, ReferralsTable } from '../schema.js';
 import { batch, sendHeldEvents, type TxContext, validId } from './context.js';
 import { countEarnedQuery, lastEarnedQuery } from './issuances.js';
 import { toReferral } from './referrals.js';
+import { tenantQuery, toVersionedTenant } from './tenants.js';
 
 type EventRow = Selectable<EventsTable>;
 type CustomerRow = m.CustomerRow;
@@ -53,7 +54,7 @@ export function openIngest(ctx: TxContext) {
       ...earned.last.map((ruleId) => lastEarnedQuery(ctx, ruleId, chosen)),
       ...earned.counts.map(({ ruleId, since }) => countEarnedQuery(ctx, ruleId, chosen, since)),
     ];
-    const tenant = db.selectFrom('tenants').selectAll().where('id', '=', tenantId);
+    const tenant = tenantQuery(ctx);
     const [tenants, events, customers, referrals, ...answers] = (await batch(ctx, [
       tenant,
       seen,
@@ -75,10 +76,7 @@ export function openIngest(ctx: TxContext) {
     if (locked !== null) ctx.held.customers.set(locked.id, locked);
     const tenantRow = tenants[0];
     return {
-      tenant:
-        tenantRow === undefined
-          ? null
-          : { tenant: m.toTenant(tenantRow), configVersion: m.int(tenantRow.config_version) },
+      tenant: tenantRow === undefined ? null : toVersionedTenant(tenantRow),
       seen: events[0] === undefined ? null : m.toEvent(events[0]),
       customer: locked,
       referral: referrals[0] === undefined ? null : toReferral(referrals[0]),

@@ -1,7 +1,16 @@
-import { type Tenant, type TenantRepository, UniqueViolationError } from '@laas/core';
+import { type Tenant, type TenantRepository, UniqueViolationError, type VersionedTenant } from '@laas/core';
 import { translated } from '../errors.js';
 import * as m from '../mapping.js';
 import { ownRow, type TxContext } from './context.js';
+
+/** The transaction's tenant row. */
+export function tenantQuery(ctx: TxContext) {
+  return ctx.db.selectFrom('tenants').selectAll().where('id', '=', ctx.tenantId);
+}
+
+export function toVersionedTenant(row: m.TenantRow): VersionedTenant {
+  return { tenant: m.toTenant(row), configVersion: m.int(row.config_version) };
+}
 
 export function tenantRepository(ctx: TxContext): TenantRepository {
   return {
@@ -18,20 +27,12 @@ export function tenantRepository(ctx: TxContext): TenantRepository {
       if (rows.length === 0) throw new UniqueViolationError('tenant', 'id', tenant.id);
     },
     async get() {
-      const row = await ctx.db
-        .selectFrom('tenants')
-        .selectAll()
-        .where('id', '=', ctx.tenantId)
-        .executeTakeFirst();
+      const row = await tenantQuery(ctx).executeTakeFirst();
       return row ? m.toTenant(row) : null;
     },
     async getVersioned() {
-      const row = await ctx.db
-        .selectFrom('tenants')
-        .selectAll()
-        .where('id', '=', ctx.tenantId)
-        .executeTakeFirst();
-      return row ? { tenant: m.toTenant(row), configVersion: m.int(row.config_version) } : null;
+      const row = await tenantQuery(ctx).executeTakeFirst();
+      return row ? toVersionedTenant(row) : null;
     },
     async update(tenant: Tenant) {
       // Another tenant's row is simply not found (as with every update below).
